@@ -1,0 +1,89 @@
+import type { CodeHost } from "../codehost/code-host.ts";
+import { PhaseTracker } from "../pipeline/phase-tracker.ts";
+import { runJobId, type RunQueue } from "../queue/run-queue.ts";
+import { renderTrackingComment } from "../render/render-tracking-comment.ts";
+import type { Store } from "../store/store.ts";
+import type { Logger } from "../util/logger.ts";
+
+/** Topic of the one sticky tracking comment per issue (hidden marker `<!-- moderator:tracking -->`). */
+export const TRACKING_TOPIC = "tracking";
+
+export interface StartRunInput {
+  installationId: number;
+  repository: { githubId: number; owner: string; name: string; defaultBranch: string };
+  issue: { number: number; title: string };
+  trigger: "label" | "comment" | "cli";
+  sender: string;
+  deliveryId?: string;
+  backend?: string;
+}
+
+export type StartRunOutcome =
+  | { outcome: "queued"; executionId: string }
+  | { outcome: "already-active"; executionId: string };
+
+/**
+ * Everything between "a writer asked for a run" and "the job is queued":
+ * execution row (one active per issue, enforced by the database), 👀, tracking comment, job.
+ */
+export async function startRun(
+  input: StartRunInput,
+  deps: { store: Store; codeHost: CodeHost; queue: RunQueue; log: Logger },
+): Promise<StartRunOutcome> {
+  const { store, codeHost, queue, log } = deps;
+  const ref = { owner: input.repository.owner, repo: input.repository.name };
+  const repository = await store.upsertRepository({
+    githubId: input.repository.githubId,
+    owner: input.repository.owner,
+    name: input.repository.name,
+    installationId: input.installationId,
+    defaultBranch: input.repository.defaultBranch,
+  });
+  const created = await store.createExecution({
+    repositoryId: repository.id,
+    issueNumber: input.issue.number,
+    issueTitle: input.issue.title,
+    trigger: input.trigger,
+    triggeredBy: input.sender,
+    ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
+    ...(input.backend ? { backend: input.backend } : {}),
+  });
+  const execution = created.execution;
+  if (!created.created) {
+    log.info({ executionId: execution.id, issue: input.issue.number }, "a run is already active for this issue");
+    return { outcome: "already-active", executionId: execution.id };
+  }
+  await store.appendEvent(execution.id, {
+    type: "run.requested",
+    message: `${input.trigger} by ${input.sender}`,
+    data: { trigger: input.trigger, sender: input.sender, deliveryId: input.deliveryId ?? null },
+  });
+
+  try {
+    await codeHost.addIssueReaction(ref, input.issue.number, "eyes");
+  } catch (err) {
+    log.warn({ err, executionId: execution.id }, "could not add the 👀 reaction");
+  }
+  try {
+    const body = renderTrackingComment({ executionId: execution.id, status: "queued", phases: new PhaseTracker(undefined).view() });
+    const comment = await codeHost.ensureComment(ref, input.issue.number, TRACKING_TOPIC, body);
+    await store.updateExecution(execution.id, { trackingCommentId: BigInt(comment.id) });
+  } catch (err) {
+    // The worker ensures the comment again when it starts; a failure here must not lose the run.
+    log.warn({ err, executionId: execution.id }, "could not post the tracking comment; the worker will retry");
+  }
+
+  const jobId = runJobId(input.repository.githubId, input.issue.number, execution.id);
+  try {
+    await queue.enqueue({ executionId: execution.id }, jobId);
+  } catch (err) {
+    await store.finishExecution(execution.id, "failed", {
+      errorPhase: "prepare",
+      error: `could not queue the run: ${(err as Error).message}`,
+    });
+    throw err;
+  }
+  await store.updateExecution(execution.id, { jobId });
+  log.info({ executionId: execution.id, jobId, issue: input.issue.number }, "run queued");
+  return { outcome: "queued", executionId: execution.id };
+}

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "../util/errors.ts";
+import { formatZodIssues } from "./format-zod-issues.ts";
+import { parseYamlDocument } from "./parse-yaml-document.ts";
+
+/**
+ * moderator.config.yml: what the OPERATOR decides. Only the operator defines agent commands and which
+ * environment variables reach them; repositories only choose among these backends.
+ */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+export const CommandBackendConfig = z.strictObject({
+  type: z.literal("command"),
+  /** argv, never a shell string: ["node", "/opt/agent.js"]. */
+  command: z.array(z.string().min(1)).min(1, "needs at least the program"),
+  timeoutSeconds: z.number().int().positive().max(24 * 3600).default(1800),
+  /** Names of environment variables passed through to the agent (its API key, nothing else). */
+  env: z.array(envName).default([]),
+  /** Let the agent reach the network inside the sandbox (an API-backed agent needs it). */
+  network: z.boolean().default(false),
+});
+export type CommandBackendConfig = z.infer<typeof CommandBackendConfig>;
+
+export const BackendConfig = z.discriminatedUnion("type", [CommandBackendConfig]);
+export type BackendConfig = z.infer<typeof BackendConfig>;
+
+export const OperatorConfig = z
+  .strictObject({
+    defaultBackend: z.string().optional(),
+    sandbox: z.enum(["auto", "bwrap", "none"]).default("auto"),
+    backends: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "backend names are lower-case words"), BackendConfig).default({}),
+    /** Repositories may declare qa.commands that run in the sandbox after the agent. */
+    allowRepoCommands: z.boolean().default(true),
+    limits: z
+      .strictObject({
+        /** Jobs one worker process runs at once. */
+        concurrency: z.number().int().min(1).max(64).default(2),
+        /** Attempts per run for transient failures (network, GitHub 5xx, rate limits). */
+        attempts: z.number().int().min(1).max(20).default(4),
+        /** First retry delay; doubles each time. */
+        backoffSeconds: z.number().min(0).max(3600).default(10),
+        /** A job whose worker stops renewing its lock this long is handed to another worker. */
+        lockSeconds: z.number().min(1).max(3600).default(60),
+        /** On SIGTERM, how long the current job may run on before it is aborted and re-queued. */
+        shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
+        qaCommandTimeoutSeconds: z.number().int().positive().max(24 * 3600).default(900),
+        maxOutputBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.defaultBackend && !cfg.backends[cfg.defaultBackend]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["defaultBackend"],
+        message: `names backend '${cfg.defaultBackend}', which is not defined under backends (defined: ${Object.keys(cfg.backends).join(", ") || "none"})`,
+      });
+    }
+  });
+export type OperatorConfig = z.infer<typeof OperatorConfig>;
+
+export function parseOperatorConfig(text: string, source = "moderator.config.yml"): OperatorConfig {
+  const doc = parseYamlDocument(text);
+  if (!doc.ok) throw new ConfigError(source, doc.problems);
+  const parsed = OperatorConfig.safeParse(doc.value);
+  if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * Load the operator config from `configPath`, or ./moderator.config.yml when it exists, or defaults
+ * (no backends: runs then fail with a message that says to configure one).
+ */
+export function loadOperatorConfig(configPath: string | undefined, cwd = process.cwd()): { config: OperatorConfig; path: string | undefined } {
+  const candidate = configPath ?? path.join(cwd, "moderator.config.yml");
+  if (!existsSync(candidate)) {
+    if (configPath) throw new ConfigError("MODERATOR_CONFIG", [`${configPath}: file not found`]);
+    return { config: OperatorConfig.parse({}), path: undefined };
+  }
+  return { config: parseOperatorConfig(readFileSync(candidate, "utf8"), candidate), path: candidate };
+}

@@ -1,0 +1,62 @@
+import type { Severity } from "../qa/finding.ts";
+import { formatDuration } from "./format-duration.ts";
+
+export interface PullRequestView {
+  issueNumber: number;
+  issueTitle: string;
+  backend: string;
+  /** The agent's own closing message, if it gave one (untrusted text: shown quoted). */
+  agentSummary?: string;
+  files: Array<{ path: string; status: string; oldPath?: string }>;
+  findingsBySeverity: Partial<Record<Severity, number>>;
+  commands: Array<{ name: string; exitCode: number | null; timedOut: boolean; durationMs: number }>;
+  conclusion: "success" | "failure" | "neutral";
+  executionId: string;
+}
+
+const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
+const MAX_FILES_LISTED = 50;
+
+export function renderPullRequestTitle(issueNumber: number, issueTitle: string): string {
+  const t = issueTitle.replace(/\s+/g, " ").trim();
+  const title = `${t.length > 0 ? t : `Issue #${issueNumber}`} (#${issueNumber})`;
+  return title.length > 200 ? `${title.slice(0, 197)}...` : title;
+}
+
+/** PR description: `Closes #n`, what changed, what QA found. Pure. */
+export function renderPullRequestBody(v: PullRequestView): string {
+  const out: string[] = [];
+  out.push(`Closes #${v.issueNumber}`);
+  out.push("");
+  out.push("## Summary");
+  out.push(`Moderator ran the \`${v.backend}\` agent on #${v.issueNumber} and changed ${v.files.length} file${v.files.length === 1 ? "" : "s"}.`);
+  if (v.agentSummary && v.agentSummary.trim() !== "") {
+    out.push("");
+    out.push("The agent's summary:");
+    out.push("");
+    for (const line of v.agentSummary.trim().slice(0, 3000).split("\n")) out.push(`> ${line}`);
+  }
+  out.push("");
+  out.push("## Changes");
+  for (const f of v.files.slice(0, MAX_FILES_LISTED)) {
+    out.push(`- \`${f.path}\` (${f.status}${f.oldPath ? ` from \`${f.oldPath}\`` : ""})`);
+  }
+  if (v.files.length > MAX_FILES_LISTED) out.push(`- ... and ${v.files.length - MAX_FILES_LISTED} more`);
+  out.push("");
+  out.push("## QA");
+  const counts = SEVERITY_ORDER.filter((s) => (v.findingsBySeverity[s] ?? 0) > 0).map((s) => `${v.findingsBySeverity[s]} ${s}`);
+  const verdict = v.conclusion === "success" ? "passed" : v.conclusion === "failure" ? "needs attention" : "could not complete";
+  out.push(`QA ${verdict}: ${counts.length > 0 ? counts.join(", ") : "no findings"}. Details are in the review and the **Moderator** check run.`);
+  if (v.commands.length > 0) {
+    out.push("");
+    out.push("| Command | Result | Took |");
+    out.push("|---|---|---|");
+    for (const c of v.commands) {
+      const result = c.timedOut ? "⏱️ timed out" : c.exitCode === 0 ? "✅ passed" : `❌ exit ${c.exitCode ?? "?"}`;
+      out.push(`| \`${c.name.replace(/\|/g, "\\|")}\` | ${result} | ${formatDuration(c.durationMs)} |`);
+    }
+  }
+  out.push("");
+  out.push(`<sub>Opened by Moderator (run \`${v.executionId}\`). Review it as you would any contribution.</sub>`);
+  return out.join("\n");
+}

@@ -1,0 +1,110 @@
+import type { Severity } from "../qa/finding.ts";
+import type { Phase } from "../util/errors.ts";
+import { formatDuration } from "./format-duration.ts";
+
+export type PhaseState = "pending" | "running" | "done" | "failed" | "skipped";
+
+export interface TrackingView {
+  executionId: string;
+  status: string;
+  phases: Array<{ phase: Phase; state: PhaseState; durationMs?: number }>;
+  backend?: string;
+  filesChanged?: number;
+  findingsBySeverity?: Partial<Record<Severity, number>>;
+  prNumber?: number;
+  prUrl?: string;
+  checkRunUrl?: string;
+  conclusion?: string;
+  error?: { phase: Phase | undefined; message: string; hint?: string; outputTail?: string };
+  retry?: { attempt: number; maxAttempts: number; reason: string };
+  totalMs?: number;
+}
+
+const PHASE_LABEL: Record<Phase, string> = {
+  prepare: "Prepare: clone and branch",
+  plan: "Plan",
+  execute: "Run the agent",
+  qa: "QA",
+  decide: "Decide",
+  publish: "Publish: push, PR, review, check run",
+  improve: "Improve",
+  record: "Record",
+};
+
+const STATUS_LINE: Record<string, string> = {
+  queued: "⏳ Queued",
+  preparing: "🔄 Working: preparing the workspace",
+  planning: "🔄 Working: planning",
+  executing: "🔄 Working: the agent is running",
+  qa: "🔄 Working: checking the result",
+  deciding: "🔄 Working: deciding",
+  publishing: "🔄 Working: publishing",
+  improving: "🔄 Working: looking for improvements",
+  completed: "✅ Done",
+  failed: "❌ Failed",
+  cancelled: "⏹️ Cancelled",
+  waiting_for_human: "🙋 Waiting for a maintainer",
+};
+
+const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
+
+/** The one sticky comment on the issue. Pure; the hidden topic marker is added by the CodeHost. */
+export function renderTrackingComment(v: TrackingView): string {
+  const out: string[] = [];
+  out.push(`### Moderator · ${STATUS_LINE[v.status] ?? v.status}`);
+  out.push("");
+  for (const p of v.phases) {
+    const box = p.state === "done" || p.state === "skipped" ? "[x]" : "[ ]";
+    const mark = p.state === "running" ? " ⏳" : p.state === "failed" ? " ❌" : p.state === "skipped" ? " (skipped)" : "";
+    const took = p.durationMs !== undefined && p.state !== "pending" ? ` · ${formatDuration(p.durationMs)}` : "";
+    out.push(`- ${box} ${PHASE_LABEL[p.phase]}${mark}${took}`);
+  }
+  if (v.retry) {
+    out.push("");
+    out.push(`> ⚠️ Attempt ${v.retry.attempt} of ${v.retry.maxAttempts} hit a temporary problem (${oneLine(v.retry.reason)}); retrying.`);
+  }
+  if (v.error) {
+    out.push("");
+    out.push(`**Failed${v.error.phase ? ` in ${v.error.phase}` : ""}:** ${oneLine(v.error.message)}`);
+    if (v.error.hint) out.push(`**What to do:** ${oneLine(v.error.hint)}`);
+    if (v.error.outputTail && v.error.outputTail.trim() !== "") {
+      out.push("");
+      out.push("<details><summary>Last output</summary>");
+      out.push("");
+      out.push(fence(v.error.outputTail.trimEnd()));
+      out.push("");
+      out.push("</details>");
+    }
+  }
+  const facts: string[] = [];
+  if (v.backend) facts.push(`**Backend:** \`${v.backend}\``);
+  if (v.filesChanged !== undefined) facts.push(`**Files changed:** ${v.filesChanged}`);
+  if (v.findingsBySeverity) {
+    const parts = SEVERITY_ORDER.filter((s) => (v.findingsBySeverity?.[s] ?? 0) > 0).map((s) => `${v.findingsBySeverity?.[s]} ${s}`);
+    facts.push(`**Findings:** ${parts.length > 0 ? parts.join(", ") : "none"}`);
+  }
+  if (v.totalMs !== undefined) facts.push(`**Total:** ${formatDuration(v.totalMs)}`);
+  const links: string[] = [];
+  if (v.prUrl) links.push(`**Pull request:** [#${v.prNumber ?? "?"}](${v.prUrl})`);
+  if (v.checkRunUrl) links.push(`**Check run:** [Moderator${v.conclusion ? ` (${v.conclusion})` : ""}](${v.checkRunUrl})`);
+  if (facts.length > 0 || links.length > 0) {
+    out.push("");
+    if (facts.length > 0) out.push(facts.join(" · "));
+    if (links.length > 0) out.push(links.join(" · "));
+  }
+  out.push("");
+  out.push(`<sub>Run \`${v.executionId}\`</sub>`);
+  return out.join("\n");
+}
+
+function oneLine(s: string): string {
+  const line = s.replace(/\s+/g, " ").trim();
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+/** A code fence that cannot be closed by the content. */
+export function fence(text: string, lang = ""): string {
+  let ticks = "```";
+  while (text.includes(ticks)) ticks += "`";
+  return `${ticks}${lang}\n${text}\n${ticks}`;
+}

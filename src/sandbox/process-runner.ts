@@ -1,0 +1,49 @@
+/**
+ * The one way Moderator starts a subprocess (agent, QA command, git is separate).
+ * Every run has a timeout, an env allow-list, bounded output and honours an AbortSignal;
+ * on timeout or abort the WHOLE process group is killed (SIGTERM, then SIGKILL after a grace period).
+ */
+export interface RunOptions {
+  /** argv; argv[0] is the program. Never a shell string. */
+  command: string[];
+  /** Working directory (inside the sandbox it is mounted at the same path). */
+  cwd: string;
+  /** The complete environment the child sees, already filtered by the caller's allow-list
+   *  (plus PATH/HOME/LANG which the runner supplies). */
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Maximum bytes of stdout and of stderr kept (the tail is kept). Default 1 MiB each. */
+  maxOutputBytes?: number;
+  /** Extra paths the sandbox makes visible read-only (e.g. the task file's folder). */
+  readOnlyPaths?: string[];
+  /** Extra paths the sandbox makes writable besides cwd. */
+  writablePaths?: string[];
+  /** Allow network access inside the sandbox (default false when sandboxed). */
+  network?: boolean;
+  /** Called with each complete stdout line as it arrives (bounded: lines over 64 KiB are cut). */
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** Data written to stdin, then stdin is closed. Default: stdin closed at once. */
+  input?: string;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  /** Tail of stdout, at most maxOutputBytes. */
+  stdout: string;
+  stderr: string;
+  /** True when output beyond maxOutputBytes was dropped. */
+  truncated: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** The sandbox actually used. */
+  sandbox: "bwrap" | "none";
+}
+
+export interface ProcessRunner {
+  readonly mode: "bwrap" | "none";
+  run(opts: RunOptions): Promise<RunResult>;
+}

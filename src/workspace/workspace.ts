@@ -1,0 +1,42 @@
+/**
+ * A fresh clone of one repository for one run. The installation token is used for
+ * clone and push only through per-command git config (`-c http.extraHeader=...`), is never
+ * written to .git/config, and is never visible to the agent.
+ */
+export interface Workspace {
+  /** Absolute path of the work tree. */
+  readonly dir: string;
+  readonly baseBranch: string;
+  readonly branch: string;
+  /** Sha of the base branch tip the branch started from. */
+  readonly baseSha: string;
+  /** Commit everything in the work tree (git add -A). Returns the new sha, or null when nothing changed. */
+  checkpoint(message: string): Promise<string | null>;
+  /** Reset the work tree hard to `sha` and remove untracked files. */
+  rollback(sha: string): Promise<void>;
+  /** Unified diff base...HEAD (`git diff --no-color -M baseSha HEAD`). */
+  diff(): Promise<string>;
+  /** Paths changed base...HEAD with their status. */
+  changedFiles(): Promise<Array<{ path: string; status: "added" | "modified" | "deleted" | "renamed"; oldPath?: string }>>;
+  headSha(): Promise<string>;
+  /** Force-push HEAD to refs/heads/<branch> on origin with the token. */
+  push(): Promise<void>;
+  /** Delete the clone. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export interface CloneOptions {
+  /** The clone_url GitHub reports (https://..., or a local http:// or file:// URL in tests). */
+  cloneUrl: string;
+  token: string;
+  baseBranch: string;
+  branch: string;
+  /** Parent folder; the clone goes into a new unique folder below it. */
+  rootDir: string;
+  /** If set and the remote branch exists at this sha, check it out instead of branching from base
+   *  (resuming a run whose agent result was already pushed). */
+  resumeSha?: string;
+  signal?: AbortSignal;
+  /** Commit author for checkpoints. */
+  author?: { name: string; email: string };
+}
