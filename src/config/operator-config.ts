@@ -33,6 +33,8 @@ export const OperatorConfig = z
     backends: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "backend names are lower-case words"), BackendConfig).default({}),
     /** Repositories may declare qa.commands that run in the sandbox after the agent. */
     allowRepoCommands: z.boolean().default(true),
+    /** Octokit's own retry (5xx, with backoff) and rate-limit throttling; turn off only for tests or a private GHE. */
+    github: z.strictObject({ retry: z.boolean().default(true), throttle: z.boolean().default(true) }).prefault({}),
     limits: z
       .strictObject({
         /** Jobs one worker process runs at once. */

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { loadEnv, type Env } from "../config/env.ts";
+import { loadOperatorConfig } from "../config/operator-config.ts";
+import { startModerator } from "../server/start-moderator.ts";
+import { openDatabase } from "../store/open-database.ts";
+import { Store } from "../store/store.ts";
+import { ConfigError, ModeratorError } from "../util/errors.ts";
+import { createLogger } from "../util/logger.ts";
+import { formatExecution, formatExecutionList } from "./format-execution.ts";
+
+const HELP = `moderator <command>
+
+  serve              web server (webhooks) and worker in one process (what \`npm start\` runs)
+  web                only the web server: receives webhooks and queues runs
+  worker             only a worker: runs queued jobs (start any number, on any number of machines)
+  migrate            apply pending database migrations and exit
+  list [--limit N]   recent runs
+  status <run-id>    one run: phases, agent runs, findings, events
+
+Configuration comes from the environment (and .env): see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "help", ...rest] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    console.log(HELP);
+    return 0;
+  }
+  if (existsSync(path.resolve(".env"))) process.loadEnvFile(path.resolve(".env"));
+  const env = loadEnv(process.env);
+
+  switch (command) {
+    case "serve":
+    case "web":
+    case "worker":
+      return serve(env, command);
+    case "migrate": {
+      const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: false });
+      try {
+        const { applied } = await db.migrate();
+        console.log(applied.length > 0 ? `applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join("\n")}` : "database is up to date");
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case "list":
+    case "status": {
+      const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: true });
+      try {
+        const store = new Store(db.prisma);
+        if (command === "list") {
+          const limitIdx = rest.indexOf("--limit");
+          const limit = limitIdx >= 0 ? Number(rest[limitIdx + 1]) : 20;
+          if (!Number.isInteger(limit) || limit <= 0) throw new ConfigError("list", ["--limit: must be a positive whole number"]);
+          console.log(formatExecutionList(await store.listExecutions({ limit })));
+          return 0;
+        }
+        const id = rest[0];
+        if (!id) throw new ConfigError("status", ["<run-id>: missing (see `moderator list`)"]);
+        const execution = await store.getExecution(id).catch(() => null);
+        if (!execution) {
+          console.error(`no run with id ${id} (see \`moderator list\`)`);
+          return 1;
+        }
+        console.log(formatExecution(execution, await store.listEvents(id), await store.listFindings(id)));
+        return 0;
+      } finally {
+        await db.close();
+      }
+    }
+    default:
+      console.error(`unknown command '${command}'\n\n${HELP}`);
+      return 2;
+  }
+}
+
+async function serve(env: Env, command: "serve" | "web" | "worker"): Promise<number> {
+  const log = createLogger(env.logLevel);
+  if ((command === "serve" || command === "web") && (!env.appId || !env.privateKey)) {
+    // First run: Probot's GitHub App registration (manifest flow) from app.yml; it writes .env and asks for a restart.
+    const { run } = await import("probot");
+    log.info("APP_ID is not set: serving the GitHub App setup page; open it in a browser to register Moderator");
+    await run(() => undefined, { env: { PORT: String(env.port), HOST: env.host, NODE_ENV: "development" } as NodeJS.ProcessEnv });
+    return new Promise<number>(() => undefined);
+  }
+  const { config: operator, path: configPath } = loadOperatorConfig(env.configPath);
+  log.info({ config: configPath ?? "(none: no backends defined)", backends: Object.keys(operator.backends) }, "operator config loaded");
+  const app = await startModerator({ env, operator, web: command !== "worker", worker: command !== "web", log });
+  if (app.url) log.info(`Moderator listening on ${app.url}${env.webhookPath}`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        log.warn(`${signal} again: exiting now`);
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info(`${signal}: stopping (no new jobs; current runs finish or are re-queued)`);
+      app.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, "shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    if (err instanceof ModeratorError) {
+      console.error(`moderator: ${err.message}${err.hint ? `\n${err.hint}` : ""}`);
+      process.exit(1);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,159 @@
+import { mkdir } from "node:fs/promises";
+import { Redis } from "ioredis";
+import { Probot, ProbotOctokit, Server } from "probot";
+import { createApp } from "../app/create-app.ts";
+import type { GitHubClient } from "../app/github-client.ts";
+import { createBackendFactory } from "../backends/create-backend-factory.ts";
+import { createGitHubCodeHost } from "../codehost/github-code-host.ts";
+import type { Env } from "../config/env.ts";
+import type { OperatorConfig } from "../config/operator-config.ts";
+import type { PipelineDeps } from "../pipeline/run-execution.ts";
+import { createRunQueue } from "../queue/run-queue.ts";
+import { startRunWorker, type RunWorker } from "../queue/start-run-worker.ts";
+import { createProcessRunner } from "../sandbox/create-process-runner.ts";
+import { openDatabase, type Database } from "../store/open-database.ts";
+import { Store } from "../store/store.ts";
+import { ModeratorError } from "../util/errors.ts";
+import type { Logger } from "../util/logger.ts";
+import { resolveRedis } from "./resolve-redis.ts";
+
+/** Default BullMQ queue of runs. */
+export const RUN_QUEUE_NAME = "moderator-runs";
+
+export interface StartOptions {
+  env: Env;
+  operator: OperatorConfig;
+  web: boolean;
+  worker: boolean;
+  log: Logger;
+  /** Tests: a queue of their own. */
+  queueName?: string;
+  /** Tests: a database schema of their own. */
+  databaseSchema?: string;
+}
+
+export interface RunningModerator {
+  /** Base URL of the web server, when `web`. */
+  url: string | undefined;
+  db: Database;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * Start Moderator: web (Probot webhooks) and/or worker (BullMQ) in this process, sharing one
+ * Redis and one PostgreSQL with any number of other processes.
+ */
+export async function startModerator(opts: StartOptions): Promise<RunningModerator> {
+  const { env, operator, log } = opts;
+  if (!env.appId || !env.privateKey) {
+    throw new ModeratorError("APP_ID and PRIVATE_KEY are not set", {
+      infrastructure: true,
+      hint: "Run `npm start` once without them to register the GitHub App (Probot's setup page), or set them in .env.",
+    });
+  }
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => log.warn({ err }, "error while shutting down"));
+  };
+  try {
+    const redis = await resolveRedis({ redisUrl: env.redisUrl, dataDir: env.dataDir, log: (l) => log.info(l) });
+    closers.push(redis.stop);
+    const db = await openDatabase({
+      ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}),
+      dataDir: env.dataDir,
+      ...(opts.databaseSchema ? { schema: opts.databaseSchema } : {}),
+      migrate: true,
+      log: (l) => log.info(l),
+    });
+    closers.push(() => db.close());
+    const store = new Store(db.prisma);
+
+    const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+      ...o,
+      retry: { enabled: operator.github.retry },
+      throttle: { ...(o.throttle as object), enabled: operator.github.throttle },
+    }));
+    const ProbotBase = Probot.defaults({
+      appId: env.appId,
+      privateKey: env.privateKey,
+      secret: env.webhookSecret ?? "development",
+      baseUrl: env.githubApiUrl,
+      log,
+      Octokit,
+    });
+    const queueName = opts.queueName ?? RUN_QUEUE_NAME;
+    const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    queueConnection.on("error", (err) => log.warn({ err: err.message }, "redis (queue) error"));
+    closers.push(async () => void queueConnection.disconnect());
+    const queue = createRunQueue({
+      connection: queueConnection,
+      name: queueName,
+      attempts: operator.limits.attempts,
+      backoffSeconds: operator.limits.backoffSeconds,
+    });
+    closers.push(() => queue.close());
+
+    let worker: RunWorker | undefined;
+    if (opts.worker) {
+      await mkdir(env.workspaceDir, { recursive: true });
+      const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l) });
+      const auth = new ProbotBase() as Probot;
+      const pipeline: PipelineDeps = {
+        store,
+        operator,
+        runner,
+        workspaceDir: env.workspaceDir,
+        log,
+        createCodeHost: (octokit) => createGitHubCodeHost(octokit),
+        createBackend: createBackendFactory(operator, env.raw),
+        async getInstallation(installationId) {
+          const octokit = (await auth.auth(installationId)) as unknown as GitHubClient;
+          const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
+          return { octokit, token };
+        },
+      };
+      const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+      workerConnection.on("error", (err) => log.warn({ err: err.message }, "redis (worker) error"));
+      worker = startRunWorker({
+        connection: workerConnection,
+        queueName,
+        concurrency: operator.limits.concurrency,
+        lockSeconds: operator.limits.lockSeconds,
+        shutdownGraceSeconds: operator.limits.shutdownGraceSeconds,
+        pipeline,
+        log,
+      });
+      const w = worker;
+      closers.push(async () => {
+        await w.close();
+        workerConnection.disconnect();
+      });
+      log.info({ queue: queueName, concurrency: operator.limits.concurrency, sandbox: runner.mode }, "worker started");
+    }
+
+    let url: string | undefined;
+    if (opts.web) {
+      const server = new Server({
+        host: env.host,
+        port: env.port,
+        webhookPath: env.webhookPath,
+        ...(env.webhookProxyUrl ? { webhookProxy: env.webhookProxyUrl } : {}),
+        Probot: ProbotBase,
+        log,
+      });
+      await server.load(
+        createApp({ store, queue, createCodeHost: (octokit) => createGitHubCodeHost(octokit), log }),
+      );
+      const http = await server.start();
+      closers.push(() => server.stop());
+      const addr = http.address();
+      const port = typeof addr === "object" && addr ? addr.port : env.port;
+      url = `http://${env.host === "0.0.0.0" || env.host === "::" ? "127.0.0.1" : env.host}:${port}`;
+    }
+    return { url, db, store, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { parseRepoConfig } from "../../../src/config/repo-config.ts";
+
+describe("parseRepoConfig", () => {
+  it("gives defaults when the file is missing or empty", () => {
+    for (const text of [undefined, "", "# only a comment\n"]) {
+      const r = parseRepoConfig(text);
+      expect(r.ok).toBe(true);
+      if (r.ok) {
+        expect(r.config.label).toBe("moderator");
+        expect(r.config.qa).toEqual({ commands: [], failOn: "high", maxComments: 10, minConfidence: 0.5 });
+        expect(r.config.draft).toBe(false);
+      }
+    }
+  });
+
+  it("accepts commands as strings or objects", () => {
+    const r = parseRepoConfig("qa:\n  commands:\n    - npm test\n    - { name: lint, run: npm run lint, timeoutSeconds: 60 }\n  failOn: medium\n");
+    expect(r.ok && r.config.qa.commands).toEqual([
+      { name: "npm test", run: "npm test", timeoutSeconds: undefined },
+      { name: "lint", run: "npm run lint", timeoutSeconds: 60 },
+    ]);
+    expect(r.ok && r.config.qa.failOn).toBe("medium");
+  });
+
+  it("quotes each problem with its path, and keeps the raw label for the reply", () => {
+    const r = parseRepoConfig("label: fix-me\nqa:\n  failOn: severe\n  maxComments: -1\nunknownKey: 1\n");
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.rawLabel).toBe("fix-me");
+      expect(r.problems.some((p) => p.startsWith("qa.failOn:"))).toBe(true);
+      expect(r.problems.some((p) => p.startsWith("qa.maxComments:"))).toBe(true);
+      expect(r.problems.some((p) => p.includes("unknownKey"))).toBe(true);
+    }
+  });
+
+  it("reports YAML syntax errors with line and column", () => {
+    const r = parseRepoConfig("label: [unclosed\n");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it("rejects a document that is not a mapping", () => {
+    const r = parseRepoConfig("- a\n- b\n");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatch(/^\(root\): /);
+  });
+});
