@@ -1,0 +1,156 @@
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { loadEnv, type Env } from "../../src/config/env.ts";
+import { parseOperatorConfig, type OperatorConfig } from "../../src/config/operator-config.ts";
+import { startModerator, type RunningModerator } from "../../src/server/start-moderator.ts";
+import { createLogger } from "../../src/util/logger.ts";
+import { createTestDatabase } from "./db.ts";
+import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "./fake-github.ts";
+import { createBareRepo } from "./git-http-backend.ts";
+import { signWebhook } from "./sign-webhook.ts";
+
+export const REDIS_URL = process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
+export const WEBHOOK_SECRET = "test-webhook-secret";
+export const OWNER = "octo-org";
+export const REPO = "hello-world";
+export const REPO_ID = 1296269;
+export const INSTALLATION_ID = 4242;
+export const MAINTAINER = "maia";
+export const FIXTURE_AGENTS = path.resolve(import.meta.dirname, "fixtures-agents");
+
+let cachedKey: string | undefined;
+/** A real RSA key, so Probot signs real app JWTs (generated once per test file). */
+export function testPrivateKey(): string {
+  cachedKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  return cachedKey;
+}
+
+export interface HarnessOptions {
+  /** Files of the repository's initial commit. */
+  files?: Record<string, string>;
+  /** Operator config YAML (backends etc.); `github` retry/throttle are turned off unless set. */
+  operatorYaml: string;
+  /** Start the web server / a worker in this process (default both). */
+  web?: boolean;
+  worker?: boolean;
+}
+
+export interface Harness {
+  fake: FakeGitHub;
+  repo: FakeRepo;
+  barePath: string;
+  env: Env;
+  envVars: Record<string, string>;
+  operator: OperatorConfig;
+  moderator: RunningModerator;
+  queueName: string;
+  tmp: string;
+  /** POST a signed webhook to the running server; returns the HTTP status. */
+  send(event: string, payload: unknown, opts?: { deliveryId?: string; signature?: string }): Promise<{ status: number; deliveryId: string }>;
+  /** Poll the database until `fn` returns a value (not undefined/false) or the time runs out. */
+  waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const tmp = await mkdtemp(path.join(tmpdir(), "moderator-e2e-"));
+  const gitRoot = path.join(tmp, "git");
+  await mkdir(path.join(gitRoot, OWNER), { recursive: true });
+  const { barePath } = await createBareRepo(path.join(gitRoot, OWNER, `${REPO}.git`), opts.files ?? { "README.md": "# hello\n" });
+  const token = `ghs_${randomBytes(18).toString("hex")}`;
+  const fake = await startFakeGitHub({ gitProjectRoot: gitRoot, token });
+  const repo = fake.addRepo({
+    owner: OWNER,
+    name: REPO,
+    id: REPO_ID,
+    defaultBranch: "main",
+    installationId: INSTALLATION_ID,
+    cloneUrl: `${fake.url}/git/${OWNER}/${REPO}.git`,
+  });
+  fake.setPermission(OWNER, REPO, MAINTAINER, "write", "maintain");
+  const db = await createTestDatabase();
+  const queueName = `test-runs-${randomBytes(6).toString("hex")}`;
+  const envVars: Record<string, string> = {
+    APP_ID: "1",
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    REDIS_URL,
+    DATABASE_URL: db.url,
+    MODERATOR_DATA_DIR: path.join(tmp, "data"),
+    WORKSPACE_DIR: path.join(tmp, "workspaces"),
+    LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+  };
+  const env = loadEnv(envVars);
+  const yaml = /\bgithub:/.test(opts.operatorYaml) ? opts.operatorYaml : `${opts.operatorYaml}\ngithub: { retry: false, throttle: false }\n`;
+  const operator = parseOperatorConfig(yaml);
+  const moderator = await startModerator({
+    env,
+    operator,
+    web: opts.web ?? true,
+    worker: opts.worker ?? true,
+    log: createLogger(env.logLevel),
+    queueName,
+  });
+
+  const send: Harness["send"] = async (event, payload, o = {}) => {
+    if (!moderator.url) throw new Error("the harness was started without the web server");
+    const body = JSON.stringify(payload);
+    const deliveryId = o.deliveryId ?? randomBytes(8).toString("hex");
+    const res = await fetch(`${moderator.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": deliveryId,
+        "x-hub-signature-256": o.signature ?? signWebhook(WEBHOOK_SECRET, body),
+      },
+      body,
+    });
+    await res.text();
+    return { status: res.status, deliveryId };
+  };
+
+  const waitFor: Harness["waitFor"] = async (what, fn, timeoutMs = 45_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined && v !== false && v !== null) return v as never;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  return {
+    fake,
+    repo,
+    barePath,
+    env,
+    envVars,
+    operator,
+    moderator,
+    queueName,
+    tmp,
+    send,
+    waitFor,
+    async close() {
+      await moderator.close();
+      const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      const q = new Queue(queueName, { connection: conn });
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+      conn.disconnect();
+      await db.close();
+      await fake.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}

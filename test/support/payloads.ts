@@ -1,0 +1,46 @@
+import { createRequire } from "node:module";
+import { INSTALLATION_ID, OWNER, REPO, REPO_ID } from "./moderator-harness.ts";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+
+function example(event: string, predicate: (e: Record<string, unknown>) => boolean): Record<string, unknown> {
+  const found = examples.find((x) => x.name === event)?.examples.find(predicate);
+  if (!found) throw new Error(`no ${event} example in @octokit/webhooks-examples`);
+  return structuredClone(found);
+}
+
+/** Point a real example payload at the test repository and add the `installation` GitHub sends to apps. */
+function retarget(p: Record<string, unknown>, sender: { login: string; type?: string }): Record<string, unknown> {
+  const repository = p["repository"] as Record<string, unknown>;
+  Object.assign(repository, {
+    id: REPO_ID,
+    name: REPO,
+    full_name: `${OWNER}/${REPO}`,
+    default_branch: "main",
+    owner: { ...(repository["owner"] as object), login: OWNER },
+  });
+  p["sender"] = { ...(p["sender"] as object), login: sender.login, type: sender.type ?? "User" };
+  p["installation"] = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" };
+  return p;
+}
+
+/** issues.labeled, from the real example, for issue `number` with label `label`. */
+export function issueLabeled(o: { number: number; title: string; label?: string; sender?: string; senderType?: string }): Record<string, unknown> {
+  const p = retarget(example("issues", (e) => e["action"] === "labeled"), { login: o.sender ?? "maia", type: o.senderType ?? "User" });
+  Object.assign(p["issue"] as object, { number: o.number, title: o.title, state: "open" });
+  delete (p["issue"] as Record<string, unknown>)["pull_request"];
+  p["label"] = { ...(p["label"] as object), name: o.label ?? "moderator" };
+  return p;
+}
+
+/** issue_comment.created on an issue, from the real example. */
+export function issueCommentCreated(o: { number: number; title: string; body: string; sender?: string; senderType?: string }): Record<string, unknown> {
+  const p = retarget(
+    example("issue_comment", (e) => e["action"] === "created" && !(e["issue"] as Record<string, unknown>)["pull_request"]),
+    { login: o.sender ?? "maia", type: o.senderType ?? "User" },
+  );
+  Object.assign(p["issue"] as object, { number: o.number, title: o.title, state: "open" });
+  Object.assign(p["comment"] as object, { body: o.body, user: { ...((p["comment"] as Record<string, unknown>)["user"] as object), login: o.sender ?? "maia", type: o.senderType ?? "User" } });
+  return p;
+}
