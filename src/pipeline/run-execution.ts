@@ -16,6 +16,7 @@ import { runAnalyzers } from "../qa/run-analyzers.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
@@ -228,7 +229,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
           return;
         }
         stored++;
-        const data = JSON.parse(redactSecrets(JSON.stringify(event), secrets)) as Record<string, unknown>;
+        const data = JSON.parse(redactSecrets(JSON.stringify(event), secrets)) as Prisma.InputJsonObject;
         eventChain = eventChain.then(() =>
           store
             .appendEvent(executionId, { type: `agent.${event.kind}`, phase: "execute", data, agentRunId: agentRun.id })

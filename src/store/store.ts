@@ -1,0 +1,348 @@
+import type {
+  AgentRun,
+  Execution,
+  ExecutionEvent,
+  ExecutionKind,
+  ExecutionStatus,
+  Finding as FindingRow,
+  Prisma,
+  PrismaClient,
+  Repository,
+  Task,
+  TaskStatus,
+} from "../generated/prisma/client.ts";
+import type { Finding } from "../qa/finding.ts";
+import { isRecordNotFound } from "./is-record-not-found.ts";
+import { isUniqueViolation } from "./is-unique-violation.ts";
+
+export interface RepositoryInput {
+  githubId: number | bigint;
+  owner: string;
+  name: string;
+  installationId?: number | bigint | null;
+  defaultBranch?: string | null;
+}
+
+export interface DeliveryInput {
+  /** The X-GitHub-Delivery id. */
+  id: string;
+  event: string;
+  action?: string | null;
+  /** "owner/name", for reading the table. */
+  repository?: string | null;
+}
+
+export interface CreateExecutionInput {
+  repositoryId: number;
+  issueNumber: number;
+  issueTitle: string;
+  trigger: string;
+  triggeredBy: string;
+  deliveryId?: string | null;
+  kind?: ExecutionKind;
+  backend?: string | null;
+}
+
+export type CreateExecutionResult =
+  | { created: true; execution: Execution }
+  /** A run is already active for that issue: `execution` is that run. */
+  | { created: false; execution: Execution };
+
+/** Columns a caller may change on an execution (not its identity nor `activeKey`, see finishExecution). */
+export type ExecutionPatch = Omit<
+  Prisma.ExecutionUncheckedUpdateManyInput,
+  "id" | "repositoryId" | "activeKey" | "createdAt" | "updatedAt"
+>;
+
+export type FinishedStatus = Extract<ExecutionStatus, "completed" | "failed" | "cancelled">;
+
+export interface EventInput {
+  type: string;
+  phase?: string | null;
+  level?: string;
+  message?: string;
+  data?: Prisma.InputJsonValue;
+  agentRunId?: string | null;
+}
+
+export interface TaskInput {
+  executionId: string;
+  index: number;
+  title: string;
+  description: string;
+  type?: string;
+  dependsOn?: number[];
+  status?: TaskStatus;
+}
+
+export type TaskPatch = Omit<Prisma.TaskUncheckedUpdateManyInput, "id" | "executionId">;
+
+export interface AgentRunInput {
+  executionId: string;
+  taskId?: string | null;
+  backend: string;
+  command?: Prisma.InputJsonValue;
+}
+
+export type AgentRunPatch = Omit<Prisma.AgentRunUncheckedUpdateManyInput, "id" | "executionId" | "startedAt">;
+
+export interface ListExecutionsOptions {
+  /** Default 50. */
+  limit?: number;
+  status?: ExecutionStatus | ExecutionStatus[];
+  repositoryId?: number;
+}
+
+export type ExecutionWithRepository = Execution & { repository: Repository };
+
+const CREATE_EXECUTION_ATTEMPTS = 5;
+
+/**
+ * Moderator's data access: thin, typed wrappers over Prisma, with the race-safe bits (delivery dedupe,
+ * one active execution per issue) done with unique constraints rather than read-then-write.
+ */
+export class Store {
+  readonly prisma: PrismaClient;
+
+  constructor(prisma: PrismaClient) {
+    this.prisma = prisma;
+  }
+
+  /** Creates or refreshes the repository identified by its GitHub id (owner/name may have changed). */
+  async upsertRepository(input: RepositoryInput): Promise<Repository> {
+    const data = {
+      owner: input.owner,
+      name: input.name,
+      ...(input.installationId === undefined ? {} : { installationId: input.installationId }),
+      ...(input.defaultBranch === undefined ? {} : { defaultBranch: input.defaultBranch }),
+    };
+    const where = { githubId: input.githubId };
+    try {
+      return await this.prisma.repository.upsert({ where, create: { githubId: input.githubId, ...data }, update: data });
+    } catch (err) {
+      // Two first sightings at once: the other insert won; update that row.
+      if (!isUniqueViolation(err)) throw err;
+      return this.prisma.repository.update({ where, data });
+    }
+  }
+
+  /** Records a webhook delivery; true when it is new, false when this delivery id was seen before. */
+  async recordDelivery(input: DeliveryInput): Promise<boolean> {
+    try {
+      await this.prisma.webhookDelivery.create({
+        data: { id: input.id, event: input.event, action: input.action ?? null, repository: input.repository ?? null },
+      });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async setDeliveryOutcome(id: string, outcome: string, executionId?: string): Promise<void> {
+    await orNotFound(
+      this.prisma.webhookDelivery.update({
+        where: { id },
+        data: { outcome, ...(executionId === undefined ? {} : { executionId }) },
+      }),
+      `webhook delivery ${id}`,
+    );
+  }
+
+  /**
+   * Creates a queued execution for an issue unless one is already active for it, in which case that one is
+   * returned. Race-safe across processes: the unique `activeKey` decides.
+   */
+  async createExecution(input: CreateExecutionInput): Promise<CreateExecutionResult> {
+    const activeKey = `${input.repositoryId}#${input.issueNumber}`;
+    for (let attempt = 0; attempt < CREATE_EXECUTION_ATTEMPTS; attempt++) {
+      try {
+        const execution = await this.prisma.execution.create({
+          data: {
+            repositoryId: input.repositoryId,
+            issueNumber: input.issueNumber,
+            issueTitle: input.issueTitle,
+            trigger: input.trigger,
+            triggeredBy: input.triggeredBy,
+            deliveryId: input.deliveryId ?? null,
+            backend: input.backend ?? null,
+            ...(input.kind === undefined ? {} : { kind: input.kind }),
+            activeKey,
+          },
+        });
+        return { created: true, execution };
+      } catch (err) {
+        if (!isUniqueViolation(err, "activeKey")) throw err;
+      }
+      const active = await this.prisma.execution.findUnique({ where: { activeKey } });
+      if (active !== null) return { created: false, execution: active };
+      // The active run finished between our insert and our read: try again.
+    }
+    throw new Error(
+      `createExecution: repository ${input.repositoryId} issue #${input.issueNumber}: the active run kept ` +
+        `changing during ${CREATE_EXECUTION_ATTEMPTS} attempts`,
+    );
+  }
+
+  async getExecution(id: string): Promise<ExecutionWithRepository | null> {
+    return this.prisma.execution.findUnique({ where: { id }, include: { repository: true } });
+  }
+
+  /** The execution currently active (not finished) for an issue, if any. */
+  async findActiveExecution(repositoryId: number, issueNumber: number): Promise<Execution | null> {
+    return this.prisma.execution.findUnique({ where: { activeKey: `${repositoryId}#${issueNumber}` } });
+  }
+
+  async updateExecution(id: string, patch: ExecutionPatch): Promise<Execution> {
+    return orNotFound(this.prisma.execution.update({ where: { id }, data: patch }), `execution ${id}`);
+  }
+
+  /** Ends an execution: sets its status and finishedAt, and frees the issue for a new run. */
+  async finishExecution(id: string, status: FinishedStatus, patch: ExecutionPatch = {}): Promise<Execution> {
+    return orNotFound(
+      this.prisma.execution.update({
+        where: { id },
+        data: { ...patch, status, finishedAt: new Date(), activeKey: null },
+      }),
+      `execution ${id}`,
+    );
+  }
+
+  async appendEvent(executionId: string, event: EventInput): Promise<ExecutionEvent> {
+    return this.prisma.executionEvent.create({
+      data: {
+        executionId,
+        type: event.type,
+        phase: event.phase ?? null,
+        agentRunId: event.agentRunId ?? null,
+        ...(event.level === undefined ? {} : { level: event.level }),
+        ...(event.message === undefined ? {} : { message: event.message }),
+        ...(event.data === undefined ? {} : { data: event.data }),
+      },
+    });
+  }
+
+  /** Events of an execution in the order they were appended; `afterId` continues a previous read. */
+  async listEvents(
+    executionId: string,
+    opts: { afterId?: bigint | number; limit?: number } = {},
+  ): Promise<ExecutionEvent[]> {
+    return this.prisma.executionEvent.findMany({
+      where: { executionId, ...(opts.afterId === undefined ? {} : { id: { gt: opts.afterId } }) },
+      orderBy: { id: "asc" },
+      ...(opts.limit === undefined ? {} : { take: opts.limit }),
+    });
+  }
+
+  async createTask(input: TaskInput): Promise<Task> {
+    return this.prisma.task.create({
+      data: {
+        executionId: input.executionId,
+        index: input.index,
+        title: input.title,
+        description: input.description,
+        dependsOn: input.dependsOn ?? [],
+        ...(input.type === undefined ? {} : { type: input.type }),
+        ...(input.status === undefined ? {} : { status: input.status }),
+      },
+    });
+  }
+
+  /** How many tasks the execution has (a retried run numbers its new tasks after the old ones). */
+  async countTasks(executionId: string): Promise<number> {
+    return this.prisma.task.count({ where: { executionId } });
+  }
+
+  async updateTask(id: string, patch: TaskPatch): Promise<Task> {
+    return orNotFound(this.prisma.task.update({ where: { id }, data: patch }), `task ${id}`);
+  }
+
+  async createAgentRun(input: AgentRunInput): Promise<AgentRun> {
+    return this.prisma.agentRun.create({
+      data: {
+        executionId: input.executionId,
+        taskId: input.taskId ?? null,
+        backend: input.backend,
+        ...(input.command === undefined ? {} : { command: input.command }),
+      },
+    });
+  }
+
+  /** Records how an agent run ended (status, exit code, usage...) and sets finishedAt. */
+  async finishAgentRun(id: string, patch: AgentRunPatch): Promise<AgentRun> {
+    return orNotFound(
+      this.prisma.agentRun.update({ where: { id }, data: { finishedAt: new Date(), ...patch } }),
+      `agent run ${id}`,
+    );
+  }
+
+  /**
+   * Stores an execution's QA findings; a fingerprint already stored for this execution is skipped.
+   * `extra` marks findings posted as inline review comments. Returns how many rows were inserted.
+   */
+  async saveFindings(
+    executionId: string,
+    repositoryId: number,
+    findings: readonly Finding[],
+    extra?: ReadonlyMap<string, { inline: boolean }>,
+  ): Promise<number> {
+    if (findings.length === 0) return 0;
+    const result = await this.prisma.finding.createMany({
+      data: findings.map((f) => ({
+        executionId,
+        repositoryId,
+        source: f.source,
+        ruleId: f.ruleId,
+        severity: f.severity,
+        confidence: f.confidence,
+        path: f.path ?? null,
+        line: f.line ?? null,
+        endLine: f.endLine ?? null,
+        title: f.title,
+        message: f.message,
+        suggestion: f.suggestion ?? null,
+        fingerprint: f.fingerprint,
+        inline: extra?.get(f.fingerprint)?.inline ?? false,
+      })),
+      skipDuplicates: true,
+    });
+    return result.count;
+  }
+
+  /** An execution's findings by file and line (findings without a file first). */
+  async listFindings(executionId: string): Promise<FindingRow[]> {
+    return this.prisma.finding.findMany({
+      where: { executionId },
+      orderBy: [
+        { path: { sort: "asc", nulls: "first" } },
+        { line: { sort: "asc", nulls: "first" } },
+        { ruleId: "asc" },
+        { fingerprint: "asc" },
+      ],
+    });
+  }
+
+  /** Executions newest first, each with its repository. */
+  async listExecutions(opts: ListExecutionsOptions = {}): Promise<ExecutionWithRepository[]> {
+    const status = opts.status === undefined ? undefined : Array.isArray(opts.status) ? { in: opts.status } : opts.status;
+    return this.prisma.execution.findMany({
+      where: {
+        ...(status === undefined ? {} : { status }),
+        ...(opts.repositoryId === undefined ? {} : { repositoryId: opts.repositoryId }),
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: opts.limit ?? 50,
+      include: { repository: true },
+    });
+  }
+}
+
+/** Turns Prisma's "record to update not found" (P2025) into an error that names the record. */
+async function orNotFound<T>(query: Promise<T>, what: string): Promise<T> {
+  try {
+    return await query;
+  } catch (err) {
+    if (isRecordNotFound(err)) throw new Error(`${what} does not exist`, { cause: err });
+    throw err;
+  }
+}
