@@ -15,7 +15,7 @@ export function createBackendFactory(operator: OperatorConfig, processEnv: Reado
     }
     switch (def.type) {
       case "command":
-        return createCommandBackend({ name, command: def.command, timeoutSeconds: def.timeoutSeconds, env: def.env, network: def.network }, { processEnv: { ...processEnv } });
+        return createCommandBackend({ name, command: def.command, timeoutSeconds: def.timeoutSeconds, env: def.env, network: def.network, readOnlyPaths: def.mounts }, { processEnv: { ...processEnv } });
     }
   };
 }

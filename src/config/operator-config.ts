@@ -20,6 +20,8 @@ export const CommandBackendConfig = z.strictObject({
   env: z.array(envName).default([]),
   /** Let the agent reach the network inside the sandbox (an API-backed agent needs it). */
   network: z.boolean().default(false),
+  /** Host folders the agent may read inside the sandbox, besides the system folders (its install folder, scripts). */
+  mounts: z.array(z.string().startsWith("/", "must be an absolute path")).default([]),
 });
 export type CommandBackendConfig = z.infer<typeof CommandBackendConfig>;
 

@@ -259,7 +259,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       if (result.status === "cancelled") throw new CancelledError("the run was cancelled while the agent was working");
       if (result.status !== "succeeded") {
         await store.updateTask(task.id, { status: "failed", error: result.error ?? result.status, finishedAt: new Date(now()) });
-        throw new ModeratorError(`the agent ${describeAgentFailure(result.status, result.error)}`, {
+        throw new ModeratorError(describeAgentFailure(result.status, result.error), {
           phase: "execute",
           hint:
             result.status === "timed_out"
@@ -405,6 +405,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   } catch (err) {
     const failedPhase = tracker.current;
     const classified = classifyError(err, failedPhase);
+    log.warn({ err, executionId, phase: failedPhase, attempt: ctx.attempt }, "run attempt failed");
     classified.message = redactSecrets(classified.message, secrets);
     const outputTail = (err as { cause?: { outputTail?: string } })?.cause?.outputTail;
     if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON) {
@@ -492,9 +493,10 @@ function chooseBackend(requested: string | null, repoConfig: RepoConfig, operato
 }
 
 function describeAgentFailure(status: string, error: string | undefined): string {
-  if (status === "timed_out") return error ?? "did not finish in time";
-  if (status === "crashed") return error ?? "crashed";
-  return error ?? "failed";
+  if (error) return error;
+  if (status === "timed_out") return "the agent did not finish in time";
+  if (status === "crashed") return "the agent crashed";
+  return "the agent failed";
 }
 
 function countBySeverity(findings: Finding[]): Partial<Record<Severity, number>> {

@@ -8,14 +8,15 @@ export interface RunOptions {
   command: string[];
   /** Working directory (inside the sandbox it is mounted at the same path). */
   cwd: string;
-  /** The complete environment the child sees, already filtered by the caller's allow-list
-   *  (plus PATH/HOME/LANG which the runner supplies). */
+  /** The complete environment the child sees, already filtered by the caller's allow-list.
+   *  The runner adds only PATH (DEFAULT_PATH) when it is missing. When HOME is an absolute path the
+   *  runner creates it, and under bwrap binds it writable (give a scratch folder, never the host's HOME). */
   env: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Maximum bytes of stdout and of stderr kept (the tail is kept). Default 1 MiB each. */
   maxOutputBytes?: number;
-  /** Extra paths the sandbox makes visible read-only (e.g. the task file's folder). */
+  /** Extra paths the sandbox makes visible read-only (e.g. the task file's folder). They must exist. */
   readOnlyPaths?: string[];
   /** Extra paths the sandbox makes writable besides cwd. */
   writablePaths?: string[];

@@ -81,11 +81,12 @@ async function ping(url: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.listen(0, host, () => {
       const addr = srv.address();
       const port = typeof addr === "object" && addr ? addr.port : 0;
       srv.close(() => resolve(port));

@@ -15,7 +15,7 @@ import { openDatabase, type Database } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
-import { resolveRedis } from "./resolve-redis.ts";
+import { freePort, resolveRedis } from "./resolve-redis.ts";
 
 /** Default BullMQ queue of runs. */
 export const RUN_QUEUE_NAME = "moderator-runs";
@@ -109,8 +109,11 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         createBackend: createBackendFactory(operator, env.raw),
         async getInstallation(installationId) {
           const octokit = (await auth.auth(installationId)) as unknown as GitHubClient;
-          const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
-          return { octokit, token };
+          // A token of its own for git, asked of the app-authenticated client (octokit.auth() would ask
+          // api.github.com whatever the base URL). It is valid for an hour: longer than any agent timeout we allow by default.
+          const app = (await auth.auth()) as unknown as GitHubClient;
+          const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installationId });
+          return { octokit, token: data.token };
         },
       };
       const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -136,7 +139,8 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     if (opts.web) {
       const server = new Server({
         host: env.host,
-        port: env.port,
+        // Probot reads 0 as "unset" (3000): find a free port for PORT=0 ourselves.
+        port: env.port === 0 ? await freePort(env.host) : env.port,
         webhookPath: env.webhookPath,
         ...(env.webhookProxyUrl ? { webhookProxy: env.webhookProxyUrl } : {}),
         Probot: ProbotBase,

@@ -1,7 +1,8 @@
 /**
  * A fresh clone of one repository for one run. The installation token is used for
- * clone and push only through per-command git config (`-c http.extraHeader=...`), is never
- * written to .git/config, and is never visible to the agent.
+ * clone and push only through per-command git config (http.<origin>.extraHeader, passed as
+ * GIT_CONFIG_* environment so it is not on a command line either), is never written to
+ * .git/config, and is never visible to the agent.
  */
 export interface Workspace {
   /** Absolute path of the work tree. */
@@ -39,4 +40,7 @@ export interface CloneOptions {
   signal?: AbortSignal;
   /** Commit author for checkpoints. */
   author?: { name: string; email: string };
+  /** Extra environment for git itself (HTTPS_PROXY, NO_PROXY, GIT_SSL_CAINFO, a PATH where git lives).
+   *  git otherwise gets only PATH (the default one), LC_ALL=C and its non-interactive settings. */
+  gitEnv?: Record<string, string>;
 }

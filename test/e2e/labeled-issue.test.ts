@@ -15,8 +15,9 @@ function operatorYaml(mode: string, extra = "", timeoutSeconds = 60): string {
     "backends:",
     "  scripted:",
     "    type: command",
-    `    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(AGENT)}, ${mode}]`,
+    `    command: ${JSON.stringify([process.execPath, AGENT, ...mode.split(" ")])}`,
     `    timeoutSeconds: ${timeoutSeconds}`,
+    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
     "limits: { attempts: 3, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1 }",
     extra,
   ].join("\n");
@@ -143,7 +144,7 @@ describe("a labeled issue becomes a reviewed pull request", () => {
     expect(e.checkRunId).not.toBeNull();
 
     // The workspace is gone.
-    expect(workspaceEntries(h)).toEqual([]);
+    await h.waitFor("the workspace to be deleted", async () => workspaceEntries(h as Harness).length === 0);
     expect(h.fake.unhandled()).toEqual([]);
   });
 
@@ -210,13 +211,13 @@ describe("failures say which phase, why and what to do; nothing is published", (
     expect(e.error).toContain("exited with code 1");
     const body = h.repo.issueComments.find((c) => c.issue_url.endsWith("/issues/11"))?.body ?? "";
     expect(body).toContain("Moderator · ❌ Failed");
-    expect(body).toContain("**Failed in execute:** the agent");
+    expect(body).toContain("**Failed in execute:** agent exited with code 1");
     expect(body).toContain("**What to do:**");
     expect(body).toContain("could not understand the task");
     expect(body).not.toContain(SECRET);
     expect(requests(h, "POST", /\/pulls$/)).toHaveLength(0);
     expect(h.repo.checkRuns).toHaveLength(0);
-    expect(workspaceEntries(h)).toEqual([]);
+    await h.waitFor("the workspace to be deleted", async () => workspaceEntries(h as Harness).length === 0);
     const branches = execFileSync("git", ["--git-dir", h.barePath, "branch", "--list"], { encoding: "utf8" });
     expect(branches).not.toContain("moderator/issue-11");
   });

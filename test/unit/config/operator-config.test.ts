@@ -8,7 +8,7 @@ import { ConfigError } from "../../../src/util/errors.ts";
 describe("operator config", () => {
   it("parses a command backend with defaults", () => {
     const cfg = parseOperatorConfig("defaultBackend: mine\nbackends:\n  mine:\n    type: command\n    command: [node, agent.js]\n    env: [ANTHROPIC_API_KEY]\n");
-    expect(cfg.backends.mine).toEqual({ type: "command", command: ["node", "agent.js"], timeoutSeconds: 1800, env: ["ANTHROPIC_API_KEY"], network: false });
+    expect(cfg.backends.mine).toEqual({ type: "command", command: ["node", "agent.js"], timeoutSeconds: 1800, env: ["ANTHROPIC_API_KEY"], network: false, mounts: [] });
     expect(cfg.sandbox).toBe("auto");
     expect(cfg.limits.attempts).toBe(4);
     expect(cfg.github).toEqual({ retry: true, throttle: true });

@@ -1,0 +1,198 @@
+import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
+import { classifyPath, type Language } from "../classify-path.ts";
+import { createFinding } from "../create-finding.ts";
+import type { Finding } from "../finding.ts";
+import { addedLines } from "../parse-diff.ts";
+import { LONG_LINE_CHARS } from "./files-large-or-binary.ts";
+
+const RULE = "debug/leftover";
+
+interface DebugPattern {
+  label: string;
+  languages: Language[];
+  /** Finds the statement; the match must start at the statement (used for the whole-line check). */
+  regex: RegExp;
+  confidence: number;
+  /** Plain output calls are legitimate in CLIs and scripts; skip them there. */
+  outputCall: boolean;
+  /** How to tell that the line holds nothing but this statement: a balanced call, or a full-line regex. */
+  whole: "call" | RegExp;
+}
+
+const PATTERNS: DebugPattern[] = [
+  {
+    label: "debugger",
+    languages: ["javascript"],
+    regex: /(?:^|[;{}])\s*debugger\b\s*;?/,
+    confidence: 0.9,
+    outputCall: false,
+    whole: /^\s*debugger\s*;?\s*$/,
+  },
+  {
+    label: "console.debug",
+    languages: ["javascript"],
+    regex: /\bconsole\.debug\s*\(/,
+    confidence: 0.7,
+    outputCall: false,
+    whole: "call",
+  },
+  {
+    label: "console.log",
+    languages: ["javascript"],
+    regex: /\bconsole\.log\s*\(/,
+    confidence: 0.6,
+    outputCall: true,
+    whole: "call",
+  },
+  {
+    label: "pdb.set_trace",
+    languages: ["python"],
+    regex: /\b(?:i?pdb|pudb)\.set_trace\s*\(/,
+    confidence: 0.9,
+    outputCall: false,
+    whole: /^\s*(?:import\s+(?:i?pdb|pudb)\s*;\s*)?(?:i?pdb|pudb)\.set_trace\(\s*\)\s*;?\s*$/,
+  },
+  {
+    label: "breakpoint()",
+    languages: ["python"],
+    regex: /(?<![\w.])breakpoint\s*\(\s*\)/,
+    confidence: 0.9,
+    outputCall: false,
+    whole: /^\s*breakpoint\(\s*\)\s*$/,
+  },
+  {
+    label: "print",
+    languages: ["python"],
+    regex: /(?<![\w.])print\s*\(/,
+    confidence: 0.5,
+    outputCall: true,
+    whole: "call",
+  },
+  {
+    label: "binding.pry",
+    languages: ["ruby"],
+    regex: /\bbinding\.(?:pry|irb)\b/,
+    confidence: 0.9,
+    outputCall: false,
+    whole: /^\s*binding\.(?:pry|irb)\s*$/,
+  },
+  {
+    label: "byebug",
+    languages: ["ruby"],
+    regex: /^\s*byebug\b/,
+    confidence: 0.9,
+    outputCall: false,
+    whole: /^\s*byebug\s*$/,
+  },
+  {
+    label: "dbg!",
+    languages: ["rust"],
+    regex: /\bdbg!\s*\(/,
+    confidence: 0.85,
+    outputCall: false,
+    whole: "call",
+  },
+  {
+    label: 'fmt.Println("DEBUG',
+    languages: ["go"],
+    regex: /\bfmt\.Print(?:ln|f)?\s*\(\s*"\s*\[?debug/i,
+    confidence: 0.8,
+    outputCall: false,
+    whole: "call",
+  },
+  {
+    label: "System.out.println",
+    languages: ["java", "kotlin"],
+    regex: /\bSystem\.out\.print(?:ln|f)?\s*\(/,
+    confidence: 0.6,
+    outputCall: true,
+    whole: "call",
+  },
+  {
+    label: "var_dump",
+    languages: ["php"],
+    regex: /(?<![\w>$:])var_dump\s*\(/,
+    confidence: 0.8,
+    outputCall: false,
+    whole: "call",
+  },
+];
+
+/** Paths where printing is the point (command-line tools, scripts, examples). */
+const SCRIPT_PATH = /(^|\/)(bin|cli|scripts?|tools|examples?|demos?|bench(marks?)?)\/|(^|\/)(cli|__main__|main)\.[a-z]+$/i;
+const SLASH_COMMENT = /^\s*(\/\/|\/\*|\*)/;
+const HASH_COMMENT = /^\s*#/;
+
+export const debugLeftover: Analyzer = {
+  id: RULE,
+  doc: "Leftover debugging statements (console.log, debugger, print, pdb.set_trace, breakpoint(), binding.pry, dbg!, ...) added to non-test source files.",
+  analyze(input: AnalyzerInput): Finding[] {
+    const findings: Finding[] = [];
+    for (const file of input.files) {
+      if (file.status === "deleted" || file.binary) continue;
+      const info = classifyPath(file.path);
+      // Minified bundles are reported by files/large-or-binary; their statements are not hand-written.
+      if (!info.isSource || info.isTest || /\.min\.[^/]+$/.test(file.path)) continue;
+      const scriptLike = SCRIPT_PATH.test(file.path);
+      for (const line of addedLines(file)) {
+        if (line.text.length > LONG_LINE_CHARS) continue;
+        const hashComments = info.language === "python" || info.language === "ruby" || info.language === "php";
+        const slashComments = info.language !== "python" && info.language !== "ruby";
+        if ((slashComments && SLASH_COMMENT.test(line.text)) || (hashComments && HASH_COMMENT.test(line.text))) continue;
+        for (const pattern of PATTERNS) {
+          if (!pattern.languages.includes(info.language)) continue;
+          if (pattern.outputCall && scriptLike) continue;
+          const match = pattern.regex.exec(line.text);
+          if (!match) continue;
+          const whole = pattern.whole === "call" ? isWholeCall(line.text, match.index) : pattern.whole.test(line.text);
+          const statement = line.text.trim();
+          findings.push(
+            createFinding({
+              ruleId: RULE,
+              severity: "low",
+              confidence: pattern.confidence,
+              path: file.path,
+              line: line.newLine,
+              title: `Leftover debug statement (${pattern.label})`,
+              message: `\`${statement.slice(0, 160).replaceAll("`", "'")}\` looks like debugging left in production code.`,
+              suggestion: whole
+                ? "Remove the line (or use the project's logger if the output is intended)."
+                : "Remove the debugging call (or use the project's logger if the output is intended).",
+              ...(whole ? { replacement: "" } : {}),
+              trigger: statement,
+            }),
+          );
+          break;
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/**
+ * True when `text` holds only one call starting at `start` (nothing before it on the line), whose
+ * parentheses close on this line, followed by nothing but an optional `;` (quotes are respected).
+ */
+function isWholeCall(text: string, start: number): boolean {
+  if (text.slice(0, start).trim() !== "") return false;
+  const open = text.indexOf("(", start);
+  if (open < 0) return false;
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === "`") quote = ch;
+    else if (ch === "(") depth++;
+    else if (ch === ")") {
+      depth--;
+      if (depth === 0) return /^\s*;?\s*$/.test(text.slice(i + 1));
+    }
+  }
+  return false;
+}

@@ -1,0 +1,352 @@
+import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
+import { classifyPath } from "../classify-path.ts";
+import { createFinding } from "../create-finding.ts";
+import type { Finding } from "../finding.ts";
+import type { DiffLine, Hunk } from "../parse-diff.ts";
+
+const RULE = "io/unhandled";
+const CONFIDENCE = 0.6;
+
+interface RiskyCall {
+  label: string;
+  regex: RegExp;
+  why: string;
+  fix: string;
+}
+
+const JS_CALLS: RiskyCall[] = [
+  {
+    label: "await fetch(",
+    regex: /\bawait\s+fetch\s*\(/,
+    why: "rejects on network errors (DNS failure, refused connection, abort)",
+    fix: "Wrap it in try/catch (or chain .catch()), handle the network failure, and check `response.ok` before using the body.",
+  },
+  {
+    label: "readFileSync(",
+    regex: /\b(?:fs\.)?readFileSync\s*\(/,
+    why: "throws when the file is missing or unreadable",
+    fix: "Wrap it in try/catch and turn ENOENT/EACCES into a clear error or a fallback.",
+  },
+  {
+    label: "writeFileSync(",
+    regex: /\b(?:fs\.)?writeFileSync\s*\(/,
+    why: "throws when the directory does not exist, the disk is full or the path is not writable",
+    fix: "Wrap it in try/catch and report which path could not be written.",
+  },
+  {
+    label: "JSON.parse(",
+    regex: /\bJSON\.parse\s*\(/,
+    why: "throws a SyntaxError on invalid input",
+    fix: "Wrap it in try/catch and report the input's origin in the error (or validate with a schema).",
+  },
+];
+
+const PY_CALLS: RiskyCall[] = [
+  {
+    label: "open(",
+    regex: /(?<![\w.])open\s*\(/,
+    why: "raises OSError (FileNotFoundError, PermissionError, IsADirectoryError)",
+    fix: "Put it inside try/except OSError and report which path failed.",
+  },
+  {
+    label: "requests call",
+    regex: /\brequests\.(?:get|post|put|patch|delete|head|request)\s*\(/,
+    why: "raises requests.RequestException on connection errors and timeouts",
+    fix: "Pass a timeout, wrap it in try/except requests.RequestException, and call raise_for_status() where appropriate.",
+  },
+  {
+    label: "json.loads(",
+    regex: /\bjson\.loads?\s*\(/,
+    why: "raises json.JSONDecodeError on invalid input",
+    fix: "Wrap it in try/except json.JSONDecodeError (ValueError) and report the input's origin.",
+  },
+];
+
+interface Candidate {
+  line: DiffLine & { newLine: number };
+  call: RiskyCall;
+  /** Index among the walked (new-version) lines of the hunk. */
+  index: number;
+  handled: boolean;
+}
+
+export const ioUnhandled: Analyzer = {
+  id: RULE,
+  doc: "Added risky I/O or parsing (await fetch, readFileSync/writeFileSync, JSON.parse; Python open, requests, json.loads) with no try block or .catch around it.",
+  analyze(input: AnalyzerInput): Finding[] {
+    const findings: Finding[] = [];
+    for (const file of input.files) {
+      if (file.status === "deleted" || file.binary) continue;
+      const info = classifyPath(file.path);
+      if (info.isTest || /\.min\.[^/]+$/.test(file.path)) continue;
+      for (const hunk of file.hunks) {
+        const candidates =
+          info.language === "javascript" ? scanJs(hunk) : info.ext === "py" ? scanPython(hunk) : [];
+        // One finding per line, naming every unhandled call on it.
+        const byLine = new Map<number, Candidate[]>();
+        for (const c of candidates) {
+          if (c.handled) continue;
+          const list = byLine.get(c.line.newLine) ?? [];
+          if (!list.some((x) => x.call === c.call)) list.push(c);
+          byLine.set(c.line.newLine, list);
+        }
+        const python = info.language === "python";
+        for (const [lineNo, list] of byLine) {
+          const statement = list[0]!.line.text.trim();
+          const names = list.map((c) => c.call.label.replace(/\($/, "()"));
+          const why = list.map((c, i) => `${names[i]} ${c.call.why}`).join("; ");
+          findings.push(
+            createFinding({
+              ruleId: RULE,
+              severity: "medium",
+              confidence: CONFIDENCE,
+              path: file.path,
+              line: lineNo,
+              title: `Unhandled error from ${names.join(" and ")}`,
+              message:
+                `\`${statement.slice(0, 160).replaceAll("`", "'")}\`: ${why}. ` +
+                (python
+                  ? "This call is not inside a try block (as far as the diff shows)."
+                  : "This call is not inside a try block (as far as the diff shows) and has no .catch()."),
+              suggestion: list.map((c) => c.call.fix).join(" "),
+              trigger: statement,
+            }),
+          );
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** The new-version lines of a hunk (added and context), in order. */
+const newSide = (hunk: Hunk): DiffLine[] => hunk.lines.filter((l) => l.kind !== "del");
+
+// ---------------------------------------------------------------- JavaScript / TypeScript
+
+interface JsLexState {
+  blockComment: boolean;
+  template: boolean;
+}
+
+/** Blank out comments and string contents (keeping length), so braces and calls are found only in code. */
+function sanitizeJs(text: string, state: JsLexState): string {
+  let out = "";
+  let quote: string | undefined = state.template ? "`" : undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (state.blockComment) {
+      if (ch === "*" && text[i + 1] === "/") {
+        state.blockComment = false;
+        out += "  ";
+        i++;
+      } else out += " ";
+      continue;
+    }
+    if (quote) {
+      if (ch === "\\") {
+        out += "  ";
+        i++;
+      } else if (ch === quote) {
+        quote = undefined;
+        out += ch;
+      } else out += " ";
+      continue;
+    }
+    if (ch === "/" && text[i + 1] === "/") break;
+    if (ch === "/" && text[i + 1] === "*") {
+      state.blockComment = true;
+      out += "  ";
+      i++;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === "`") quote = ch;
+    out += ch;
+  }
+  state.template = quote === "`";
+  return out;
+}
+
+function scanJs(hunk: Hunk): Candidate[] {
+  const lines = newSide(hunk);
+  const lex: JsLexState = { blockComment: false, template: false };
+  const code = lines.map((l) => sanitizeJs(l.text, lex));
+  const candidates: Candidate[] = [];
+  let depth = 0;
+  let minDepth = 0;
+  const tryStack: number[] = [];
+  let pendingTry = false;
+  /** An unmatched `}` closed a block opened before the hunk; a following `catch`/`finally` means it was a try. */
+  let closedUnknownBlock = false;
+
+  const wordAt = /[A-Za-z_$][\w$]*/y;
+
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const text = code[index]!;
+    const calls: Array<{ at: number; call: RiskyCall }> = [];
+    for (const call of JS_CALLS) {
+      const m = call.regex.exec(text);
+      if (m) calls.push({ at: m.index, call });
+    }
+    calls.sort((a, b) => a.at - b.at);
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      if (/\s/.test(ch)) continue;
+      wordAt.lastIndex = i;
+      const word = wordAt.exec(text)?.[0];
+      const boundary = i === 0 || !/[\w$.]/.test(text[i - 1]!);
+      const keyword = word !== undefined && boundary;
+      if (closedUnknownBlock) {
+        if (keyword && (word === "catch" || word === "finally")) {
+          for (const c of candidates) c.handled = true;
+        }
+        closedUnknownBlock = false;
+      }
+      const spanEnd = i + (keyword ? word.length : 1);
+      while (calls[0] && calls[0].at < spanEnd) {
+        const { call, at } = calls.shift()!;
+        if (line.kind === "add" && line.newLine !== undefined) {
+          candidates.push({
+            line: line as Candidate["line"],
+            call,
+            index,
+            handled: tryStack.length > 0 || followedByCatch(code, index, at),
+          });
+        }
+      }
+      if (keyword) {
+        if (word === "try") pendingTry = true;
+        i = spanEnd - 1;
+        continue;
+      }
+      if (ch === "{") {
+        if (pendingTry) tryStack.push(depth);
+        pendingTry = false;
+        depth++;
+      } else if (ch === "}") {
+        depth--;
+        if (tryStack.length > 0 && tryStack.at(-1)! >= depth) tryStack.pop();
+        else if (depth < minDepth) {
+          minDepth = depth;
+          closedUnknownBlock = true;
+        }
+      }
+    }
+  }
+  return candidates;
+}
+
+/** Whether `.catch(` is chained onto the call, on its line or on the continuation lines of the same statement. */
+function followedByCatch(code: string[], index: number, at: number): boolean {
+  let parens = 0;
+  for (let k = index; k < Math.min(code.length, index + 6); k++) {
+    const segment = k === index ? code[k]!.slice(at) : code[k]!;
+    if (k > index && parens <= 0 && !/^\s*[.?]/.test(segment)) return false;
+    if (/\.catch\s*\(/.test(segment)) return true;
+    for (const ch of segment) {
+      if (ch === "(") parens++;
+      else if (ch === ")") parens--;
+    }
+    if (parens <= 0 && segment.trim().endsWith(";")) return false;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- Python
+
+function indentOf(text: string): number {
+  let width = 0;
+  for (const ch of text) {
+    if (ch === " ") width++;
+    else if (ch === "\t") width += 8 - (width % 8);
+    else break;
+  }
+  return width;
+}
+
+function sanitizePython(text: string, state: { triple?: string }): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    if (state.triple) {
+      if (text.startsWith(state.triple, i)) {
+        out += state.triple;
+        i += 2;
+        state.triple = undefined;
+      } else out += " ";
+      continue;
+    }
+    const ch = text[i]!;
+    if (ch === "#") break;
+    if (text.startsWith('"""', i) || text.startsWith("'''", i)) {
+      state.triple = text.slice(i, i + 3);
+      out += state.triple;
+      i += 2;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      const end = text.indexOf(ch, i + 1);
+      const stop = end < 0 ? text.length : end;
+      out += ch + " ".repeat(Math.max(0, stop - i - 1)) + (end < 0 ? "" : ch);
+      i = stop;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+function scanPython(hunk: Hunk): Candidate[] {
+  const lines = newSide(hunk);
+  const lex: { triple?: string } = {};
+  const candidates: Candidate[] = [];
+  /** Indents of open `try:` bodies. */
+  const tryIndents: number[] = [];
+  /** Indents where a try statement's clauses (except/else/finally) may still follow. */
+  const chains = new Set<number>();
+  /** Indent of every code line walked so far, by index (undefined for blank, comment and continuation lines). */
+  const indents: Array<number | undefined> = [];
+  let parenDepth = 0;
+
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const startedInString = lex.triple !== undefined;
+    const code = sanitizePython(line.text, lex);
+    const continuation = parenDepth > 0 || startedInString;
+    for (const ch of code) {
+      if ("([{".includes(ch)) parenDepth++;
+      else if (")]}".includes(ch)) parenDepth = Math.max(0, parenDepth - 1);
+    }
+    if (code.trim() === "" || continuation) {
+      indents.push(undefined);
+    } else {
+      const indent = indentOf(code);
+      indents.push(indent);
+      const handler = /^\s*(except\b|finally\s*:)/.test(code);
+      const clause = handler || /^\s*else\s*:/.test(code);
+      for (const k of [...chains]) if (indent < k || (indent === k && !clause)) chains.delete(k);
+      if (handler && !chains.has(indent)) {
+        // A handler for a `try:` above the hunk: lines since the last line at or left of this indent were inside it.
+        for (const c of candidates) {
+          const own = indents[c.index];
+          const inside =
+            own !== undefined && own > indent && indents.slice(c.index + 1, index).every((i) => i === undefined || i > indent);
+          if (inside) c.handled = true;
+        }
+        chains.add(indent);
+      }
+      while (tryIndents.length > 0 && indent <= tryIndents.at(-1)!) tryIndents.pop();
+      if (/^\s*try\s*:/.test(code)) {
+        tryIndents.push(indent);
+        chains.add(indent);
+      }
+    }
+    if (line.kind !== "add" || line.newLine === undefined) continue;
+    for (const call of PY_CALLS) {
+      if (!call.regex.test(code)) continue;
+      candidates.push({ line: line as Candidate["line"], call, index, handled: tryIndents.length > 0 });
+      break;
+    }
+  }
+  return candidates;
+}

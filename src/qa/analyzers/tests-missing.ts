@@ -1,0 +1,48 @@
+import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
+import { classifyPath } from "../classify-path.ts";
+import { createFinding } from "../create-finding.ts";
+import type { Finding } from "../finding.ts";
+import { addedLines } from "../parse-diff.ts";
+
+const RULE = "tests/missing";
+const LISTED = 20;
+/** Inline Rust unit tests live in the source file itself. */
+const INLINE_TEST_MARKER = /#\[(?:cfg\(test\)|test|tokio::test)\]/;
+
+export const testsMissing: Analyzer = {
+  id: RULE,
+  doc: "Source files gained code but no test file was added or changed in the same diff.",
+  analyze(input: AnalyzerInput): Finding[] {
+    const sources: string[] = [];
+    let testsChanged = false;
+    for (const file of input.files) {
+      const info = classifyPath(file.path);
+      if (info.isTest && file.status !== "deleted") {
+        testsChanged = true;
+        continue;
+      }
+      if (!info.isSource || file.status === "deleted" || file.binary) continue;
+      if (/(^|\/)[^/]+\.config\.[^/]+$/.test(file.path)) continue;
+      const added = addedLines(file);
+      if (added.some((l) => INLINE_TEST_MARKER.test(l.text))) {
+        testsChanged = true;
+        continue;
+      }
+      if (added.some((l) => l.text.trim().length > 0)) sources.push(file.path);
+    }
+    if (testsChanged || sources.length === 0) return [];
+    const listed = sources.slice(0, LISTED).map((p) => `- \`${p}\``);
+    if (sources.length > LISTED) listed.push(`- … and ${sources.length - LISTED} more`);
+    return [
+      createFinding({
+        ruleId: RULE,
+        severity: "medium",
+        confidence: 0.7,
+        title: `${sources.length} source file${sources.length === 1 ? "" : "s"} changed without tests`,
+        message: `This change adds code to these files but adds or changes no test:\n${listed.join("\n")}`,
+        suggestion: "Add or update tests that exercise the new behaviour, so a regression fails CI.",
+        trigger: "source changed without tests",
+      }),
+    ];
+  },
+};

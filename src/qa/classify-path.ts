@@ -1,0 +1,70 @@
+export type Language =
+  | "javascript"
+  | "python"
+  | "go"
+  | "rust"
+  | "java"
+  | "kotlin"
+  | "ruby"
+  | "php"
+  | "csharp"
+  | "swift"
+  | "c"
+  | "other";
+
+export interface PathInfo {
+  /** Lower-case extension without the dot ("" when none). */
+  ext: string;
+  language: Language;
+  /** A test file by location or name (test/, tests/, __tests__/, spec/, *_test.*, *.test.*, *.spec.*, test_*.py, ...). */
+  isTest: boolean;
+  /** Program source by extension (see SOURCE_EXTENSIONS); declaration files (.d.ts) are not source. */
+  isSource: boolean;
+}
+
+const LANGUAGE_BY_EXT: Record<string, Language> = {
+  ts: "javascript",
+  tsx: "javascript",
+  mts: "javascript",
+  cts: "javascript",
+  js: "javascript",
+  jsx: "javascript",
+  mjs: "javascript",
+  cjs: "javascript",
+  py: "python",
+  go: "go",
+  rs: "rust",
+  java: "java",
+  kt: "kotlin",
+  rb: "ruby",
+  php: "php",
+  cs: "csharp",
+  swift: "swift",
+  c: "c",
+  cc: "c",
+  cpp: "c",
+  h: "c",
+};
+
+const TEST_DIRS = new Set(["test", "tests", "__tests__", "spec", "specs", "__test__", "testing"]);
+
+/** Classify a repo-relative path by extension and test conventions. Pure; no file access. */
+export function classifyPath(path: string): PathInfo {
+  const segments = path.split("/").filter((s) => s.length > 0);
+  const base = segments.at(-1) ?? "";
+  const dot = base.lastIndexOf(".");
+  const ext = dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
+  const language = LANGUAGE_BY_EXT[ext] ?? "other";
+  const dirs = segments.slice(0, -1).map((s) => s.toLowerCase());
+  const lowerBase = base.toLowerCase();
+  const isTest =
+    dirs.some((d) => TEST_DIRS.has(d) || d.endsWith(".tests") || d.endsWith(".test")) ||
+    /^[^.]+.*_test\.[^.]+$/.test(lowerBase) ||
+    /\.(test|spec)\.[^.]+$/.test(lowerBase) ||
+    /^test_.*\.py$/.test(lowerBase) ||
+    lowerBase === "conftest.py" ||
+    /_spec\.rb$/.test(lowerBase) ||
+    /^[A-Z]\w*Tests?\.(java|kt|cs|swift)$/.test(base);
+  const isSource = language !== "other" && !/\.d\.[cm]?ts$/.test(lowerBase);
+  return { ext, language, isTest, isSource };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { debugLeftover } from "../../../../src/qa/analyzers/debug-leftover.ts";
+import { parseDiff } from "../../../../src/qa/parse-diff.ts";
+import { newFileDiff } from "../diff-text.ts";
+
+const run = (diff: string) => debugLeftover.analyze({ files: parseDiff(diff), fileSizes: {} });
+const summary = (diff: string) => run(diff).map((f) => [f.line, f.title, f.replacement]);
+
+describe("debug/leftover", () => {
+  it("flags JS/TS console.log, console.debug and debugger, low severity", () => {
+    const findings = run(
+      newFileDiff("src/app.ts", [
+        '  console.log("here", value);',
+        "  debugger;",
+        "  console.debug(`x ${y}`)",
+        '  const r = compute(); console.log("r", r);',
+        "  console.log(",
+        "    value,",
+        "  );",
+      ]),
+    );
+    expect(findings.map((f) => [f.line, f.title, f.replacement])).toEqual([
+      [1, "Leftover debug statement (console.log)", ""],
+      [2, "Leftover debug statement (debugger)", ""],
+      [3, "Leftover debug statement (console.debug)", ""],
+      [4, "Leftover debug statement (console.log)", undefined],
+      [5, "Leftover debug statement (console.log)", undefined],
+    ]);
+    for (const f of findings) expect(f).toMatchObject({ ruleId: "debug/leftover", severity: "low", path: "src/app.ts" });
+  });
+
+  it("flags Python print, pdb.set_trace and breakpoint()", () => {
+    expect(
+      summary(
+        newFileDiff("pkg/core.py", ["print('value', x)", "import pdb; pdb.set_trace()", "    breakpoint()", "result = print_report(x)"]),
+      ),
+    ).toEqual([
+      [1, "Leftover debug statement (print)", ""],
+      [2, "Leftover debug statement (pdb.set_trace)", ""],
+      [3, "Leftover debug statement (breakpoint())", ""],
+    ]);
+  });
+
+  it("flags Ruby binding.pry, Rust dbg!, Go DEBUG prints and Java System.out.println", () => {
+    expect(summary(newFileDiff("app/models/user.rb", ["    binding.pry"]))).toEqual([[1, "Leftover debug statement (binding.pry)", ""]]);
+    expect(summary(newFileDiff("src/main.rs", ["    let y = dbg!(x * 2);", "    dbg!(&y);"]))).toEqual([
+      [1, "Leftover debug statement (dbg!)", undefined],
+      [2, "Leftover debug statement (dbg!)", ""],
+    ]);
+    expect(summary(newFileDiff("server/run.go", ['\tfmt.Println("DEBUG: got", v)', '\tfmt.Println("listening on", addr)']))).toEqual([
+      [1, 'Leftover debug statement (fmt.Println("DEBUG)', ""],
+    ]);
+    expect(summary(newFileDiff("src/main/java/App.java", ['        System.out.println("x=" + x);']))).toEqual([
+      [1, "Leftover debug statement (System.out.println)", ""],
+    ]);
+  });
+
+  it("ignores test files, comments, CLI/script paths, non-source files and look-alikes", () => {
+    expect(run(newFileDiff("src/app.test.ts", ["console.log(x);", "debugger;"]))).toEqual([]);
+    expect(run(newFileDiff("tests/test_core.py", ["print(x)", "breakpoint()"]))).toEqual([]);
+    expect(run(newFileDiff("src/app.ts", ["// console.log(x);", " * debugger", "logger.log(x);", "myconsole.log(x)"]))).toEqual([]);
+    expect(run(newFileDiff("pkg/core.py", ["# print(x)", "self.print(x)", "pprint.pprint(x)"]))).toEqual([]);
+    expect(run(newFileDiff("scripts/release.ts", ['console.log("released");']))).toEqual([]);
+    expect(run(newFileDiff("src/cli.py", ['print("usage: tool [options]")']))).toEqual([]);
+    expect(run(newFileDiff("README.md", ["console.log(x);"]))).toEqual([]);
+    // In a script, a debugger statement is still a leftover.
+    expect(run(newFileDiff("scripts/release.ts", ["debugger;"]))).toHaveLength(1);
+  });
+
+  it("fingerprints by content, so the same statement moved keeps its fingerprint", () => {
+    const a = run(newFileDiff("src/a.ts", ["console.log(x);"]))[0]!;
+    const b = run(newFileDiff("src/a.ts", ["", "", "    console.log(x);"]))[0]!;
+    expect(b.line).toBe(3);
+    expect(b.fingerprint).toBe(a.fingerprint);
+  });
+});
+
+describe("debug/leftover on generated code", () => {
+  it("ignores minified files and very long lines (files/large-or-binary reports those)", () => {
+    expect(run(newFileDiff("dist/app.min.js", ["console.log(x);"]))).toEqual([]);
+    expect(run(newFileDiff("src/bundle.js", [`console.log(x);${" ".repeat(5000)}`]))).toEqual([]);
+  });
+});
