@@ -43,6 +43,7 @@ const EnvSchema = z
     WORKSPACE_DIR: optionalString,
     MODERATOR_DATA_DIR: optionalString,
     MODERATOR_CONFIG: optionalString,
+    MODERATOR_QUEUE: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '.', '_' and '-' only").optional()),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
     NODE_ENV: optionalString,
   })
@@ -64,6 +65,8 @@ export interface Env {
   dataDir: string;
   workspaceDir: string;
   configPath: string | undefined;
+  /** BullMQ queue of runs; deployments sharing one Redis use different names. */
+  queueName: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   production: boolean;
   /** The raw environment, for the pass-through lists of backends (only names the operator allow-lists are read). */
@@ -116,6 +119,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     dataDir,
     workspaceDir: path.resolve(cwd, e.WORKSPACE_DIR ?? path.join(dataDir, "workspaces")),
     configPath: e.MODERATOR_CONFIG ? path.resolve(cwd, e.MODERATOR_CONFIG) : undefined,
+    queueName: e.MODERATOR_QUEUE ?? "moderator-runs",
     logLevel: e.LOG_LEVEL ?? "info",
     production,
     raw: { ...source },

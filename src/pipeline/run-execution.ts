@@ -126,6 +126,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
 
   try {
     await store.updateExecution(executionId, { attempts: ctx.attempt, ...(execution.startedAt ? {} : { startedAt: new Date(now()) }) });
+    if (execution.startedAt) {
+      const abandoned = await store.closeAbandonedWork(executionId, "the worker stopped while this ran; the run was picked up again");
+      if (abandoned > 0) {
+        await store.appendEvent(executionId, { type: "run.recovered", level: "warn", message: `${abandoned} agent run(s) of an earlier attempt were left running by a stopped worker` });
+      }
+    }
     if (!repository.installationId) {
       throw new ModeratorError("the repository has no installation id", { phase: "prepare", infrastructure: true });
     }

@@ -17,19 +17,12 @@ import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { freePort, resolveRedis } from "./resolve-redis.ts";
 
-/** Default BullMQ queue of runs. */
-export const RUN_QUEUE_NAME = "moderator-runs";
-
 export interface StartOptions {
   env: Env;
   operator: OperatorConfig;
   web: boolean;
   worker: boolean;
   log: Logger;
-  /** Tests: a queue of their own. */
-  queueName?: string;
-  /** Tests: a database schema of their own. */
-  databaseSchema?: string;
 }
 
 export interface RunningModerator {
@@ -62,7 +55,6 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     const db = await openDatabase({
       ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}),
       dataDir: env.dataDir,
-      ...(opts.databaseSchema ? { schema: opts.databaseSchema } : {}),
       migrate: true,
       log: (l) => log.info(l),
     });
@@ -82,7 +74,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       log,
       Octokit,
     });
-    const queueName = opts.queueName ?? RUN_QUEUE_NAME;
+    const queueName = env.queueName;
     const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     queueConnection.on("error", (err) => log.warn({ err: err.message }, "redis (queue) error"));
     closers.push(async () => void queueConnection.disconnect());

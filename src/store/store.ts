@@ -248,6 +248,19 @@ export class Store {
     });
   }
 
+  /**
+   * A worker that died (or was killed) leaves its agent run and task "running". The next attempt calls this
+   * first: such rows become crashed / failed, with the reason. Returns how many agent runs were closed.
+   */
+  async closeAbandonedWork(executionId: string, reason: string): Promise<number> {
+    const runs = await this.prisma.agentRun.updateMany({
+      where: { executionId, status: "running" },
+      data: { status: "crashed", error: reason, finishedAt: new Date() },
+    });
+    await this.prisma.task.updateMany({ where: { executionId, status: "running" }, data: { status: "failed", error: reason, finishedAt: new Date() } });
+    return runs.count;
+  }
+
   /** How many tasks the execution has (a retried run numbers its new tasks after the old ones). */
   async countTasks(executionId: string): Promise<number> {
     return this.prisma.task.count({ where: { executionId } });

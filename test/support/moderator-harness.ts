@@ -1,5 +1,7 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
@@ -49,6 +51,8 @@ export interface Harness {
   moderator: RunningModerator;
   queueName: string;
   tmp: string;
+  /** Start `moderator worker` (the built CLI) as a child process against the same Redis, database and fake GitHub. */
+  spawnWorker(): ChildProcess & { output: () => string };
   /** POST a signed webhook to the running server; returns the HTTP status. */
   send(event: string, payload: unknown, opts?: { deliveryId?: string; signature?: string }): Promise<{ status: number; deliveryId: string }>;
   /** Poll the database until `fn` returns a value (not undefined/false) or the time runs out. */
@@ -87,18 +91,20 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     MODERATOR_DATA_DIR: path.join(tmp, "data"),
     WORKSPACE_DIR: path.join(tmp, "workspaces"),
     LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
+    MODERATOR_QUEUE: queueName,
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
   };
-  const env = loadEnv(envVars);
   const yaml = /\bgithub:/.test(opts.operatorYaml) ? opts.operatorYaml : `${opts.operatorYaml}\ngithub: { retry: false, throttle: false }\n`;
   const operator = parseOperatorConfig(yaml);
+  envVars["MODERATOR_CONFIG"] = path.join(tmp, "moderator.config.yml");
+  await writeFile(envVars["MODERATOR_CONFIG"], yaml);
+  const env = loadEnv(envVars);
   const moderator = await startModerator({
     env,
     operator,
     web: opts.web ?? true,
     worker: opts.worker ?? true,
     log: createLogger(env.logLevel),
-    queueName,
   });
 
   const send: Harness["send"] = async (event, payload, o = {}) => {
@@ -129,8 +135,25 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     }
   };
 
+  const children: ChildProcess[] = [];
+  const spawnWorker: Harness["spawnWorker"] = () => {
+    const cli = path.resolve(import.meta.dirname, "../../dist/src/cli/main.js");
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
+    const child = spawn(process.execPath, ["--enable-source-maps", cli, "worker"], {
+      env: { ...envVars, LOG_LEVEL: "info" },
+      cwd: tmp,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    children.push(child);
+    return Object.assign(child, { output: () => output });
+  };
+
   return {
     fake,
+    spawnWorker,
     repo,
     barePath,
     env,
@@ -142,6 +165,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     send,
     waitFor,
     async close() {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
       await moderator.close();
       const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
       const q = new Queue(queueName, { connection: conn });
