@@ -9,6 +9,7 @@ import type { OperatorConfig } from "../config/operator-config.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import { buildCheckRunOutput } from "../qa/build-check-run.ts";
 import { buildReview } from "../qa/build-review.ts";
+import { collectManifests } from "../qa/collect-manifests.ts";
 import { commandFindings } from "../qa/command-findings.ts";
 import type { Finding, Severity } from "../qa/finding.ts";
 import { parseDiff } from "../qa/parse-diff.ts";
@@ -300,7 +301,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       const s = await stat(path.join(ws.dir, f.path)).catch(() => undefined);
       if (s?.isFile()) fileSizes[f.path] = s.size;
     }
-    const findings: Finding[] = runAnalyzers({ files, fileSizes }, { ignorePaths: repoConfig.ignorePaths });
+    const manifests = await collectManifests(ws.dir, files.filter((f) => f.status !== "deleted").map((f) => f.path));
+    const findings: Finding[] = runAnalyzers({ files, fileSizes, manifests }, { ignorePaths: repoConfig.ignorePaths });
     const commands: QaCommandResult[] = [];
     if (repoConfig.qa.commands.length > 0 && !deps.operator.allowRepoCommands) {
       await store.appendEvent(executionId, { type: "qa.commands_skipped", phase: "qa", level: "warn", message: "the operator does not allow repository commands" });
