@@ -10,7 +10,7 @@ import type { RepoConfig } from "../config/repo-config.ts";
 import { buildCheckRunOutput } from "../qa/build-check-run.ts";
 import { buildReview } from "../qa/build-review.ts";
 import { collectManifests } from "../qa/collect-manifests.ts";
-import { commandFindings } from "../qa/command-findings.ts";
+import { commandFindings, type CommandResult } from "../qa/command-findings.ts";
 import type { Finding, Severity } from "../qa/finding.ts";
 import { parseDiff } from "../qa/parse-diff.ts";
 import { runAnalyzers } from "../qa/run-analyzers.ts";
@@ -61,15 +61,6 @@ export type RunOutcome =
   | { status: "cancelled" }
   | { status: "interrupted" }
   | { status: "skipped"; reason: string };
-
-interface QaCommandResult {
-  name: string;
-  command: string[];
-  exitCode: number | null;
-  timedOut: boolean;
-  output: string;
-  durationMs: number;
-}
 
 /**
  * One run, in numbered steps: prepare -> plan -> execute -> qa -> decide -> publish -> record.
@@ -303,7 +294,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     }
     const manifests = await collectManifests(ws.dir, files.filter((f) => f.status !== "deleted").map((f) => f.path));
     const findings: Finding[] = runAnalyzers({ files, fileSizes, manifests }, { ignorePaths: repoConfig.ignorePaths });
-    const commands: QaCommandResult[] = [];
+    const commands: CommandResult[] = [];
     if (repoConfig.qa.commands.length > 0 && !deps.operator.allowRepoCommands) {
       await store.appendEvent(executionId, { type: "qa.commands_skipped", phase: "qa", level: "warn", message: "the operator does not allow repository commands" });
     } else {

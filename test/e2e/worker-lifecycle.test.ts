@@ -32,6 +32,17 @@ async function latest(harness: Harness) {
   return harness.moderator.db.prisma.execution.findFirst({ orderBy: { createdAt: "desc" } });
 }
 
+function waitForEnd(harness: Harness, what: string) {
+  return harness.waitFor(
+    what,
+    async () => {
+      const x = await latest(harness);
+      return x?.status === "completed" || x?.status === "failed" ? x : undefined;
+    },
+    60_000,
+  );
+}
+
 function agentProcesses(): string[] {
   return execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" })
     .split("\n")
@@ -54,14 +65,7 @@ describe("workers", () => {
     await harness.waitFor("the orphaned agent to be gone", async () => agentProcesses().length === 0, 10_000);
 
     const second = harness.spawnWorker();
-    const e = await harness.waitFor(
-      "the run to complete in the second worker",
-      async () => {
-        const x = await latest(harness);
-        return x?.status === "completed" || x?.status === "failed" ? x : undefined;
-      },
-      60_000,
-    );
+    const e = await waitForEnd(harness, "the run to end in the second worker");
     expect(e.status, second.output()).toBe("completed");
     expect(harness.repo.pulls).toHaveLength(1);
     expect(harness.repo.issueComments.filter((c) => c.issue_url.endsWith("/issues/21"))).toHaveLength(1);
@@ -95,14 +99,7 @@ describe("workers", () => {
     expect(agentProcesses()).toEqual([]);
 
     const second = harness.spawnWorker();
-    const e = await harness.waitFor(
-      "the run to complete after the restart",
-      async () => {
-        const x = await latest(harness);
-        return x?.status === "completed" || x?.status === "failed" ? x : undefined;
-      },
-      60_000,
-    );
+    const e = await waitForEnd(harness, "the run to end after the restart");
     expect(e.status, second.output()).toBe("completed");
     expect(harness.repo.pulls).toHaveLength(1);
     const runs = await harness.moderator.db.prisma.agentRun.findMany({ where: { executionId: e.id }, orderBy: { startedAt: "asc" } });
