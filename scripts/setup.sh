@@ -18,6 +18,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-if [ -f package-lock.json ]; then npm ci --no-fund --no-audit; else npm install --no-fund --no-audit; fi
+# npm install (not ci): some optional platform packages are missing from registry mirrors; the lock pins versions.
+npm install --no-fund --no-audit
 npm run build
 echo "set-up done: run 'npm start' (Moderator) or 'npm test' (the tests)"
