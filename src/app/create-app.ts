@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         if (p.issue.pull_request) return "ignored: /moderator run on a pull request";
         const octokit = context.octokit as unknown as GitHubClient;
         const cfg = await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name);
-        return trigger(context, deps, octokit, p, cfg, "comment", run.flags.backend);
+        return trigger(context, deps, octokit, p, cfg, "comment", run.flags.backend, run.args);
       });
     });
   };
@@ -67,6 +67,7 @@ async function trigger(
   cfg: RepoConfigResult,
   kind: "label" | "comment",
   backend?: string,
+  instructions?: string,
 ): Promise<string> {
   const owner = p.repository.owner.login;
   const repo = p.repository.name;
@@ -91,6 +92,7 @@ async function trigger(
       sender: p.sender.login,
       deliveryId: context.id,
       ...(backend ? { backend } : {}),
+      ...(instructions ? { instructions } : {}),
     },
     { store: deps.store, codeHost, queue: deps.queue, log: deps.log },
   );

@@ -16,6 +16,8 @@ export interface StartRunInput {
   sender: string;
   deliveryId?: string;
   backend?: string;
+  /** Free text of `/moderator run <text>`: a maintainer's instructions for the agent. */
+  instructions?: string;
 }
 
 export type StartRunOutcome =
@@ -47,6 +49,7 @@ export async function startRun(
     triggeredBy: input.sender,
     ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
     ...(input.backend ? { backend: input.backend } : {}),
+    ...(input.instructions ? { instructions: input.instructions.slice(0, 4000) } : {}),
   });
   const execution = created.execution;
   if (!created.created) {

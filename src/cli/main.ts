@@ -3,6 +3,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { loadEnv, type Env } from "../config/env.ts";
 import { loadOperatorConfig } from "../config/operator-config.ts";
+import { createBackendFactory } from "../backends/create-backend-factory.ts";
+import { runLocal } from "../local/run-local.ts";
+import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { startModerator } from "../server/start-moderator.ts";
 import { openDatabase } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
@@ -15,6 +18,9 @@ const HELP = `moderator <command>
   serve              web server (webhooks) and worker in one process (what \`npm start\` runs)
   web                only the web server: receives webhooks and queues runs
   worker             only a worker: runs queued jobs (start any number, on any number of machines)
+  run --repo <path> --issue <file|text> [--backend <name>] [--number N] [--base <branch>] [--out <dir>]
+                     run the pipeline on a local git repository; what would be posted is written to files
+  backends           each configured backend with its health and version
   migrate            apply pending database migrations and exit
   list [--limit N]   recent runs
   status <run-id>    one run: phases, agent runs, findings, events
@@ -35,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
     case "web":
     case "worker":
       return serve(env, command);
+    case "run":
+      return runCommand(env, rest);
+    case "backends":
+      return backendsCommand(env);
     case "migrate": {
       const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: false });
       try {
@@ -74,6 +84,90 @@ async function main(argv: string[]): Promise<number> {
       console.error(`unknown command '${command}'\n\n${HELP}`);
       return 2;
   }
+}
+
+/** Parse `--name value` flags; unknown flags and missing values are errors. */
+function parseFlags(args: string[], known: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m || !known.includes(m[1] ?? "")) {
+      problems.push(`${a}: unknown argument (expected ${known.map((k) => `--${k}`).join(", ")})`);
+      continue;
+    }
+    const value = m[2] ?? args[++i];
+    if (value === undefined || value.startsWith("--")) problems.push(`--${m[1]}: needs a value`);
+    else out[m[1] ?? ""] = value;
+  }
+  if (problems.length > 0) throw new ConfigError("arguments", problems);
+  return out;
+}
+
+async function runCommand(env: Env, args: string[]): Promise<number> {
+  const flags = parseFlags(args, ["repo", "issue", "backend", "number", "base", "out", "instructions"]);
+  const missing = ["repo", "issue"].filter((k) => !flags[k]).map((k) => `--${k}: required`);
+  if (flags["number"] !== undefined && !/^[1-9]\d*$/.test(flags["number"])) missing.push("--number: must be a positive whole number");
+  if (missing.length > 0) throw new ConfigError("moderator run", missing);
+  const log = createLogger(env.logLevel === "info" ? "warn" : env.logLevel, { destination: 2 });
+  const { config: operator } = loadOperatorConfig(env.configPath);
+  const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: true });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort("interrupted (Ctrl-C)");
+  process.once("SIGINT", onSigint);
+  try {
+    const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => console.error(l) });
+    const result = await runLocal(
+      {
+        repoPath: flags["repo"] ?? "",
+        issue: flags["issue"] ?? "",
+        ...(flags["backend"] ? { backend: flags["backend"] } : {}),
+        ...(flags["number"] ? { number: Number(flags["number"]) } : {}),
+        ...(flags["base"] ? { base: flags["base"] } : {}),
+        ...(flags["out"] ? { outDir: flags["out"] } : {}),
+        ...(flags["instructions"] ? { instructions: flags["instructions"] } : {}),
+      },
+      {
+        operator,
+        processEnv: env.raw,
+        store: new Store(db.prisma),
+        runner,
+        dataDir: env.dataDir,
+        workspaceDir: env.workspaceDir,
+        log,
+        signal: controller.signal,
+        print: (line) => console.log(line),
+      },
+    );
+    const o = result.outcome;
+    console.log(`run ${result.executionId}: ${o.status}${o.status === "completed" ? ` (QA ${o.conclusion}); branch ${result.branch} in your repository` : o.status === "failed" ? `: ${o.error.phase ?? "run"}: ${o.error.message}${o.error.hint ? `\n${o.error.hint}` : ""}` : ""}`);
+    console.log(`what would be posted: ${result.outDir}`);
+    return o.status === "completed" ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+    await db.close();
+  }
+}
+
+async function backendsCommand(env: Env): Promise<number> {
+  const { config: operator, path: configPath } = loadOperatorConfig(env.configPath);
+  const names = Object.keys(operator.backends);
+  if (names.length === 0) {
+    console.log(`no backends are configured${configPath ? ` in ${configPath}` : " (no moderator.config.yml)"}; see README: Configuration`);
+    return 1;
+  }
+  const create = createBackendFactory(operator, env.raw);
+  let healthy = 0;
+  for (const name of names) {
+    const backend = create(name);
+    const h = await backend.health().catch((err: Error) => ({ ok: false, detail: err.message, version: undefined }));
+    if (h.ok) healthy++;
+    const mark = h.ok ? "ok     " : "missing";
+    const isDefault = operator.defaultBackend === name ? " (default)" : "";
+    console.log(`${mark}  ${name}${isDefault}  [${backend.type}]  ${h.version ?? ""}  ${h.detail ?? ""}`.replace(/\s+$/, ""));
+  }
+  return healthy > 0 ? 0 : 1;
 }
 
 async function serve(env: Env, command: "serve" | "web" | "worker"): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Finding } from "../qa/finding.ts";
+import type { DiffStatus } from "../qa/parse-diff.ts";
 
 /** Everything Moderator does on the code host. GitHub (Octokit) and Local (files) implement it. */
 export interface RepoRef {
@@ -47,6 +48,80 @@ export interface CheckRunInput {
   externalId?: string;
 }
 
+/** Who wrote something on GitHub; `bot` is true for GitHub Apps (Moderator among them). */
+export interface Author {
+  login: string;
+  bot: boolean;
+}
+
+/** One comment of a review thread. */
+export interface ReviewThreadComment {
+  /** The REST id (GraphQL `databaseId`): what `replyToReviewComment` takes. */
+  id: number;
+  body: string;
+  /** null when the account was deleted. */
+  author: Author | null;
+  path: string;
+  /** null once the thread is outdated (its line changed in a later push). */
+  line: number | null;
+}
+
+/** One review thread of a pull request (GraphQL `PullRequestReviewThread`). */
+export interface ReviewThread {
+  /** GraphQL node id (`PRRT_...`): what `resolveReviewThread` takes. */
+  id: string;
+  isResolved: boolean;
+  isOutdated: boolean;
+  path: string;
+  line: number | null;
+  /** Login of the user who resolved it; null when unresolved or resolved by an app. */
+  resolvedBy: string | null;
+  /** The first comment is the thread's root. */
+  comments: ReviewThreadComment[];
+  /** Finding fingerprints in the hidden markers of the root comment when a bot (Moderator) wrote it; [] otherwise. */
+  fingerprints: string[];
+}
+
+/** One submitted review of a pull request, as far as deduplication needs it. */
+export interface PullRequestReviewSummary {
+  id: number;
+  body: string;
+  state: string;
+  commitId: string | null;
+  author: Author | null;
+  /** Finding fingerprints marked in the body when a bot (Moderator) wrote it; [] otherwise. */
+  fingerprints: string[];
+}
+
+/** A pull request as the review-only run needs it (also for PRs Moderator did not open). */
+export interface PullRequestDetails {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  headSha: string;
+  headRef: string;
+  /** `owner/name` of the head repository; differs from the base for a fork, null when the fork was deleted. */
+  headRepo: string | null;
+  baseRef: string;
+  state: "open" | "closed";
+  merged: boolean;
+  draft: boolean;
+  author: Author | null;
+}
+
+/** One changed file of a pull request (`GET /pulls/{n}/files`). */
+export interface PullRequestFile {
+  path: string;
+  /** The old path of a renamed (or copied) file. */
+  previousPath?: string;
+  status: DiffStatus;
+  additions: number;
+  deletions: number;
+  /** The unified-diff hunks; absent for binary files and diffs too large for GitHub to return. */
+  patch?: string;
+}
+
 export interface CodeHost {
   /** Add a reaction (e.g. "eyes") to an issue; no-op when it exists. */
   addIssueReaction(ref: RepoRef, issueNumber: number, content: "eyes" | "+1" | "rocket" | "confused"): Promise<void>;
@@ -72,8 +147,24 @@ export interface CodeHost {
     pullNumber: number,
     input: { commitSha: string; body: string; comments: ReviewComment[] },
   ): Promise<{ id: number; url: string; inlineCount: number; movedToBody: number }>;
-  /** Create or update a check run; annotations are sent in batches of at most 50. */
+  /**
+   * Create or update a check run; annotations are sent in batches of at most 50. Without `id`, an existing
+   * run with the same name on the same head sha is updated instead of creating a second one. Annotations
+   * the run already has are not sent again (GitHub appends, so a repeated upsert would duplicate them).
+   */
   upsertCheckRun(ref: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;
+  /** The pull request's review threads with their comments and the fingerprints Moderator marked in them. */
+  listReviewThreads(ref: RepoRef, pullNumber: number): Promise<ReviewThread[]>;
+  /** The pull request's submitted reviews, with the fingerprints marked in Moderator's review bodies. */
+  listReviews(ref: RepoRef, pullNumber: number): Promise<PullRequestReviewSummary[]>;
+  /** Mark a review thread resolved (GraphQL node id); resolving a resolved thread is a no-op. */
+  resolveReviewThread(threadId: string): Promise<{ isResolved: boolean }>;
+  /** Reply in the thread of review comment `commentId` (the thread's root comment). */
+  replyToReviewComment(ref: RepoRef, pullNumber: number, commentId: number, body: string): Promise<{ id: number; url: string }>;
+  /** One pull request; throws (404) when there is none with that number. */
+  getPullRequest(ref: RepoRef, pullNumber: number): Promise<PullRequestDetails>;
+  /** Every changed file of the pull request (GitHub lists at most 3000). */
+  listPullRequestFiles(ref: RepoRef, pullNumber: number): Promise<PullRequestFile[]>;
 }
 
 export type { Finding };

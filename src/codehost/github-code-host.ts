@@ -1,13 +1,24 @@
 import { z } from "zod";
+import { parseFindingMarkers } from "../qa/finding-marker.ts";
+import type { DiffStatus } from "../qa/parse-diff.ts";
 import { appendUnplacedComments, MAX_BODY_LENGTH } from "./append-unplaced-comments.ts";
 import type {
+  Author,
   CheckRunAnnotation,
   CheckRunInput,
   CodeHost,
+  PullRequestFile,
   PullRequestInfo,
   RepoRef,
   ReviewComment,
+  ReviewThread,
 } from "./code-host.ts";
+import {
+  parseReviewThreadsPage,
+  RESOLVE_REVIEW_THREAD_MUTATION,
+  ResolveReviewThreadResult,
+  REVIEW_THREADS_QUERY,
+} from "./graphql-review-threads.ts";
 import { fitsHunks, parseHunkRanges, type HunkRange } from "./parse-hunk-ranges.ts";
 
 /**
@@ -19,6 +30,11 @@ export interface OctokitLike {
     route: string,
     parameters?: Record<string, unknown>,
   ): Promise<{ status: number; data: unknown; headers: { [header: string]: string | number | undefined } }>;
+  /**
+   * GitHub's GraphQL API (review threads exist nowhere else). Octokit's `graphql` sends it to
+   * `/graphql`, or `/api/graphql` for a GitHub Enterprise base URL ending in `/api/v3`.
+   */
+  graphql?(query: string, parameters?: Record<string, unknown>): Promise<unknown>;
 }
 
 /** GitHub accepts at most this many annotations per check-run request. */
@@ -31,6 +47,10 @@ const MAX_LEAVE_ONE_OUT = 10;
 const MAX_FILE_PAGES = 30;
 /** Upper bound for listing issue comments (100 per page). */
 const MAX_COMMENT_PAGES = 100;
+/** Upper bound for listing reviews, review threads and a check run's annotations (100 per page). */
+const MAX_REVIEW_PAGES = 30;
+const MAX_THREAD_PAGES = 50;
+const MAX_ANNOTATION_PAGES = 30;
 
 const User = z.object({ login: z.string(), type: z.string() }).nullish();
 const IssueComment = z.object({
@@ -51,14 +71,57 @@ const PullRequest = z.object({
   base: z.object({ ref: z.string() }),
 });
 type PullRequest = z.infer<typeof PullRequest>;
+const PullRequestFull = PullRequest.extend({
+  state: z.enum(["open", "closed"]),
+  merged: z.boolean().nullish(),
+  merged_at: z.string().nullish(),
+  user: User,
+  head: z.object({ ref: z.string(), sha: z.string(), repo: z.object({ full_name: z.string() }).nullish() }),
+});
 const PullFile = z.object({
   filename: z.string(),
+  previous_filename: z.string().nullish(),
   status: z.string().optional(),
+  additions: z.number().optional(),
+  deletions: z.number().optional(),
   changes: z.number().optional(),
   patch: z.string().nullish(),
 });
 const Review = z.object({ id: z.number(), html_url: z.string() });
+const ReviewListed = z.object({
+  id: z.number(),
+  body: z.string().nullish(),
+  state: z.string(),
+  commit_id: z.string().nullish(),
+  user: User,
+});
+const ReviewCommentCreated = z.object({ id: z.number(), html_url: z.string() });
 const CheckRun = z.object({ id: z.number(), html_url: z.string().nullish(), url: z.string().nullish() });
+const CheckRunListed = CheckRun.extend({
+  name: z.string(),
+  head_sha: z.string(),
+  output: z.object({ annotations_count: z.number().nullish() }).nullish(),
+});
+const CheckRunList = z.object({ total_count: z.number(), check_runs: z.array(CheckRunListed) });
+const ListedAnnotation = z.object({
+  path: z.string(),
+  start_line: z.number(),
+  end_line: z.number(),
+  annotation_level: z.string().nullish(),
+  title: z.string().nullish(),
+  message: z.string().nullish(),
+});
+
+/** GitHub's file statuses in DiffFile terms ("copied" files are new files, like parseDiff reports them). */
+const FILE_STATUS: Record<string, DiffStatus> = {
+  added: "added",
+  removed: "deleted",
+  modified: "modified",
+  renamed: "renamed",
+  copied: "added",
+  changed: "modified",
+  unchanged: "modified",
+};
 
 function parseResponse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(data);
@@ -89,6 +152,20 @@ function truncate(text: string, max: number): string {
 
 function repoName(ref: RepoRef): string {
   return `${ref.owner}/${ref.repo}`;
+}
+
+function toAuthor(user: z.infer<typeof User>): Author | null {
+  return user ? { login: user.login, bot: user.type === "Bot" } : null;
+}
+
+/** What makes two annotations the same, to avoid sending one a check run already has. */
+function annotationKey(a: { [field: string]: unknown }): string {
+  return JSON.stringify([a.path, a.start_line, a.end_line, a.annotation_level ?? "", a.title ?? "", a.message ?? ""]);
+}
+
+/** A GraphQL error answer (HTTP 200 with `errors`), as @octokit/graphql throws it: it has no HTTP status. */
+function isGraphqlResponseError(error: unknown): error is Error & { errors?: Array<{ type?: string; message?: string }> } {
+  return error instanceof Error && statusOf(error) === undefined && Array.isArray((error as { errors?: unknown }).errors);
 }
 
 /** Hidden marker that identifies the comment for `topic`; the trailing ` -->` keeps topics from matching prefixes. */
@@ -217,6 +294,72 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
 
   function toPullRequestInfo(pr: PullRequest, created: boolean): PullRequestInfo {
     return { number: pr.number, url: pr.html_url, headSha: pr.head.sha, draft: pr.draft ?? false, created };
+  }
+
+  /** Runs a GraphQL document; GraphQL error answers become errors that say where and what GitHub said. */
+  async function graphql(where: string, query: string, variables: Record<string, unknown>): Promise<unknown> {
+    if (typeof octokit.graphql !== "function") {
+      throw new Error(`${where}: this Octokit has no graphql method (use a ProbotOctokit or an @octokit/rest Octokit)`);
+    }
+    try {
+      return await octokit.graphql(query, variables);
+    } catch (error) {
+      if (!isGraphqlResponseError(error)) throw error; // HTTP errors keep their status for the retry policy
+      const messages = (error.errors ?? []).map((e) => `${e.type ? `${e.type}: ` : ""}${e.message ?? "?"}`);
+      throw new Error(`${where}: GitHub's GraphQL API answered with errors: ${messages.join("; ") || error.message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** The latest check run named `name` on `headSha`, with its annotation count; undefined when there is none. */
+  async function findCheckRun(
+    ref: RepoRef,
+    headSha: string,
+    name: string,
+  ): Promise<{ id: number; annotationsCount: number } | undefined> {
+    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+      owner: ref.owner,
+      repo: ref.repo,
+      ref: headSha,
+      check_name: name,
+      filter: "latest",
+      per_page: 100,
+    });
+    const list = parseResponse(CheckRunList, res.data, "GET /repos/{owner}/{repo}/commits/{ref}/check-runs");
+    const runs = list.check_runs.filter((r) => r.name === name && r.head_sha === headSha).sort((a, b) => b.id - a.id);
+    const run = runs[0];
+    return run ? { id: run.id, annotationsCount: run.output?.annotations_count ?? 0 } : undefined;
+  }
+
+  /** How many annotations check run `id` has; undefined when the run does not exist (any more). */
+  async function countAnnotations(ref: RepoRef, id: number): Promise<number | undefined> {
+    try {
+      const res = await octokit.request("GET /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+        owner: ref.owner,
+        repo: ref.repo,
+        check_run_id: id,
+      });
+      return parseResponse(CheckRunListed, res.data, "GET /repos/{owner}/{repo}/check-runs/{check_run_id}").output?.annotations_count ?? 0;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function listAnnotationKeys(ref: RepoRef, id: number): Promise<Set<string>> {
+    const keys = new Set<string>();
+    await eachPage(
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+      { owner: ref.owner, repo: ref.repo, check_run_id: id },
+      ListedAnnotation,
+      MAX_ANNOTATION_PAGES,
+      (items) => {
+        for (const a of items) keys.add(annotationKey(a));
+        return false;
+      },
+    );
+    return keys;
   }
 
   return {
@@ -407,14 +550,11 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
     },
 
     async upsertCheckRun(ref, input) {
+      const where = `upsertCheckRun(${repoName(ref)}, "${input.name}")`;
       if (input.status === "completed" && input.conclusion === undefined) {
-        throw new Error(`upsertCheckRun(${repoName(ref)}, "${input.name}"): status "completed" needs a conclusion`);
+        throw new Error(`${where}: status "completed" needs a conclusion`);
       }
       const annotations = (input.annotations ?? []).map(sanitizeAnnotation);
-      const batches: Array<Array<Record<string, unknown>>> = [];
-      for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
-        batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
-      }
       const output = {
         title: truncate(input.title, 1_000),
         summary: truncate(input.summary, MAX_CHECK_OUTPUT),
@@ -428,35 +568,185 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
           : { conclusion: input.conclusion, completed_at: new Date().toISOString() }),
         ...(input.detailsUrl === undefined ? {} : { details_url: input.detailsUrl }),
         ...(input.externalId === undefined ? {} : { external_id: input.externalId }),
-        output: { ...output, annotations: batches[0] ?? [] },
       };
 
-      const res =
-        input.id === undefined
-          ? await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
-              owner: ref.owner,
-              repo: ref.repo,
-              head_sha: input.headSha,
-              ...fields,
-            })
-          : await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-              owner: ref.owner,
-              repo: ref.repo,
-              check_run_id: input.id,
-              ...fields,
-            });
-      const run = parseResponse(CheckRun, res.data, "the check-run request");
+      /** Sends `toSend` in batches: the first with the create/update itself, the rest appended. */
+      const write = async (existingId: number | undefined, toSend: Array<Record<string, unknown>>) => {
+        const body = { ...fields, output: { ...output, annotations: toSend.slice(0, ANNOTATIONS_PER_REQUEST) } };
+        const res =
+          existingId === undefined
+            ? await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+                owner: ref.owner,
+                repo: ref.repo,
+                head_sha: input.headSha,
+                ...body,
+              })
+            : await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+                owner: ref.owner,
+                repo: ref.repo,
+                check_run_id: existingId,
+                ...body,
+              });
+        const run = parseResponse(CheckRun, res.data, "the check-run request");
+        // GitHub appends the annotations of every update to the ones the run already has.
+        for (let i = ANNOTATIONS_PER_REQUEST; i < toSend.length; i += ANNOTATIONS_PER_REQUEST) {
+          await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+            owner: ref.owner,
+            repo: ref.repo,
+            check_run_id: run.id,
+            output: { ...output, annotations: toSend.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+          });
+        }
+        return { id: run.id, url: run.html_url ?? run.url ?? "" };
+      };
 
-      // GitHub appends the annotations of every update to the ones the run already has.
-      for (const batch of batches.slice(1)) {
-        await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+      // The run to update: the given id, else the latest run of this name on this head sha (a retried or
+      // resumed job, or a second process, must not add a second run next to it).
+      let existing: { id: number; annotationsCount?: number } | undefined =
+        input.id === undefined ? await findCheckRun(ref, input.headSha, input.name) : { id: input.id };
+      let toSend = annotations;
+      if (existing && annotations.length > 0) {
+        const count = existing.annotationsCount ?? (await countAnnotations(ref, existing.id));
+        if (count === undefined) existing = undefined; // the run is gone: create a new one
+        else if (count > 0) {
+          const have = await listAnnotationKeys(ref, existing.id);
+          toSend = annotations.filter((a) => !have.has(annotationKey(a)));
+        }
+      }
+      if (existing === undefined) return write(undefined, annotations);
+      try {
+        return await write(existing.id, toSend);
+      } catch (error) {
+        // A run found by name that we may not update (another app's: 403) or that vanished (404): create ours.
+        const status = statusOf(error);
+        if (input.id === undefined && (status === 403 || status === 404)) return write(undefined, annotations);
+        throw error;
+      }
+    },
+
+    async listReviewThreads(ref, pullNumber) {
+      const where = `listReviewThreads(${repoName(ref)}#${pullNumber})`;
+      const threads: ReviewThread[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < MAX_THREAD_PAGES; page += 1) {
+        const data = await graphql(where, REVIEW_THREADS_QUERY, {
           owner: ref.owner,
           repo: ref.repo,
-          check_run_id: run.id,
-          output: { ...output, annotations: batch },
+          number: pullNumber,
+          cursor,
         });
+        const parsed = parseReviewThreadsPage(data, where);
+        threads.push(...parsed.threads);
+        if (parsed.nextCursor === null || parsed.nextCursor === cursor) break;
+        cursor = parsed.nextCursor;
       }
-      return { id: run.id, url: run.html_url ?? run.url ?? "" };
+      return threads;
+    },
+
+    async listReviews(ref, pullNumber) {
+      const reviews: Array<z.infer<typeof ReviewListed>> = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        { owner: ref.owner, repo: ref.repo, pull_number: pullNumber },
+        ReviewListed,
+        MAX_REVIEW_PAGES,
+        (items) => {
+          reviews.push(...items);
+          return false;
+        },
+      );
+      return reviews.map((r) => {
+        const author = toAuthor(r.user);
+        const body = r.body ?? "";
+        return {
+          id: r.id,
+          body,
+          state: r.state,
+          commitId: r.commit_id ?? null,
+          author,
+          fingerprints: author?.bot ? parseFindingMarkers(body) : [],
+        };
+      });
+    },
+
+    async resolveReviewThread(threadId) {
+      const where = `resolveReviewThread(${JSON.stringify(threadId)})`;
+      if (typeof threadId !== "string" || threadId.trim() === "") {
+        throw new Error(`${where}: the thread id must be a GraphQL node id (e.g. "PRRT_..."), got an empty string`);
+      }
+      const data = await graphql(where, RESOLVE_REVIEW_THREAD_MUTATION, { threadId });
+      const result = ResolveReviewThreadResult.safeParse(data);
+      if (!result.success || result.data.resolveReviewThread === null) {
+        throw new Error(`${where}: GitHub's GraphQL answer has no resolved thread: ${JSON.stringify(data)}`);
+      }
+      return { isResolved: result.data.resolveReviewThread.thread.isResolved };
+    },
+
+    async replyToReviewComment(ref, pullNumber, commentId, body) {
+      const where = `replyToReviewComment(${repoName(ref)}#${pullNumber}, ${commentId})`;
+      if (!Number.isInteger(commentId) || commentId < 1) throw new Error(`${where}: the comment id must be a positive integer`);
+      if (body.trim() === "") throw new Error(`${where}: the reply needs a body`);
+      const res = await octokit.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies", {
+        owner: ref.owner,
+        repo: ref.repo,
+        pull_number: pullNumber,
+        comment_id: commentId,
+        body: truncate(body, MAX_BODY_LENGTH),
+      });
+      const created = parseResponse(
+        ReviewCommentCreated,
+        res.data,
+        "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+      );
+      return { id: created.id, url: created.html_url };
+    },
+
+    async getPullRequest(ref, pullNumber) {
+      const res = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+        owner: ref.owner,
+        repo: ref.repo,
+        pull_number: pullNumber,
+      });
+      const pr = parseResponse(PullRequestFull, res.data, "GET /repos/{owner}/{repo}/pulls/{pull_number}");
+      return {
+        number: pr.number,
+        url: pr.html_url,
+        title: pr.title,
+        body: pr.body ?? "",
+        headSha: pr.head.sha,
+        headRef: pr.head.ref,
+        headRepo: pr.head.repo?.full_name ?? null,
+        baseRef: pr.base.ref,
+        state: pr.state,
+        merged: pr.merged ?? (pr.merged_at !== null && pr.merged_at !== undefined),
+        draft: pr.draft ?? false,
+        author: toAuthor(pr.user),
+      };
+    },
+
+    async listPullRequestFiles(ref, pullNumber) {
+      const files: PullRequestFile[] = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+        { owner: ref.owner, repo: ref.repo, pull_number: pullNumber },
+        PullFile,
+        MAX_FILE_PAGES,
+        (items) => {
+          for (const f of items) {
+            const file: PullRequestFile = {
+              path: f.filename,
+              status: FILE_STATUS[f.status ?? "modified"] ?? "modified",
+              additions: f.additions ?? 0,
+              deletions: f.deletions ?? 0,
+            };
+            if (f.previous_filename) file.previousPath = f.previous_filename;
+            if (typeof f.patch === "string") file.patch = f.patch;
+            files.push(file);
+          }
+          return false;
+        },
+      );
+      return files;
     },
   };
 }

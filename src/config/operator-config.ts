@@ -35,6 +35,17 @@ export const OperatorConfig = z
     backends: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "backend names are lower-case words"), BackendConfig).default({}),
     /** Repositories may declare qa.commands that run in the sandbox after the agent. */
     allowRepoCommands: z.boolean().default(true),
+    /** When the chosen backend is unavailable or crashes, try the next healthy one. */
+    allowFallback: z.boolean().default(true),
+    /** The operator's LLM (Ollama) for planning and LLM review; absent = heuristics only. */
+    llm: z
+      .strictObject({
+        host: z.url().default("http://127.0.0.1:11434"),
+        model: z.string().min(1),
+        contextTokens: z.number().int().min(1024).max(1_048_576).default(16384),
+        timeoutSeconds: z.number().positive().max(3600).default(120),
+      })
+      .optional(),
     /** Octokit's own retry (5xx, with backoff) and rate-limit throttling; turn off only for tests or a private GHE. */
     github: z.strictObject({ retry: z.boolean().default(true), throttle: z.boolean().default(true) }).prefault({}),
     limits: z

@@ -15,6 +15,16 @@ const QaCommand = z.union([
   }).transform((c) => ({ name: c.name ?? c.run, run: c.run, timeoutSeconds: c.timeoutSeconds })),
 ]);
 
+const SarifScanner = z.strictObject({
+  name: z.string().min(1),
+  /** Shell command run in the sandbox; its stdout is SARIF 2.1, or it writes the file named by `output`. */
+  run: z.string().min(1),
+  output: z.string().min(1).optional(),
+  timeoutSeconds: z.number().int().positive().max(6 * 3600).optional(),
+  /** Keep only results on lines the change added or touched (default), or on any line of a changed file. */
+  onlyChangedLines: z.boolean().default(true),
+});
+
 /** .github/moderator.yml: what a REPOSITORY decides (within what the operator allows). */
 export const RepoConfig = z.strictObject({
   /** Label that starts a run. */
@@ -25,10 +35,24 @@ export const RepoConfig = z.strictObject({
   draft: z.boolean().default(false),
   /** Paths (globs) QA ignores. */
   ignorePaths: z.array(z.string()).default([]),
+  /** When one task of a multi-task plan fails: roll it back and stop the run, or roll it back and go on. */
+  onTaskFailure: z.enum(["stop", "continue"]).default("stop"),
+  /** Split the issue into tasks with the operator's LLM (when one is configured), or always run it as one task. */
+  planning: z.enum(["auto", "single"]).default("auto"),
   qa: z
     .strictObject({
+      /** Shell commands run first (install dependencies); a failure means QA could not run (check run `neutral`). */
+      setup: z.array(QaCommand).default([]),
       /** Shell commands run in the sandbox after the agent (tests, lint). A failure becomes a finding. */
       commands: z.array(QaCommand).default([]),
+      /** Scanners whose output is SARIF 2.1 (semgrep, eslint's SARIF formatter, bandit, ...). */
+      sarif: z.array(SarifScanner).default([]),
+      /** Review by the operator's LLM; findings the model scores under `minScore` (0-10) are dropped. */
+      llmReview: z
+        .strictObject({ enabled: z.boolean().default(false), minScore: z.number().min(0).max(10).default(7), maxFindings: z.number().int().min(0).max(50).default(5) })
+        .prefault({}),
+      /** Other operator backends that review the diff; their verdicts decide draft / ask-a-human. */
+      peers: z.array(z.string().min(1)).default([]),
       /** Severity at or above which the check run concludes `failure`. */
       failOn: Severity.default("high"),
       /** At most this many inline review comments; the rest go into the review body. */

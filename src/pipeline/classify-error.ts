@@ -42,8 +42,19 @@ export function classifyError(err: unknown, phase: Phase | undefined): Classifie
       phase: err.phase ?? phase,
     };
   }
-  const e = err as { status?: number; code?: string; message?: string; cause?: { code?: string }; response?: { headers?: Record<string, string> } };
+  const e = err as {
+    status?: number;
+    code?: string;
+    message?: string;
+    cause?: { code?: string };
+    errors?: Array<{ type?: string }>;
+    response?: { headers?: Record<string, string> };
+  };
   const message = e?.message ?? String(err);
+  // GraphQL answers 200 with errors; a rate limit there has no HTTP status.
+  if (Array.isArray(e?.errors) && e.errors.some((x) => x?.type === "RATE_LIMITED")) {
+    return { kind: "transient", infrastructure: true, message: `GitHub's GraphQL API is rate limited: ${message}`, hint: "Moderator retries on its own.", phase };
+  }
   const status = typeof e?.status === "number" ? e.status : undefined;
   if (status !== undefined) {
     const headers = e.response?.headers ?? {};

@@ -1,9 +1,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import type { GitHubClient } from "../app/github-client.ts";
 import { TRACKING_TOPIC } from "../app/start-run.ts";
-import { fetchRepoConfig } from "../app/fetch-repo-config.ts";
-import type { AgentEvent, AgentTask, Backend } from "../backends/backend.ts";
+import type { Backend, BackendHealth } from "../backends/backend.ts";
 import type { CodeHost, RepoRef } from "../codehost/code-host.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
@@ -17,32 +15,39 @@ import { runAnalyzers } from "../qa/run-analyzers.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
+import type { Execution, Repository } from "../generated/prisma/client.ts";
+import type { Llm } from "../llm/llm.ts";
 import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { redactSecrets } from "../util/redact.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
+import { readBaseFiles } from "../workspace/restore-agent-config.ts";
 import type { Workspace } from "../workspace/workspace.ts";
-import { buildPrompt } from "./build-prompt.ts";
+import { GUIDANCE_PATHS } from "./build-prompt.ts";
 import { classifyError, type ClassifiedError } from "./classify-error.ts";
+import { decomposeTask } from "./decompose-task.ts";
+import { executeTasks, type TaskOutcome } from "./execute-tasks.ts";
 import { PhaseTracker } from "./phase-tracker.ts";
+import { routeBackend, type BackendRoute } from "./route-backend.ts";
+import type { RunConnection } from "./run-connection.ts";
 
 /** Name of the check run Moderator keeps on its PR's head commit. */
 export const CHECK_RUN_NAME = "Moderator";
 /** Abort reason used when the worker shuts down: the run is re-queued, not cancelled. */
 export const SHUTDOWN_REASON = "moderator:shutdown";
-/** Agent events kept per agent run; the rest are counted, not stored. */
-const MAX_AGENT_EVENTS = 1000;
 
 export interface PipelineDeps {
   store: Store;
   operator: OperatorConfig;
   runner: ProcessRunner;
-  /** An installation-scoped Octokit and a token for git (the token never reaches the agent). */
-  getInstallation(installationId: number): Promise<{ octokit: GitHubClient; token: string }>;
-  createCodeHost(octokit: GitHubClient): CodeHost;
+  /** Where the run's inputs come from and its outputs go (GitHub through the installation, or a local repository). */
+  connect(execution: Execution & { repository: Repository }): Promise<RunConnection>;
   createBackend(name: string): Backend;
+  /** Health of an operator backend (implementations cache it briefly). */
+  backendHealth(name: string): Promise<BackendHealth>;
+  /** The operator's LLM, for planning (and LLM review); absent = heuristics only. */
+  llm?: Llm;
   workspaceDir: string;
   log: Logger;
   now?: () => number;
@@ -89,6 +94,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   let scratchDir: string | undefined;
   let checkRunId = execution.checkRunId !== null ? Number(execution.checkRunId) : undefined;
   let headSha: string | undefined;
+  let taskOutcomes: TaskOutcome[] = [];
 
   const persist = async (patch: Record<string, unknown> = {}) => {
     await store.updateExecution(executionId, { phaseTimings: tracker.timings as object, phase: tracker.current ?? null, ...patch });
@@ -124,29 +130,15 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         await store.appendEvent(executionId, { type: "run.recovered", level: "warn", message: `${abandoned} agent run(s) of an earlier attempt were left running by a stopped worker` });
       }
     }
-    if (!repository.installationId) {
-      throw new ModeratorError("the repository has no installation id", { phase: "prepare", infrastructure: true });
-    }
-    const installation = await deps.getInstallation(Number(repository.installationId));
-    secrets.push(installation.token);
-    codeHost = deps.createCodeHost(installation.octokit);
-    const octokit = installation.octokit;
+    const conn = await deps.connect(execution);
+    secrets.push(...conn.secrets);
+    codeHost = conn.codeHost;
 
-    // 1. prepare: repository facts, issue, config, backend, clone.
+    // 1. prepare: repository facts, issue (comments before the trigger only), config, backend route, clone.
     await enter("prepare", "preparing");
-    const repoInfo = (await octokit.request("GET /repos/{owner}/{repo}", { owner: ref.owner, repo: ref.repo })).data as {
-      clone_url: string;
-      default_branch: string;
-      full_name: string;
-    };
-    const issue = (
-      await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
-        owner: ref.owner,
-        repo: ref.repo,
-        issue_number: execution.issueNumber,
-      })
-    ).data as { title: string; body?: string | null; user?: { login?: string } | null; state?: string };
-    const cfg = await fetchRepoConfig(octokit, ref.owner, ref.repo, repoInfo.default_branch);
+    const repoInfo = await conn.repository();
+    const issue = await conn.issue(execution.issueNumber, execution.createdAt);
+    const cfg = await conn.repoConfig(repoInfo.defaultBranch);
     if (!cfg.ok) {
       throw new ModeratorError(`.github/moderator.yml is invalid: ${cfg.problems.join("; ")}`, {
         phase: "prepare",
@@ -154,23 +146,15 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       });
     }
     const repoConfig = cfg.config;
-    const backendName = chooseBackend(execution.backend, repoConfig, deps.operator);
-    view.backend = backendName;
-    const backend = deps.createBackend(backendName);
-    const health = await backend.health();
-    if (!health.ok) {
-      throw new ModeratorError(`backend '${backendName}' is not available: ${health.detail ?? "health check failed"}`, {
-        phase: "prepare",
-        infrastructure: true,
-        hint: "The operator must install or fix this backend (see `moderator backends`), or the repository can pick another in .github/moderator.yml.",
-      });
-    }
+    const route = await chooseRoute(execution.backend, repoConfig, deps);
+    view.backend = route.name;
+    await store.appendEvent(executionId, { type: "backend.routed", phase: "prepare", message: route.reason, data: { backend: route.name, fallbacks: route.fallbacks } });
     const branch = `moderator/issue-${execution.issueNumber}`;
-    await store.updateExecution(executionId, { backend: backendName, branch, baseBranch: repoInfo.default_branch, issueTitle: issue.title });
+    await store.updateExecution(executionId, { backend: route.name, branch, baseBranch: repoInfo.defaultBranch, issueTitle: issue.title });
     const ws = await cloneWorkspace({
-      cloneUrl: repoInfo.clone_url,
-      token: installation.token,
-      baseBranch: repoInfo.default_branch,
+      cloneUrl: repoInfo.cloneUrl,
+      token: conn.gitToken,
+      baseBranch: repoInfo.defaultBranch,
       branch,
       rootDir: deps.workspaceDir,
       signal: ctx.signal,
@@ -189,96 +173,51 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await store.appendEvent(executionId, { type: "run.resumed", message: `resuming from ${execution.resultSha}` });
     } else {
       await enter("plan", "planning");
-      const description = issue.body ?? "";
-      const task = await store.createTask({
-        executionId,
-        index: await store.countTasks(executionId),
-        title: issue.title,
-        description,
-        type: "change",
-        dependsOn: [],
+      const plan =
+        repoConfig.planning === "single"
+          ? { tasks: [{ index: 0, title: issue.title, description: issue.body, type: "change" as const, dependsOn: [] }], source: "heuristic" as const, notes: ["planning: single (repository config)"] }
+          : await decomposeTask({
+              issue: { number: execution.issueNumber, title: issue.title, body: issue.body, comments: issue.comments.map((c) => c.body) },
+              ...(deps.llm ? { llm: deps.llm } : {}),
+            });
+      await store.appendEvent(executionId, {
+        type: "plan",
+        phase: "plan",
+        message: `${plan.tasks.length} task(s), by ${plan.source}`,
+        data: { source: plan.source, notes: plan.notes, tasks: plan.tasks.map((t) => ({ title: t.title, type: t.type, dependsOn: t.dependsOn })) },
       });
       tracker.finish("plan");
 
       await enter("execute", "executing");
-      const agentTask: AgentTask = {
-        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.full_name, defaultBranch: repoInfo.default_branch },
-        issue: { number: execution.issueNumber, title: issue.title, body: issue.body ?? "", author: issue.user?.login ?? "unknown" },
-        task: { index: task.index, title: task.title, description, type: task.type },
-        prompt: buildPrompt({
-          repository: repoInfo.full_name,
-          issue: { number: execution.issueNumber, title: issue.title, body: issue.body ?? "", author: issue.user?.login ?? "unknown" },
-          task: { title: task.title, description: "" },
-          branch,
-          baseBranch: repoInfo.default_branch,
-        }),
-        branch,
-        baseBranch: repoInfo.default_branch,
-      };
-      await store.updateTask(task.id, { status: "running", startedAt: new Date(now()) });
-      const agentRun = await store.createAgentRun({ executionId, taskId: task.id, backend: backendName });
-      let stored = 0;
-      let dropped = 0;
-      let eventChain: Promise<unknown> = Promise.resolve();
-      const onEvent = (event: AgentEvent) => {
-        if (event.kind === "message" || (event.kind === "result" && event.text)) agentSummary = event.kind === "message" ? event.text : event.text;
-        if (stored >= MAX_AGENT_EVENTS) {
-          dropped++;
-          return;
-        }
-        stored++;
-        const data = JSON.parse(redactSecrets(JSON.stringify(event), secrets)) as Prisma.InputJsonObject;
-        eventChain = eventChain.then(() =>
-          store
-            .appendEvent(executionId, { type: `agent.${event.kind}`, phase: "execute", data, agentRunId: agentRun.id })
-            .catch((err: unknown) => log.warn({ err }, "could not store an agent event")),
-        );
-      };
-      const result = await backend.run({ task: agentTask, workdir: ws.dir, runner: deps.runner, scratchDir, signal: ctx.signal, onEvent });
-      await eventChain;
-      if (dropped > 0) {
-        await store.appendEvent(executionId, { type: "agent.events_dropped", phase: "execute", level: "warn", message: `${dropped} more agent events were not stored` });
-      }
-      const outputTail = redactSecrets(result.outputTail, secrets);
-      await store.finishAgentRun(agentRun.id, {
-        status: result.status,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        durationMs: result.durationMs,
-        costUsd: result.usage.costUsd ?? null,
-        inputTokens: result.usage.inputTokens ?? null,
-        outputTokens: result.usage.outputTokens ?? null,
-        turns: result.usage.turns ?? null,
-        outputTail,
-        error: result.error ? redactSecrets(result.error, secrets) : null,
-        command: result.command,
-        finishedAt: new Date(now()),
+      const guidance = await readBaseFiles(ws.dir, ws.baseSha, GUIDANCE_PATHS);
+      const executed = await executeTasks({
+        executionId,
+        tasks: plan.tasks,
+        workspace: ws,
+        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+        issueNumber: execution.issueNumber,
+        issue,
+        triggeredAt: execution.createdAt,
+        guidance,
+        ...(execution.instructions ? { extraInstructions: execution.instructions } : {}),
+        backends: [route.name, ...route.fallbacks],
+        allowFallback: deps.operator.allowFallback,
+        createBackend: deps.createBackend,
+        onTaskFailure: repoConfig.onTaskFailure,
+        runner: deps.runner,
+        scratchDir,
+        signal: ctx.signal,
+        store,
+        secrets,
+        log,
+        now,
       });
-      if (result.status === "cancelled") throw new CancelledError("the run was cancelled while the agent was working");
-      if (result.status !== "succeeded") {
-        await store.updateTask(task.id, { status: "failed", error: result.error ?? result.status, finishedAt: new Date(now()) });
-        throw new ModeratorError(describeAgentFailure(result.status, result.error), {
-          phase: "execute",
-          hint:
-            result.status === "timed_out"
-              ? `Split the issue into smaller ones, or ask the operator to raise timeoutSeconds for backend '${backendName}'.`
-              : "Read the agent's output below; clarify the issue if the agent misunderstood it, then add the label again.",
-          cause: { outputTail },
-        });
-      }
-      const sha = await ws.checkpoint(`moderator: ${issue.title} (#${execution.issueNumber})`);
-      if (!sha) {
-        await store.updateTask(task.id, { status: "failed", error: "no changes", finishedAt: new Date(now()) });
-        throw new ModeratorError("the agent finished without changing any file", {
-          phase: "execute",
-          hint: "Make the issue more specific about what should change, then add the label again.",
-        });
-      }
-      await store.updateTask(task.id, { status: "succeeded", checkpointSha: sha, finishedAt: new Date(now()) });
+      agentSummary = executed.agentSummary;
+      taskOutcomes = executed.outcomes;
       // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it
       // instead of running (and paying for) the agent again.
       await ws.push();
-      await store.updateExecution(executionId, { resultSha: sha });
+      await store.updateExecution(executionId, { resultSha: executed.lastSha });
       tracker.finish("execute");
     }
 
@@ -345,12 +284,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     headSha = head;
     const pr = await codeHost.ensurePullRequest(ref, {
       branch,
-      base: repoInfo.default_branch,
+      base: repoInfo.defaultBranch,
       title: renderPullRequestTitle(execution.issueNumber, issue.title),
       body: renderPullRequestBody({
         issueNumber: execution.issueNumber,
         issueTitle: issue.title,
-        backend: backendName,
+        backend: route.name,
         ...(agentSummary ? { agentSummary: redactSecrets(agentSummary, secrets) } : {}),
         files: changed,
         findingsBySeverity: counts,
@@ -395,7 +334,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
 
     // 7. record.
     status = "completed";
-    const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: counts, filesChanged: changed.length, backend: backendName };
+    const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: counts, filesChanged: changed.length, backend: route.name };
     await persist({ summary });
     await store.finishExecution(executionId, "completed", { summary });
     await store.appendEvent(executionId, { type: "run.completed", message: `PR #${pr.number}, QA ${check.conclusion}` });
@@ -469,33 +408,32 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   }
 }
 
-function chooseBackend(requested: string | null, repoConfig: RepoConfig, operator: OperatorConfig): string {
-  const names = Object.keys(operator.backends);
-  const name = requested ?? repoConfig.backend ?? operator.defaultBackend ?? (names.length === 1 ? names[0] : undefined);
-  if (!name) {
-    throw new ModeratorError(names.length === 0 ? "no agent backend is configured" : "no backend was chosen", {
+/** Route the run to a backend: `/moderator run --backend`, then the repository's choice, then the operator's default. */
+async function chooseRoute(requested: string | null, repoConfig: RepoConfig, deps: PipelineDeps): Promise<BackendRoute> {
+  const names = Object.keys(deps.operator.backends);
+  if (names.length === 0) {
+    throw new ModeratorError("no agent backend is configured", {
       phase: "prepare",
       infrastructure: true,
-      hint:
-        names.length === 0
-          ? "The operator must define a backend in moderator.config.yml (see README: Configuration)."
-          : `Set \`backend\` in .github/moderator.yml to one of: ${names.join(", ")}; or the operator sets defaultBackend.`,
+      hint: "The operator must define a backend in moderator.config.yml (see README: Configuration).",
     });
   }
-  if (!operator.backends[name]) {
-    throw new ModeratorError(`backend '${name}' is not defined by the operator`, {
+  const backends = await Promise.all(names.map(async (name) => ({ name, health: await deps.backendHealth(name) })));
+  const route = routeBackend({
+    ...(requested ? { requested } : {}),
+    ...(repoConfig.backend ? { repoPreference: repoConfig.backend } : {}),
+    ...(deps.operator.defaultBackend ? { operatorDefault: deps.operator.defaultBackend } : {}),
+    backends,
+    allowFallback: deps.operator.allowFallback,
+  });
+  if ("error" in route) {
+    throw new ModeratorError(route.error, {
       phase: "prepare",
-      hint: `Use one of: ${names.join(", ") || "(none defined)"}.`,
+      infrastructure: true,
+      hint: `The operator must install or fix the backend (see \`moderator backends\`), or choose another: ${names.join(", ")}.`,
     });
   }
-  return name;
-}
-
-function describeAgentFailure(status: string, error: string | undefined): string {
-  if (error) return error;
-  if (status === "timed_out") return "the agent did not finish in time";
-  if (status === "crashed") return "the agent crashed";
-  return "the agent failed";
+  return route;
 }
 
 function countBySeverity(findings: Finding[]): Partial<Record<Severity, number>> {

@@ -3,11 +3,10 @@ import { Redis } from "ioredis";
 import { Probot, ProbotOctokit, Server } from "probot";
 import { createApp } from "../app/create-app.ts";
 import type { GitHubClient } from "../app/github-client.ts";
-import { createBackendFactory } from "../backends/create-backend-factory.ts";
 import { createGitHubCodeHost } from "../codehost/github-code-host.ts";
 import type { Env } from "../config/env.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
-import type { PipelineDeps } from "../pipeline/run-execution.ts";
+import { connectGitHub } from "../pipeline/connect-github.ts";
 import { createRunQueue } from "../queue/run-queue.ts";
 import { startRunWorker, type RunWorker } from "../queue/start-run-worker.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
@@ -15,6 +14,7 @@ import { openDatabase, type Database } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
+import { buildPipelineDeps } from "./build-pipeline-deps.ts";
 import { freePort, resolveRedis } from "./resolve-redis.ts";
 
 export interface StartOptions {
@@ -91,23 +91,27 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       await mkdir(env.workspaceDir, { recursive: true });
       const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l) });
       const auth = new ProbotBase() as Probot;
-      const pipeline: PipelineDeps = {
-        store,
+      const pipeline = buildPipelineDeps({
         operator,
+        processEnv: env.raw,
+        store,
         runner,
         workspaceDir: env.workspaceDir,
         log,
-        createCodeHost: (octokit) => createGitHubCodeHost(octokit),
-        createBackend: createBackendFactory(operator, env.raw),
-        async getInstallation(installationId) {
-          const octokit = (await auth.auth(installationId)) as unknown as GitHubClient;
+        async connect(execution) {
+          const installationId = execution.repository.installationId;
+          if (installationId === null) {
+            throw new ModeratorError("the repository has no installation id", { phase: "prepare", infrastructure: true });
+          }
+          const octokit = (await auth.auth(Number(installationId))) as unknown as GitHubClient;
           // A token of its own for git, asked of the app-authenticated client (octokit.auth() would ask
           // api.github.com whatever the base URL). It is valid for an hour: longer than any agent timeout we allow by default.
           const app = (await auth.auth()) as unknown as GitHubClient;
-          const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installationId });
-          return { octokit, token: data.token };
+          const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: Number(installationId) });
+          const ref = { owner: execution.repository.owner, repo: execution.repository.name };
+          return connectGitHub(ref, { octokit, token: data.token }, createGitHubCodeHost(octokit));
         },
-      };
+      });
       const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
       workerConnection.on("error", (err) => log.warn({ err: err.message }, "redis (worker) error"));
       worker = startRunWorker({

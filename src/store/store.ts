@@ -41,6 +41,8 @@ export interface CreateExecutionInput {
   deliveryId?: string | null;
   kind?: ExecutionKind;
   backend?: string | null;
+  /** Free text of `/moderator run <text>`. */
+  instructions?: string | null;
 }
 
 export type CreateExecutionResult =
@@ -166,6 +168,7 @@ export class Store {
             triggeredBy: input.triggeredBy,
             deliveryId: input.deliveryId ?? null,
             backend: input.backend ?? null,
+            instructions: input.instructions ?? null,
             ...(input.kind === undefined ? {} : { kind: input.kind }),
             activeKey,
           },
@@ -259,6 +262,12 @@ export class Store {
     });
     await this.prisma.task.updateMany({ where: { executionId, status: "running" }, data: { status: "failed", error: reason, finishedAt: new Date() } });
     return runs.count;
+  }
+
+  /** For local runs (`moderator run --repo`): one more than the highest issue number used on the repository. */
+  async nextLocalIssueNumber(repositoryId: number): Promise<number> {
+    const top = await this.prisma.execution.aggregate({ where: { repositoryId }, _max: { issueNumber: true } });
+    return (top._max.issueNumber ?? 0) + 1;
   }
 
   /** How many tasks the execution has (a retried run numbers its new tasks after the old ones). */

@@ -86,16 +86,17 @@ function describeUrl(cloneUrl: string): { display: string; origin: string | unde
 export async function cloneWorkspace(opts: CloneOptions): Promise<Workspace> {
   validateBranchName(opts.baseBranch, "base branch");
   validateBranchName(opts.branch, "branch");
-  if (!opts.token) throw new ModeratorError("cloneWorkspace: token is empty", { phase: "prepare", infrastructure: true });
   if (opts.resumeSha !== undefined && !SHA.test(opts.resumeSha)) {
     throw new ModeratorError(`resumeSha ${JSON.stringify(opts.resumeSha)} is not a commit sha`, { phase: "prepare" });
   }
   const { display: url, origin } = describeUrl(opts.cloneUrl);
+  // A local (file://) repository needs no credential; an HTTP(S) one always does.
+  if (!opts.token && origin !== undefined) throw new ModeratorError("cloneWorkspace: token is empty", { phase: "prepare", infrastructure: true });
   if (opts.signal?.aborted) throw new CancelledError(`clone of ${url} was cancelled`);
   const author = opts.author ?? DEFAULT_AUTHOR;
 
   const basic = Buffer.from(`x-access-token:${opts.token}`).toString("base64");
-  const redact = (text: string): string => text.split(opts.token).join("***").split(basic).join("***");
+  const redact = (text: string): string => (opts.token ? text.split(opts.token).join("***").split(basic).join("***") : text);
 
   await mkdir(opts.rootDir, { recursive: true });
   const dir = await mkdtemp(path.join(path.resolve(opts.rootDir), "ws-"));

@@ -7,6 +7,11 @@
  * Everything it creates on behalf of the caller (comments, pull requests, reviews, check runs,
  * reactions, labels) is authored by `moderator[bot]` (type "Bot"); use the `add*` helpers to seed
  * objects made by humans.
+ *
+ * GraphQL: `POST /api/graphql` (where Octokit sends it for a GHE base URL) and `POST /graphql` answer the
+ * review-thread operations Moderator uses (the `reviewThreads` query, `resolveReviewThread` and
+ * `unresolveReviewThread`); threads are built from the stored review comments (a root comment and its
+ * replies). Any other operation answers a GraphQL error and is listed by `unhandled()`.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
@@ -111,6 +116,17 @@ export interface FakeReviewComment {
   user: FakeUser;
   created_at: string;
   updated_at: string;
+  /** The root comment of the thread this one replies to. */
+  in_reply_to_id?: number;
+  /** Set by tests: GitHub marks a thread outdated when a later push changed its line (its `line` becomes null). */
+  outdated?: boolean;
+}
+
+export interface FakeReaction {
+  id: number;
+  content: string;
+  user: FakeUser;
+  created_at: string;
 }
 
 export interface FakeAnnotation {
@@ -175,6 +191,12 @@ export interface FakeRepo {
   pulls: FakePull[];
   reviews: FakeReview[];
   reviewComments: FakeReviewComment[];
+  /** Root review comment id -> who resolved its thread (null: the app, through the API). */
+  resolvedThreads: Map<number, { resolvedBy: FakeUser | null }>;
+  /** When true, resolveReviewThread answers FORBIDDEN like GitHub does for a token without the permission. */
+  threadResolutionForbidden: boolean;
+  /** Review comment id -> its reactions. */
+  reviewCommentReactions: Map<number, FakeReaction[]>;
   checkRuns: FakeCheckRun[];
   /** Pull number -> path -> RIGHT-side lines a review comment may use. Unset: every line is accepted. */
   commentableLines: Map<number, Record<string, number[]>>;
@@ -257,7 +279,26 @@ export interface FakeGitHub {
       user?: { login: string; type?: "User" | "Bot" };
     },
   ): FakePull;
-  /** Requests no route answered (each got a 404). */
+  /** Seed a review comment (a new thread, or a reply with `inReplyTo`), by a human unless `user` says otherwise. */
+  addReviewComment(
+    owner: string,
+    repo: string,
+    pull: number,
+    input: { path?: string; line?: number; body: string; inReplyTo?: number; user?: { login: string; type?: "User" | "Bot" } },
+  ): FakeReviewComment;
+  /** Resolve (by a human unless `by` is null, which means the app) or unresolve the thread rooted at `commentId`. */
+  setThreadResolved(owner: string, repo: string, commentId: number, resolved: boolean, by?: { login: string } | null): void;
+  /** The GraphQL node id of the thread rooted at review comment `commentId`. */
+  threadId(commentId: number): string;
+  /** Seed a reaction on a review comment, by a human unless `user` says otherwise. */
+  addReviewCommentReaction(
+    owner: string,
+    repo: string,
+    commentId: number,
+    content: string,
+    user?: { login: string; type?: "User" | "Bot" },
+  ): FakeReaction;
+  /** Requests no route answered (each got a 404), and GraphQL operations the fake does not know. */
   unhandled(): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -278,6 +319,8 @@ interface Reply {
   headers?: Record<string, string>;
   /** Sent as text/plain instead of JSON. */
   text?: string;
+  /** The route matched but could not serve the request (an unknown GraphQL operation): listed by `unhandled()`. */
+  unhandled?: boolean;
 }
 
 interface Route {
@@ -498,9 +541,10 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
   }
 
   function reviewCommentJson(repo: FakeRepo, c: FakeReviewComment) {
-    const { pullNumber, ...rest } = c;
+    const { pullNumber, outdated, ...rest } = c;
     return {
       ...rest,
+      ...(outdated ? { line: null, original_line: c.line } : { original_line: c.line }),
       user: userJson(c.user),
       url: `${api}/repos/${repo.owner}/${repo.name}/pulls/comments/${c.id}`,
       html_url: `${web}/${repo.owner}/${repo.name}/pull/${pullNumber}#discussion_r${c.id}`,
@@ -1094,37 +1138,17 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       }
       await pullJson(repo, pr);
       const commitId = str(body.commit_id) ?? pr.headSha;
-      const review: FakeReview = {
-        id: nextId(),
-        node_id: "",
-        pullNumber: pr.number,
-        user: APP_BOT,
-        body: text,
-        state: event === undefined ? "PENDING" : states[event as keyof typeof states],
-        commit_id: commitId,
-        submitted_at: event === undefined ? null : now(),
-      };
-      review.node_id = `PRR_${review.id}`;
-      repo.reviews.push(review);
+      const review = insertReview(repo, pr, APP_BOT, text, event === undefined ? "PENDING" : states[event as keyof typeof states], commitId);
       for (const c of comments) {
-        const id = nextId();
-        const at = now();
-        repo.reviewComments.push({
-          id,
-          node_id: `PRRC_${id}`,
-          pullNumber: pr.number,
-          pull_request_review_id: review.id,
+        insertReviewComment(repo, pr, review, {
           path: String(c.path),
           line: int(c.line) ?? null,
           side: str(c.side) ?? "RIGHT",
-          start_line: int(c.start_line) ?? null,
-          start_side: int(c.start_line) === undefined ? null : (str(c.start_side) ?? "RIGHT"),
+          startLine: int(c.start_line) ?? null,
+          startSide: str(c.start_side) ?? null,
           position: int(c.position) ?? null,
           body: String(c.body),
-          commit_id: commitId,
           user: APP_BOT,
-          created_at: at,
-          updated_at: at,
         });
       }
       return { status: 200, body: reviewJson(repo, review) };
@@ -1151,6 +1175,313 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       );
     }),
   );
+
+  function insertReview(
+    repo: FakeRepo,
+    pr: FakePull,
+    user: FakeUser,
+    body: string,
+    state: FakeReview["state"],
+    commitId: string,
+  ): FakeReview {
+    const id = nextId();
+    const review: FakeReview = {
+      id,
+      node_id: `PRR_${id}`,
+      pullNumber: pr.number,
+      user,
+      body,
+      state,
+      commit_id: commitId,
+      submitted_at: state === "PENDING" ? null : now(),
+    };
+    repo.reviews.push(review);
+    return review;
+  }
+
+  function insertReviewComment(
+    repo: FakeRepo,
+    pr: FakePull,
+    review: FakeReview,
+    c: {
+      path: string;
+      line: number | null;
+      body: string;
+      user: FakeUser;
+      side?: string;
+      startLine?: number | null;
+      startSide?: string | null;
+      position?: number | null;
+      inReplyTo?: number;
+    },
+  ): FakeReviewComment {
+    const id = nextId();
+    const at = now();
+    const startLine = c.startLine ?? null;
+    const comment: FakeReviewComment = {
+      id,
+      node_id: `PRRC_${id}`,
+      pullNumber: pr.number,
+      pull_request_review_id: review.id,
+      path: c.path,
+      line: c.line,
+      side: c.side ?? "RIGHT",
+      start_line: startLine,
+      start_side: startLine === null ? null : (c.startSide ?? "RIGHT"),
+      position: c.position ?? null,
+      body: c.body,
+      commit_id: review.commit_id,
+      user: c.user,
+      created_at: at,
+      updated_at: at,
+      ...(c.inReplyTo === undefined ? {} : { in_reply_to_id: c.inReplyTo }),
+    };
+    repo.reviewComments.push(comment);
+    return comment;
+  }
+
+  /** The root comment of the thread `commentId` belongs to. */
+  function threadRoot(repo: FakeRepo, commentId: number): FakeReviewComment | undefined {
+    const comment = repo.reviewComments.find((c) => c.id === commentId);
+    if (!comment) return undefined;
+    if (comment.in_reply_to_id === undefined) return comment;
+    return repo.reviewComments.find((c) => c.id === comment.in_reply_to_id);
+  }
+
+  /** A reply in the thread of `commentId` (GitHub attaches it to the thread's root); undefined when not on `pr`. */
+  function createReply(repo: FakeRepo, pr: FakePull, commentId: number, body: string, user: FakeUser): FakeReviewComment | undefined {
+    const root = threadRoot(repo, commentId);
+    if (!root || root.pullNumber !== pr.number) return undefined;
+    const review = insertReview(repo, pr, user, "", "COMMENTED", root.commit_id);
+    return insertReviewComment(repo, pr, review, {
+      path: root.path,
+      line: root.line,
+      side: root.side,
+      body,
+      user,
+      inReplyTo: root.id,
+    });
+  }
+
+  on(
+    "POST",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+    withRepo((repo, ctx, [n, id]) => {
+      const pr = findPull(repo, n);
+      if (!pr) return notFound();
+      const body = asRecord(ctx.body).body;
+      if (typeof body !== "string" || body === "") {
+        return validationFailed([{ resource: "PullRequestReviewComment", code: "missing_field", field: "body" }]);
+      }
+      const reply = createReply(repo, pr, int(id) ?? -1, body, APP_BOT);
+      return reply ? { status: 201, body: reviewCommentJson(repo, reply) } : notFound();
+    }),
+  );
+  on(
+    "GET",
+    "/repos/{owner}/{repo}/pulls/comments/{comment_id}",
+    withRepo((repo, _ctx, [id]) => {
+      const comment = repo.reviewComments.find((c) => c.id === int(id));
+      return comment ? { status: 200, body: reviewCommentJson(repo, comment) } : notFound();
+    }),
+  );
+  const reactionJson = (r: FakeReaction) => ({ ...r, node_id: `REA_${r.id}`, user: userJson(r.user) });
+  on(
+    "GET",
+    "/repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+    withRepo((repo, ctx, [id]) => {
+      const commentId = int(id);
+      if (!repo.reviewComments.some((c) => c.id === commentId)) return notFound();
+      const reactions = (repo.reviewCommentReactions.get(commentId ?? -1) ?? []).filter(
+        (r) => ctx.query.content === undefined || r.content === ctx.query.content,
+      );
+      return paginate(ctx, reactions.map(reactionJson));
+    }),
+  );
+  on(
+    "POST",
+    "/repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+    withRepo((repo, ctx, [id]) => {
+      const commentId = int(id);
+      if (commentId === undefined || !repo.reviewComments.some((c) => c.id === commentId)) return notFound();
+      const content = str(asRecord(ctx.body).content);
+      if (!content || !REACTIONS.has(content)) {
+        return validationFailed([{ resource: "Reaction", code: "invalid", field: "content" }]);
+      }
+      const list = repo.reviewCommentReactions.get(commentId) ?? [];
+      const existing = list.find((r) => r.content === content && r.user.login === APP_BOT.login);
+      if (existing) return { status: 200, body: reactionJson(existing) };
+      const reaction: FakeReaction = { id: nextId(), content, user: APP_BOT, created_at: now() };
+      list.push(reaction);
+      repo.reviewCommentReactions.set(commentId, list);
+      return { status: 201, body: reactionJson(reaction) };
+    }),
+  );
+
+  // --- GraphQL: review threads -------------------------------------------------------------------
+  const graphqlError = (message: string, extra: Record<string, unknown> = {}): Reply => ({
+    status: 200,
+    body: { errors: [{ message, ...extra }] },
+  });
+
+  /** The arguments of the first `field(...)` in `query`, with `$variables` substituted. */
+  function graphqlArgs(query: string, field: string, variables: Record<string, unknown>): Record<string, unknown> | undefined {
+    const match = new RegExp(`\\b${field}\\s*\\(([^)]*)\\)`).exec(query);
+    if (!match) return undefined;
+    const args: Record<string, unknown> = {};
+    const pair = /(\w+)\s*:\s*(?:\{\s*(\w+)\s*:\s*)?("(?:[^"\\]|\\.)*"|\$\w+|-?\d+|null|true|false)/g;
+    for (const m of (match[1] ?? "").matchAll(pair)) {
+      const raw = m[3] as string;
+      const value = raw.startsWith("$")
+        ? variables[raw.slice(1)]
+        : raw.startsWith('"')
+          ? (JSON.parse(raw) as string)
+          : raw === "null"
+            ? null
+            : raw === "true" || raw === "false"
+              ? raw === "true"
+              : Number(raw);
+      args[m[2] ?? (m[1] as string)] = value;
+    }
+    return args;
+  }
+
+  const graphqlAuthor = (u: FakeUser) =>
+    u.type === "Bot" ? { __typename: "Bot", login: u.login.replace(/\[bot\]$/, "") } : { __typename: "User", login: u.login };
+
+  function threadJson(repo: FakeRepo, root: FakeReviewComment, commentsFirst: number) {
+    const all = [root, ...repo.reviewComments.filter((c) => c.in_reply_to_id === root.id)];
+    const resolution = repo.resolvedThreads.get(root.id);
+    const outdated = root.outdated === true;
+    return {
+      id: `PRRT_${root.id}`,
+      isResolved: resolution !== undefined,
+      isOutdated: outdated,
+      path: root.path,
+      line: outdated ? null : root.line,
+      originalLine: root.line,
+      startLine: outdated ? null : root.start_line,
+      diffSide: root.side,
+      resolvedBy: resolution?.resolvedBy ? { login: resolution.resolvedBy.login } : null,
+      viewerCanResolve: true,
+      comments: {
+        totalCount: all.length,
+        nodes: all.slice(0, commentsFirst).map((c) => ({
+          id: c.node_id,
+          databaseId: c.id,
+          body: c.body,
+          path: c.path,
+          line: outdated ? null : c.line,
+          originalLine: c.line,
+          createdAt: c.created_at,
+          author: graphqlAuthor(c.user),
+        })),
+      },
+    };
+  }
+
+  function reviewThreadsQuery(query: string, variables: Record<string, unknown>): Reply {
+    const repoArgs = graphqlArgs(query, "repository", variables);
+    const pullArgs = graphqlArgs(query, "pullRequest", variables);
+    const threadArgs = graphqlArgs(query, "reviewThreads", variables) ?? {};
+    const commentArgs = graphqlArgs(query, "comments", variables) ?? {};
+    const owner = str(repoArgs?.owner);
+    const name = str(repoArgs?.name);
+    const repo = owner && name ? findRepo(owner, name) : undefined;
+    if (!repo) {
+      return {
+        status: 200,
+        body: {
+          data: { repository: null },
+          errors: [{ type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${owner}/${name}'.` }],
+        },
+      };
+    }
+    const number = int(pullArgs?.number);
+    const pr = repo.pulls.find((p) => p.number === number);
+    if (!pr) {
+      return {
+        status: 200,
+        body: {
+          data: { repository: { pullRequest: null } },
+          errors: [
+            { type: "NOT_FOUND", path: ["repository", "pullRequest"], message: `Could not resolve to a PullRequest with the number of ${String(number)}.` },
+          ],
+        },
+      };
+    }
+    const first = int(threadArgs.first);
+    if (first === undefined || first < 1 || first > 100) {
+      return graphqlError("You must provide a `first` or `last` value between 1 and 100 to properly paginate the `reviewThreads` connection.");
+    }
+    const roots = repo.reviewComments.filter((c) => c.pullNumber === pr.number && c.in_reply_to_id === undefined).sort((a, b) => a.id - b.id);
+    const after = str(threadArgs.after);
+    const start = after === undefined ? 0 : Number(Buffer.from(after, "base64").toString("utf8").replace(/^cursor:/, "")) + 1;
+    if (!Number.isInteger(start) || start < 0) return graphqlError(`\`${after}\` does not appear to be a valid cursor.`);
+    const page = roots.slice(start, start + first);
+    const end = start + page.length - 1;
+    return {
+      status: 200,
+      body: {
+        data: {
+          repository: {
+            pullRequest: {
+              reviewThreads: {
+                totalCount: roots.length,
+                pageInfo: {
+                  hasNextPage: start + first < roots.length,
+                  endCursor: page.length === 0 ? null : Buffer.from(`cursor:${end}`).toString("base64"),
+                },
+                nodes: page.map((root) => threadJson(repo, root, Math.min(100, Math.max(1, int(commentArgs.first) ?? 100)))),
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+
+  function setThreadMutation(field: "resolveReviewThread" | "unresolveReviewThread", query: string, variables: Record<string, unknown>): Reply {
+    const threadId = str(graphqlArgs(query, field, variables)?.threadId);
+    const rootId = /^PRRT_(\d+)$/.exec(threadId ?? "")?.[1];
+    for (const repo of state.repos.values()) {
+      const root = repo.reviewComments.find((c) => String(c.id) === rootId && c.in_reply_to_id === undefined);
+      if (!root) continue;
+      if (repo.threadResolutionForbidden) {
+        return {
+          status: 200,
+          body: {
+            data: { [field]: null },
+            errors: [{ type: "FORBIDDEN", path: [field], message: "Resource not accessible by integration" }],
+          },
+        };
+      }
+      if (field === "resolveReviewThread") {
+        if (!repo.resolvedThreads.has(root.id)) repo.resolvedThreads.set(root.id, { resolvedBy: null });
+      } else {
+        repo.resolvedThreads.delete(root.id);
+      }
+      return { status: 200, body: { data: { [field]: { thread: threadJson(repo, root, 100) } } } };
+    }
+    return {
+      status: 200,
+      body: {
+        data: { [field]: null },
+        errors: [{ type: "NOT_FOUND", path: [field], message: `Could not resolve to a node with the global id of '${String(threadId)}'` }],
+      },
+    };
+  }
+
+  on("POST", "/graphql", (ctx) => {
+    const body = asRecord(ctx.body);
+    const query = str(body.query);
+    if (query === undefined) return graphqlError("A query attribute must be specified and must be a string.");
+    const variables = asRecord(body.variables);
+    if (/\bunresolveReviewThread\s*\(/.test(query)) return setThreadMutation("unresolveReviewThread", query, variables);
+    if (/\bresolveReviewThread\s*\(/.test(query)) return setThreadMutation("resolveReviewThread", query, variables);
+    if (/\breviewThreads\b/.test(query)) return reviewThreadsQuery(query, variables);
+    return { ...graphqlError("fake GitHub: this GraphQL operation is not emulated"), unhandled: true };
+  });
 
   // --- Check runs ----------------------------------------------------------------------------------
   on(
@@ -1282,6 +1613,7 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
 
   function send(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
     record.status = reply.status;
+    if (reply.unhandled) record.route = null;
     const headers: Record<string, string> = {
       "x-github-request-id": randomBytes(8).toString("hex").toUpperCase(),
       "x-ratelimit-limit": "5000",
@@ -1317,6 +1649,10 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
     if (path === "/api/v3" || path.startsWith("/api/v3/")) {
       prefix = "/api/v3";
       path = path.slice(prefix.length) || "/";
+    } else if (path === "/api/graphql") {
+      // GHE serves GraphQL beside the REST prefix, and Octokit's graphql goes there for an /api/v3 base URL.
+      prefix = "/api";
+      path = "/graphql";
     }
     const record: RecordedRequest = {
       method,
@@ -1453,6 +1789,9 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
         pulls: [],
         reviews: [],
         reviewComments: [],
+        resolvedThreads: new Map(),
+        threadResolutionForbidden: false,
+        reviewCommentReactions: new Map(),
         checkRuns: [],
         commentableLines: new Map(),
         pullFiles: new Map(),
@@ -1505,6 +1844,43 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
         user: userFrom(input.user, HUMAN),
         ...(input.number === undefined ? {} : { number: input.number }),
       });
+    },
+    addReviewComment(owner, repo, pull, input) {
+      const r = requireRepo(owner, repo);
+      const pr = r.pulls.find((p) => p.number === pull);
+      if (!pr) throw new Error(`fake GitHub: pull request #${pull} does not exist in ${owner}/${repo}`);
+      const user = userFrom(input.user, HUMAN);
+      if (input.inReplyTo !== undefined) {
+        const created = createReply(r, pr, input.inReplyTo, input.body, user);
+        if (!created) throw new Error(`fake GitHub: review comment ${input.inReplyTo} is not on pull request #${pull}`);
+        return created;
+      }
+      if (input.path === undefined || input.line === undefined) {
+        throw new Error("fake GitHub: addReviewComment needs a path and a line for a new thread");
+      }
+      const review = insertReview(r, pr, user, "", "COMMENTED", pr.headSha);
+      return insertReviewComment(r, pr, review, { path: input.path, line: input.line, body: input.body, user });
+    },
+    setThreadResolved(owner, repo, commentId, resolved, by) {
+      const r = requireRepo(owner, repo);
+      const root = threadRoot(r, commentId);
+      if (!root) throw new Error(`fake GitHub: review comment ${commentId} does not exist in ${owner}/${repo}`);
+      if (!resolved) r.resolvedThreads.delete(root.id);
+      else r.resolvedThreads.set(root.id, { resolvedBy: by === null ? null : userFrom(by ?? { login: HUMAN.login }, HUMAN) });
+    },
+    threadId(commentId) {
+      return `PRRT_${commentId}`;
+    },
+    addReviewCommentReaction(owner, repo, commentId, content, user) {
+      const r = requireRepo(owner, repo);
+      if (!r.reviewComments.some((c) => c.id === commentId)) {
+        throw new Error(`fake GitHub: review comment ${commentId} does not exist in ${owner}/${repo}`);
+      }
+      const reaction: FakeReaction = { id: nextId(), content, user: userFrom(user, HUMAN), created_at: now() };
+      const list = r.reviewCommentReactions.get(commentId) ?? [];
+      list.push(reaction);
+      r.reviewCommentReactions.set(commentId, list);
+      return reaction;
     },
     unhandled() {
       return requests.filter((r) => r.route === null);

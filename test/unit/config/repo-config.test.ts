@@ -8,7 +8,17 @@ describe("parseRepoConfig", () => {
       expect(r.ok).toBe(true);
       if (r.ok) {
         expect(r.config.label).toBe("moderator");
-        expect(r.config.qa).toEqual({ commands: [], failOn: "high", maxComments: 10, minConfidence: 0.5 });
+        expect(r.config.qa).toEqual({
+          setup: [],
+          commands: [],
+          sarif: [],
+          llmReview: { enabled: false, minScore: 7, maxFindings: 5 },
+          peers: [],
+          failOn: "high",
+          maxComments: 10,
+          minConfidence: 0.5,
+        });
+        expect(r.config.onTaskFailure).toBe("stop");
         expect(r.config.draft).toBe(false);
       }
     }

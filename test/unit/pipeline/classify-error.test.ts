@@ -12,6 +12,10 @@ describe("classifyError", () => {
     expect(forbidden.hint).toContain("permissions");
     expect(classifyError(Object.assign(new Error("Validation Failed"), { status: 422 }), "publish").kind).toBe("permanent");
   });
+  it("retries a GraphQL rate limit, which has no HTTP status", () => {
+    const err = Object.assign(new Error("API rate limit exceeded"), { errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded" }] });
+    expect(classifyError(err, "publish").kind).toBe("transient");
+  });
   it("retries network errors", () => {
     expect(classifyError(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }), "prepare").kind).toBe("transient");
     expect(classifyError(new TypeError("fetch failed"), "prepare").kind).toBe("transient");

@@ -1,0 +1,96 @@
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { AgentEvent, AgentResult, AgentTask, Backend } from "../backends/backend.ts";
+import type { ProcessRunner } from "../sandbox/process-runner.ts";
+import type { Store } from "../store/store.ts";
+import type { Logger } from "../util/logger.ts";
+import { redactSecrets } from "../util/redact.ts";
+
+/** Agent events kept per agent run; the rest are counted, not stored. */
+const MAX_AGENT_EVENTS = 1000;
+
+export interface RunAgentInput {
+  executionId: string;
+  taskId: string;
+  backend: Backend;
+  task: AgentTask;
+  workdir: string;
+  scratchDir: string;
+  runner: ProcessRunner;
+  signal: AbortSignal;
+  store: Store;
+  secrets: string[];
+  log: Logger;
+  now: () => number;
+}
+
+export interface RunAgentOutput {
+  result: AgentResult;
+  /** Redacted tail of the agent's output. */
+  outputTail: string;
+  /** The agent's last message or result text, redacted. */
+  summary: string | undefined;
+  agentRunId: string;
+}
+
+/**
+ * One agent run for one task: an AgentRun row, its normalized events stored in order (bounded),
+ * usage and outcome recorded. Never throws for the agent's own failure: that is in `result.status`.
+ */
+export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
+  const { store, executionId, secrets, log } = input;
+  const agentRun = await store.createAgentRun({ executionId, taskId: input.taskId, backend: input.backend.name });
+  let summary: string | undefined;
+  let stored = 0;
+  let dropped = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  const onEvent = (event: AgentEvent) => {
+    if (event.kind === "message") summary = event.text;
+    if (event.kind === "result" && event.text) summary = event.text;
+    if (stored >= MAX_AGENT_EVENTS) {
+      dropped++;
+      return;
+    }
+    stored++;
+    const data = JSON.parse(redactSecrets(JSON.stringify(event), secrets)) as Prisma.InputJsonObject;
+    chain = chain.then(() =>
+      store
+        .appendEvent(executionId, { type: `agent.${event.kind}`, phase: "execute", data, agentRunId: agentRun.id })
+        .catch((err: unknown) => log.warn({ err }, "could not store an agent event")),
+    );
+  };
+  let result: AgentResult;
+  try {
+    result = await input.backend.run({
+      task: input.task,
+      workdir: input.workdir,
+      runner: input.runner,
+      scratchDir: input.scratchDir,
+      signal: input.signal,
+      onEvent,
+    });
+  } catch (err) {
+    await chain;
+    await store.finishAgentRun(agentRun.id, { status: "crashed", error: redactSecrets((err as Error).message, secrets), finishedAt: new Date(input.now()) });
+    throw err;
+  }
+  await chain;
+  if (dropped > 0) {
+    await store.appendEvent(executionId, { type: "agent.events_dropped", phase: "execute", level: "warn", message: `${dropped} more agent events were not stored`, agentRunId: agentRun.id });
+  }
+  const outputTail = redactSecrets(result.outputTail, secrets);
+  await store.finishAgentRun(agentRun.id, {
+    status: result.status,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    durationMs: result.durationMs,
+    costUsd: result.usage.costUsd ?? null,
+    inputTokens: result.usage.inputTokens ?? null,
+    outputTokens: result.usage.outputTokens ?? null,
+    turns: result.usage.turns ?? null,
+    outputTail,
+    error: result.error ? redactSecrets(result.error, secrets) : null,
+    command: result.command,
+    finishedAt: new Date(input.now()),
+  });
+  return { result, outputTail, summary: summary === undefined ? undefined : redactSecrets(summary, secrets), agentRunId: agentRun.id };
+}

@@ -1,0 +1,20 @@
+import type { IssueContext } from "../app/fetch-issue-context.ts";
+import type { CodeHost } from "../codehost/code-host.ts";
+import type { RepoConfigResult } from "../config/repo-config.ts";
+
+export type { IssueContext };
+
+/**
+ * Where a run's inputs come from and where its outputs go: GitHub (through an installation) or a local
+ * repository (`moderator run --repo`). The pipeline sees only this.
+ */
+export interface RunConnection {
+  codeHost: CodeHost;
+  repository(): Promise<{ cloneUrl: string; defaultBranch: string; fullName: string }>;
+  issue(issueNumber: number, before: Date | undefined): Promise<IssueContext>;
+  repoConfig(ref: string): Promise<RepoConfigResult>;
+  /** Credential for git over HTTP(S); never given to the agent. Empty for a local repository. */
+  gitToken: string;
+  /** Values to redact from everything Moderator writes. */
+  secrets: string[];
+}
