@@ -2,6 +2,7 @@ import type { OperatorConfig } from "../config/operator-config.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Backend } from "./backend.ts";
 import { createCommandBackend } from "./command-backend.ts";
+import { createOllamaBackend } from "./ollama-backend.ts";
 
 /** Builds the operator's backends by name. Only the operator config defines what runs. */
 export function createBackendFactory(operator: OperatorConfig, processEnv: Readonly<Record<string, string | undefined>>): (name: string) => Backend {
@@ -14,6 +15,8 @@ export function createBackendFactory(operator: OperatorConfig, processEnv: Reado
       });
     }
     switch (def.type) {
+      case "ollama":
+        return createOllamaBackend(def, { name });
       case "command":
         return createCommandBackend({ name, command: def.command, timeoutSeconds: def.timeoutSeconds, env: def.env, network: def.network, readOnlyPaths: def.mounts }, { processEnv: { ...processEnv } });
     }

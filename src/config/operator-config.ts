@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { OllamaBackendConfig } from "../backends/ollama-backend.ts";
 import { ConfigError } from "../util/errors.ts";
 import { formatZodIssues } from "./format-zod-issues.ts";
 import { parseYamlDocument } from "./parse-yaml-document.ts";
@@ -25,7 +26,7 @@ export const CommandBackendConfig = z.strictObject({
 });
 export type CommandBackendConfig = z.infer<typeof CommandBackendConfig>;
 
-export const BackendConfig = z.discriminatedUnion("type", [CommandBackendConfig]);
+export const BackendConfig = z.discriminatedUnion("type", [CommandBackendConfig, OllamaBackendConfig]);
 export type BackendConfig = z.infer<typeof BackendConfig>;
 
 export const OperatorConfig = z

@@ -5,13 +5,9 @@ import type { Backend, BackendHealth } from "../backends/backend.ts";
 import type { CodeHost, RepoRef } from "../codehost/code-host.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { buildCheckRunOutput } from "../qa/build-check-run.ts";
-import { buildReview } from "../qa/build-review.ts";
-import { collectManifests } from "../qa/collect-manifests.ts";
-import { commandFindings, type CommandResult } from "../qa/command-findings.ts";
-import type { Finding, Severity } from "../qa/finding.ts";
+import { QA_CHECK_RUN_NAME } from "../codehost/check-run-names.ts";
+import { Severity, severityRank, type Finding } from "../qa/finding.ts";
 import { parseDiff } from "../qa/parse-diff.ts";
-import { runAnalyzers } from "../qa/run-analyzers.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
@@ -29,6 +25,8 @@ import { classifyError, type ClassifiedError } from "./classify-error.ts";
 import { decomposeTask } from "./decompose-task.ts";
 import { executeTasks, type TaskOutcome } from "./execute-tasks.ts";
 import { PhaseTracker } from "./phase-tracker.ts";
+import { publishQa } from "./publish-qa.ts";
+import { runQaPhase } from "./run-qa-phase.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import type { RunConnection } from "./run-connection.ts";
 
@@ -221,64 +219,46 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       tracker.finish("execute");
     }
 
-    // 4. qa: analyzers over the diff + the repository's own commands in the sandbox.
+    // 4. qa: analyzers, the repository's own commands and scanners, the LLM and peer reviewers.
     await enter("qa", "qa");
     const diffText = await ws.diff();
     const files = parseDiff(diffText);
-    const fileSizes: Record<string, number> = {};
-    for (const f of files) {
-      if (f.status === "deleted") continue;
-      const s = await stat(path.join(ws.dir, f.path)).catch(() => undefined);
-      if (s?.isFile()) fileSizes[f.path] = s.size;
-    }
-    const manifests = await collectManifests(ws.dir, files.filter((f) => f.status !== "deleted").map((f) => f.path));
-    const findings: Finding[] = runAnalyzers({ files, fileSizes, manifests }, { ignorePaths: repoConfig.ignorePaths });
-    const commands: CommandResult[] = [];
-    if (repoConfig.qa.commands.length > 0 && !deps.operator.allowRepoCommands) {
-      await store.appendEvent(executionId, { type: "qa.commands_skipped", phase: "qa", level: "warn", message: "the operator does not allow repository commands" });
-    } else {
-      for (const c of repoConfig.qa.commands) {
-        const timeoutMs = (c.timeoutSeconds ?? deps.operator.limits.qaCommandTimeoutSeconds) * 1000;
-        const home = path.join(scratchDir, "qa-home");
-        const r = await deps.runner.run({
-          command: ["sh", "-c", c.run],
-          cwd: ws.dir,
-          env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: home, LANG: "C.UTF-8", CI: "true" },
-          timeoutMs,
-          signal: ctx.signal,
-          maxOutputBytes: 256 * 1024,
-          writablePaths: [scratchDir],
-        });
-        if (r.cancelled) throw new CancelledError("the run was cancelled during QA");
-        const output = redactSecrets(`${r.stdout}${r.stderr ? `\n${r.stderr}` : ""}`, secrets);
-        commands.push({ name: c.name, command: ["sh", "-c", c.run], exitCode: r.exitCode, timedOut: r.timedOut, output, durationMs: r.durationMs });
-        await store.appendEvent(executionId, {
-          type: "qa.command",
-          phase: "qa",
-          level: r.exitCode === 0 ? "info" : "warn",
-          message: `${c.name}: ${r.timedOut ? "timed out" : `exit ${r.exitCode}`}`,
-          data: { name: c.name, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs },
-        });
-      }
-      findings.push(...commandFindings(commands, secrets));
-    }
-    const review = buildReview(findings, files, { maxComments: repoConfig.qa.maxComments, minConfidence: repoConfig.qa.minConfidence });
-    const inlineFps = new Map(review.inline.map((f) => [f.fingerprint, { inline: true }]));
-    await store.saveFindings(executionId, repository.id, findings, inlineFps);
-    const counts = countBySeverity(findings);
-    const check = buildCheckRunOutput(findings, { failOn: repoConfig.qa.failOn, commands });
+    const qa = await runQaPhase({
+      executionId,
+      workdir: ws.dir,
+      scratchDir,
+      diff: diffText,
+      files,
+      repoConfig,
+      operator: deps.operator,
+      runner: deps.runner,
+      llm: deps.llm,
+      createBackend: deps.createBackend,
+      context: {
+        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+        issue: { number: execution.issueNumber, title: issue.title, body: issue.body, author: issue.author },
+        branch,
+        baseBranch: repoInfo.defaultBranch,
+      },
+      signal: ctx.signal,
+      secrets,
+      store,
+      log,
+    });
     const changed = await ws.changedFiles();
     view.filesChanged = changed.length;
-    view.findingsBySeverity = counts;
+    view.findingsBySeverity = countBySeverity(qa.findings.filter((f) => f.confidence >= repoConfig.qa.minConfidence));
     tracker.finish("qa");
 
-    // 5. decide: the breakpoint engine comes later; today the repository's `draft` setting decides.
+    // 5. decide: the repository's `draft` setting and the peers' verdict (the full breakpoint engine comes later).
     await enter("decide", "deciding");
-    const draft = repoConfig.draft;
-    await store.appendEvent(executionId, { type: "decision", phase: "decide", message: draft ? "open as draft" : "proceed", data: { draft } });
+    const peer = qa.peerDecision;
+    const draft = repoConfig.draft || peer?.action === "draft_and_ask" || peer?.action === "request_changes_and_ask_human";
+    const reasons = [repoConfig.draft ? "the repository opens drafts" : undefined, ...(peer && peer.action !== "none" ? peer.reasons : [])].filter((r): r is string => !!r);
+    await store.appendEvent(executionId, { type: "decision", phase: "decide", message: draft ? "open as draft" : "proceed", data: { draft, peerAction: peer?.action ?? null, reasons } });
     tracker.finish("decide");
 
-    // 6. publish: PR (found or created), check run with annotations, one review.
+    // 6. publish: PR (found or created), the QA check run and one review, the run's check run.
     await enter("publish", "publishing");
     const head = await ws.headSha();
     headSha = head;
@@ -292,49 +272,44 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         backend: route.name,
         ...(agentSummary ? { agentSummary: redactSecrets(agentSummary, secrets) } : {}),
         files: changed,
-        findingsBySeverity: counts,
-        commands,
-        conclusion: check.conclusion,
+        findingsBySeverity: view.findingsBySeverity,
+        commands: qa.commands,
+        conclusion: qa.qaError ? "neutral" : countsReach(view.findingsBySeverity, repoConfig.qa.failOn) ? "failure" : "success",
         executionId,
+        tasks: taskOutcomes,
+        ...(peer && peer.action !== "none" ? { peerSummary: peer.summary } : {}),
+        notes: qa.notes,
       }),
       draft,
     });
     view.prNumber = pr.number;
     view.prUrl = pr.url;
     await store.updateExecution(executionId, { prNumber: pr.number, prUrl: pr.url, headSha: head });
-    const checkRun = await codeHost.upsertCheckRun(ref, {
+    const published = await publishQa({ codeHost, ref, pullNumber: pr.number, headSha: head, files, qa, repoConfig, executionId, repositoryId: repository.id, store });
+    if (published.review) await store.updateExecution(executionId, { reviewId: BigInt(published.review.id), reviewUrl: published.review.url });
+    if (peer?.action === "draft_and_ask" || peer?.action === "request_changes_and_ask_human") {
+      await codeHost.ensureComment(ref, pr.number, "peer-verdict", renderPeerQuestion(peer.action, peer.summary, peer.reasons));
+    }
+    const runCheck = await codeHost.upsertCheckRun(ref, {
       ...(checkRunId !== undefined && execution.headSha === head ? { id: checkRunId } : {}),
       name: CHECK_RUN_NAME,
       headSha: head,
       status: "completed",
-      conclusion: check.conclusion,
-      title: check.title,
-      summary: check.summary,
-      text: check.text,
-      annotations: check.annotations,
+      conclusion: "success",
+      title: `Pull request #${pr.number} is ready for review${draft ? " (draft)" : ""}`,
+      summary: `Moderator ran \`${route.name}\` on #${execution.issueNumber}. QA: **${published.conclusion}** (see the ${QA_CHECK_RUN_NAME} check); ${published.posted} new finding(s) posted, ${published.keptQuiet} already posted, ${published.resolved} thread(s) resolved.`,
       externalId: executionId,
     });
-    checkRunId = checkRun.id;
-    view.checkRunUrl = checkRun.url;
-    view.conclusion = check.conclusion;
-    await store.updateExecution(executionId, { checkRunId: BigInt(checkRun.id), checkRunUrl: checkRun.url });
-    const fresh = await store.getExecution(executionId);
-    const reviewDone = fresh?.reviewId !== null && fresh?.reviewId !== undefined && fresh.headSha === head;
-    if (!reviewDone && (review.inline.length > 0 || review.inBody.length > 0)) {
-      const posted = await codeHost.createReview(ref, pr.number, { commitSha: head, body: review.body, comments: review.comments });
-      await store.updateExecution(executionId, { reviewId: BigInt(posted.id), reviewUrl: posted.url });
-      await store.appendEvent(executionId, {
-        type: "review.posted",
-        phase: "publish",
-        message: `${posted.inlineCount} inline, ${review.inBody.length + posted.movedToBody} in the body`,
-        data: { reviewId: posted.id, inline: posted.inlineCount, movedToBody: posted.movedToBody },
-      });
-    }
+    checkRunId = runCheck.id;
+    view.checkRunUrl = published.checkRun.url;
+    view.conclusion = published.conclusion;
+    await store.updateExecution(executionId, { checkRunId: BigInt(runCheck.id), checkRunUrl: runCheck.url });
     tracker.finish("publish");
+    const check = { conclusion: published.conclusion };
 
     // 7. record.
     status = "completed";
-    const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: counts, filesChanged: changed.length, backend: route.name };
+    const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: view.findingsBySeverity, filesChanged: changed.length, backend: route.name, tasks: taskOutcomes.length };
     await persist({ summary });
     await store.finishExecution(executionId, "completed", { summary });
     await store.appendEvent(executionId, { type: "run.completed", message: `PR #${pr.number}, QA ${check.conclusion}` });
@@ -434,6 +409,26 @@ async function chooseRoute(requested: string | null, repoConfig: RepoConfig, dep
     });
   }
   return route;
+}
+
+function countsReach(counts: Partial<Record<Severity, number>>, failOn: Severity): boolean {
+  return Severity.options.some((s) => severityRank(s) >= severityRank(failOn) && (counts[s] ?? 0) > 0);
+}
+
+function renderPeerQuestion(action: string, summary: string, reasons: string[]): string {
+  const head =
+    action === "request_changes_and_ask_human"
+      ? "### Moderator · 🙋 A reviewer found a blocker"
+      : "### Moderator · 🙋 Reviewers have concerns";
+  return [
+    head,
+    "",
+    summary,
+    "",
+    ...reasons.map((r) => `- ${r}`),
+    "",
+    "This pull request was opened as a **draft**. @maintainers: please decide whether to go ahead; reply on the issue with what should change.",
+  ].join("\n");
 }
 
 function countBySeverity(findings: Finding[]): Partial<Record<Severity, number>> {

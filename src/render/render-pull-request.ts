@@ -12,6 +12,12 @@ export interface PullRequestView {
   commands: Array<{ name: string; exitCode: number | null; timedOut: boolean; durationMs: number }>;
   conclusion: "success" | "failure" | "neutral";
   executionId: string;
+  /** The plan's tasks with their outcome (listed when there is more than one). */
+  tasks?: Array<{ title: string; status: string; backend?: string; error?: string }>;
+  /** The peer reviewers' verdict, when they raised something. */
+  peerSummary?: string;
+  /** What QA could not do, one line each. */
+  notes?: string[];
 }
 
 const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
@@ -36,6 +42,14 @@ export function renderPullRequestBody(v: PullRequestView): string {
     out.push("");
     for (const line of v.agentSummary.trim().slice(0, 3000).split("\n")) out.push(`> ${line}`);
   }
+  if (v.tasks && v.tasks.length > 1) {
+    out.push("");
+    out.push("## Tasks");
+    for (const [i, t] of v.tasks.entries()) {
+      const mark = t.status === "succeeded" ? "✅" : t.status === "skipped" ? "⏭️" : "❌";
+      out.push(`${i + 1}. ${mark} ${t.title}${t.backend ? ` (\`${t.backend}\`)` : ""}${t.error ? `: ${t.error.replace(/\s+/g, " ").slice(0, 200)}` : ""}`);
+    }
+  }
   out.push("");
   out.push("## Changes");
   for (const f of v.files.slice(0, MAX_FILES_LISTED)) {
@@ -56,6 +70,11 @@ export function renderPullRequestBody(v: PullRequestView): string {
       out.push(`| \`${c.name.replace(/\|/g, "\\|")}\` | ${result} | ${formatDuration(c.durationMs)} |`);
     }
   }
+  if (v.peerSummary) {
+    out.push("");
+    out.push(`**Peer review:** ${v.peerSummary}`);
+  }
+  for (const n of v.notes ?? []) out.push(`- ${n}`);
   out.push("");
   out.push(`<sub>Opened by Moderator (run \`${v.executionId}\`). Review it as you would any contribution.</sub>`);
   return out.join("\n");

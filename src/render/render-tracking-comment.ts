@@ -86,7 +86,7 @@ export function renderTrackingComment(v: TrackingView): string {
   if (v.totalMs !== undefined) facts.push(`**Total:** ${formatDuration(v.totalMs)}`);
   const links: string[] = [];
   if (v.prUrl) links.push(`**Pull request:** [#${v.prNumber ?? "?"}](${v.prUrl})`);
-  if (v.checkRunUrl) links.push(`**Check run:** [Moderator${v.conclusion ? ` (${v.conclusion})` : ""}](${v.checkRunUrl})`);
+  if (v.checkRunUrl) links.push(`**Check run:** [Moderator QA${v.conclusion ? ` (${v.conclusion})` : ""}](${v.checkRunUrl})`);
   if (facts.length > 0 || links.length > 0) {
     out.push("");
     if (facts.length > 0) out.push(facts.join(" · "));

@@ -270,6 +270,12 @@ export class Store {
     return (top._max.issueNumber ?? 0) + 1;
   }
 
+  /** Fingerprints a maintainer dismissed in this repository: never posted again. */
+  async dismissedFingerprints(repositoryId: number): Promise<Set<string>> {
+    const rows = await this.prisma.finding.findMany({ where: { repositoryId, status: "dismissed" }, select: { fingerprint: true }, distinct: ["fingerprint"] });
+    return new Set(rows.map((r) => r.fingerprint));
+  }
+
   /** How many tasks the execution has (a retried run numbers its new tasks after the old ones). */
   async countTasks(executionId: string): Promise<number> {
     return this.prisma.task.count({ where: { executionId } });

@@ -78,7 +78,7 @@ describe("a labeled issue becomes a reviewed pull request", () => {
     expect(tracking).toContain("**Files changed:** 2");
     expect(tracking).toMatch(/\*\*Findings:\*\* .*critical/);
     expect(tracking).toContain(`**Pull request:** [#${e.prNumber}]`);
-    expect(tracking).toContain("**Check run:** [Moderator (failure)]");
+    expect(tracking).toContain("**Check run:** [Moderator QA (failure)]");
     expect(tracking).toContain("<!-- moderator:tracking -->");
 
     // The branch was pushed with the agent's work, committed by Moderator.
@@ -110,13 +110,15 @@ describe("a labeled issue becomes a reviewed pull request", () => {
     }
     expect(review.body).toContain("tests/missing");
 
-    // The check run: completed on the head commit, one annotation per finding with a path, failure (a secret).
+    // Two check runs on the head commit: "Moderator QA" carries the findings (one annotation each, failure: a
+    // secret), "Moderator" the run itself.
     const checkRuns = h.repo.checkRuns;
-    expect(checkRuns).toHaveLength(1);
-    const run = checkRuns[0];
-    expect(run).toMatchObject({ name: "Moderator", head_sha: e.headSha, status: "completed", conclusion: "failure" });
-    const annotated = (run?.annotations ?? []).map((a) => `${a.path}:${a.start_line}`);
+    expect(checkRuns.map((c) => c.name).sort()).toEqual(["Moderator", "Moderator QA"]);
+    const qaRun = checkRuns.find((c) => c.name === "Moderator QA");
+    expect(qaRun).toMatchObject({ head_sha: e.headSha, status: "completed", conclusion: "failure" });
+    const annotated = (qaRun?.annotations ?? []).map((a) => `${a.path}:${a.start_line}`);
     expect(annotated).toEqual(expect.arrayContaining(["src/greet.js:1", "src/greet.js:4", "src/greet.js:5"]));
+    expect(checkRuns.find((c) => c.name === "Moderator")).toMatchObject({ head_sha: e.headSha, status: "completed", conclusion: "success" });
 
     // No secret left Moderator: not in the PR, review, check run or comment.
     const posted = JSON.stringify(h.fake.requests.filter((r) => r.method !== "GET").map((r) => r.body));
@@ -134,8 +136,8 @@ describe("a labeled issue becomes a reviewed pull request", () => {
     const events = await db.executionEvent.findMany({ where: { executionId: e.id }, orderBy: { id: "asc" } });
     const types = events.map((x) => x.type);
     expect(types[0]).toBe("run.requested");
-    expect(types).toEqual(expect.arrayContaining(["phase.started", "agent.message", "agent.usage", "agent.result", "qa.command", "decision", "review.posted", "run.completed"]));
-    expect(types.indexOf("agent.message")).toBeLessThan(types.indexOf("review.posted"));
+    expect(types).toEqual(expect.arrayContaining(["phase.started", "plan", "backend.routed", "agent.message", "agent.usage", "agent.result", "qa.command", "decision", "qa.published", "run.completed"]));
+    expect(types.indexOf("agent.message")).toBeLessThan(types.indexOf("qa.published"));
     const findings = await db.finding.findMany({ where: { executionId: e.id } });
     expect(findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(["secrets/hardcoded", "debug/leftover", "tests/missing", "deps/undeclared"]));
     expect(findings.find((f) => f.ruleId === "deps/undeclared")?.confidence).toBeGreaterThanOrEqual(0.9);
@@ -157,7 +159,7 @@ describe("a labeled issue becomes a reviewed pull request", () => {
     expect(requests(h, "POST", /\/pulls$/)).toHaveLength(1);
     // A clean change: no findings worth a review, so no review; the check run still completes.
     expect(requests(h, "POST", /\/reviews$/)).toHaveLength(0);
-    expect(h.repo.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(h.repo.checkRuns.find((c) => c.name === "Moderator QA")).toMatchObject({ status: "completed", conclusion: "success" });
   });
 
   it("a redelivered webhook and a second label while the run is active start one run and open one PR", async () => {
