@@ -48,12 +48,15 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         const p = parsed.data;
         if (isBotSender(p.sender) || isBotSender(p.comment.user)) return "ignored: bot sender";
         const commands = parseCommands(p.comment.body ?? "");
-        const run = commands.find((c) => c.ok && c.name === "run");
-        if (!run || !run.ok) return commands.length > 0 ? "ignored: no run command" : "ignored: no command";
-        if (p.issue.pull_request) return "ignored: /moderator run on a pull request";
+        const command = commands.find((c) => c.ok && (c.name === "run" || c.name === "review"));
+        if (!command || !command.ok) return commands.length > 0 ? "ignored: no run or review command" : "ignored: no command";
+        const onPullRequest = p.issue.pull_request !== undefined && p.issue.pull_request !== null;
+        if (command.name === "run" && onPullRequest) return "ignored: /moderator run on a pull request";
+        if (command.name === "review" && !onPullRequest) return "ignored: /moderator review on an issue";
         const octokit = context.octokit as unknown as GitHubClient;
         const cfg = await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name);
-        return trigger(context, deps, octokit, p, cfg, "comment", run.flags.backend, run.args);
+        if (command.name === "review") return trigger(context, deps, octokit, p, cfg, "comment", undefined, undefined, "review");
+        return trigger(context, deps, octokit, p, cfg, "comment", command.flags.backend, command.args);
       });
     });
   };
@@ -68,6 +71,7 @@ async function trigger(
   kind: "label" | "comment",
   backend?: string,
   instructions?: string,
+  runKind: "run" | "review" = "run",
 ): Promise<string> {
   const owner = p.repository.owner.login;
   const repo = p.repository.name;
@@ -93,6 +97,7 @@ async function trigger(
       deliveryId: context.id,
       ...(backend ? { backend } : {}),
       ...(instructions ? { instructions } : {}),
+      kind: runKind,
     },
     { store: deps.store, codeHost, queue: deps.queue, log: deps.log },
   );

@@ -13,6 +13,8 @@ export interface StartRunInput {
   repository: { githubId: number; owner: string; name: string; defaultBranch: string };
   issue: { number: number; title: string };
   trigger: "label" | "comment" | "cli";
+  /** A run resolves the issue; a review runs QA alone on a pull request (issue.number is the PR's number). */
+  kind?: "run" | "review";
   sender: string;
   deliveryId?: string;
   backend?: string;
@@ -50,6 +52,7 @@ export async function startRun(
     ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
     ...(input.backend ? { backend: input.backend } : {}),
     ...(input.instructions ? { instructions: input.instructions.slice(0, 4000) } : {}),
+    ...(input.kind ? { kind: input.kind } : {}),
   });
   const execution = created.execution;
   if (!created.created) {
@@ -67,13 +70,16 @@ export async function startRun(
   } catch (err) {
     log.warn({ err, executionId: execution.id }, "could not add the 👀 reaction");
   }
-  try {
-    const body = renderTrackingComment({ executionId: execution.id, status: "queued", phases: new PhaseTracker(undefined).view() });
-    const comment = await codeHost.ensureComment(ref, input.issue.number, TRACKING_TOPIC, body);
-    await store.updateExecution(execution.id, { trackingCommentId: BigInt(comment.id) });
-  } catch (err) {
-    // The worker ensures the comment again when it starts; a failure here must not lose the run.
-    log.warn({ err, executionId: execution.id }, "could not post the tracking comment; the worker will retry");
+  // A review says nothing until it has something to say (the review itself, or why it failed).
+  if (input.kind !== "review") {
+    try {
+      const body = renderTrackingComment({ executionId: execution.id, status: "queued", phases: new PhaseTracker(undefined).view() });
+      const comment = await codeHost.ensureComment(ref, input.issue.number, TRACKING_TOPIC, body);
+      await store.updateExecution(execution.id, { trackingCommentId: BigInt(comment.id) });
+    } catch (err) {
+      // The worker ensures the comment again when it starts; a failure here must not lose the run.
+      log.warn({ err, executionId: execution.id }, "could not post the tracking comment; the worker will retry");
+    }
   }
 
   const jobId = runJobId(input.repository.githubId, input.issue.number, execution.id);

@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { AiderBackendConfig } from "../backends/aider-backend.ts";
+import { ClaudeCodeBackendConfig } from "../backends/claude-code-backend.ts";
+import { CodexBackendConfig } from "../backends/codex-backend.ts";
+import { GeminiBackendConfig } from "../backends/gemini-backend.ts";
 import { OllamaBackendConfig } from "../backends/ollama-backend.ts";
 import { ConfigError } from "../util/errors.ts";
 import { formatZodIssues } from "./format-zod-issues.ts";
@@ -26,7 +30,14 @@ export const CommandBackendConfig = z.strictObject({
 });
 export type CommandBackendConfig = z.infer<typeof CommandBackendConfig>;
 
-export const BackendConfig = z.discriminatedUnion("type", [CommandBackendConfig, OllamaBackendConfig]);
+export const BackendConfig = z.discriminatedUnion("type", [
+  CommandBackendConfig,
+  ClaudeCodeBackendConfig,
+  CodexBackendConfig,
+  GeminiBackendConfig,
+  AiderBackendConfig,
+  OllamaBackendConfig,
+]);
 export type BackendConfig = z.infer<typeof BackendConfig>;
 
 export const OperatorConfig = z
@@ -36,6 +47,8 @@ export const OperatorConfig = z
     backends: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "backend names are lower-case words"), BackendConfig).default({}),
     /** Repositories may declare qa.commands that run in the sandbox after the agent. */
     allowRepoCommands: z.boolean().default(true),
+    /** Network inside the sandbox for repositories' QA: `setup` (installing dependencies) and `checks` (tests, scanners). */
+    qaNetwork: z.strictObject({ setup: z.boolean().default(false), checks: z.boolean().default(false) }).prefault({}),
     /** When the chosen backend is unavailable or crashes, try the next healthy one. */
     allowFallback: z.boolean().default(true),
     /** The operator's LLM (Ollama) for planning and LLM review; absent = heuristics only. */

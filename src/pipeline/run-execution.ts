@@ -27,6 +27,7 @@ import { executeTasks, type TaskOutcome } from "./execute-tasks.ts";
 import { PhaseTracker } from "./phase-tracker.ts";
 import { publishQa } from "./publish-qa.ts";
 import { runQaPhase } from "./run-qa-phase.ts";
+import { runReviewExecution } from "./run-review-execution.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import type { RunConnection } from "./run-connection.ts";
 
@@ -79,6 +80,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   if (execution.status === "completed" || execution.status === "failed" || execution.status === "cancelled") {
     return { status: "skipped", reason: `execution already ${execution.status}` };
   }
+  if (execution.kind === "review") return runReviewExecution(execution, deps, ctx);
   const repository = execution.repository;
   const ref: RepoRef = { owner: repository.owner, repo: repository.name };
   const tracker = new PhaseTracker(execution.phaseTimings, now);

@@ -88,6 +88,7 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
       defaultTimeoutMs,
       signal: input.signal,
       knownSecrets: input.secrets,
+      network: { setup: input.operator.qaNetwork.setup, checks: input.operator.qaNetwork.checks },
     });
     commands.push(...ran.results);
     findings.push(...ran.findings);
@@ -110,10 +111,12 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
         signal: input.signal,
         knownSecrets: input.secrets,
         changedFiles: files,
+        network: input.operator.qaNetwork.checks,
       });
       commands.push(...scanned.runs);
       findings.push(...scanned.findings);
       problems.push(...scanned.problems);
+      notes.push(...scanned.notes);
       for (const r of scanned.runs) {
         await store.appendEvent(executionId, {
           type: "qa.sarif",

@@ -56,6 +56,9 @@ function validateBranchName(name: string, what: string): void {
   if (bad) throw new ModeratorError(`${what} ${JSON.stringify(name)} is not a valid git branch name`, { phase: "prepare" });
 }
 
+/** Written to .git/info/exclude before every operation. */
+const AGENT_CACHE_EXCLUDES = [".aider.tags.cache.v*/", ".aider.chat.history.md", ".aider.input.history", ".aider.llm.history", ""].join("\n");
+
 /** The URL with any user:password removed, for messages; and the origin the auth header is scoped to. */
 function describeUrl(cloneUrl: string): { display: string; origin: string | undefined } {
   let url: URL;
@@ -188,6 +191,9 @@ export async function cloneWorkspace(opts: CloneOptions): Promise<Workspace> {
     await writeFile(configPath, configSnapshot, { flag: "wx" });
     await rm(path.join(gitDir, "objects", "info", "alternates"), { force: true });
     await rm(path.join(gitDir, "objects", "info", "http-alternates"), { force: true });
+    // Agents' own caches and histories never belong in a commit (aider cannot be told to write them elsewhere).
+    await mkdir(path.join(gitDir, "info"), { recursive: true });
+    await writeFile(path.join(gitDir, "info", "exclude"), AGENT_CACHE_EXCLUDES);
   };
 
   const headSha = async (): Promise<string> => (await local.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();

@@ -44,3 +44,15 @@ export function issueCommentCreated(o: { number: number; title: string; body: st
   Object.assign(p["comment"] as object, { body: o.body, user: { ...((p["comment"] as Record<string, unknown>)["user"] as object), login: o.sender ?? "maia", type: o.senderType ?? "User" } });
   return p;
 }
+
+/** issue_comment.created on a pull request: the real example with `issue.pull_request` set, as GitHub sends it. */
+export function pullRequestCommentCreated(o: { number: number; title: string; body: string; sender?: string; senderType?: string }): Record<string, unknown> {
+  const p = issueCommentCreated(o);
+  (p["issue"] as Record<string, unknown>)["pull_request"] = {
+    url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${o.number}`,
+    html_url: `https://github.com/${OWNER}/${REPO}/pull/${o.number}`,
+    diff_url: `https://github.com/${OWNER}/${REPO}/pull/${o.number}.diff`,
+    patch_url: `https://github.com/${OWNER}/${REPO}/pull/${o.number}.patch`,
+  };
+  return p;
+}

@@ -104,6 +104,17 @@ describe("cloneWorkspace", () => {
     expect(await filesContaining(path.join(ws.dir, ".git"), BASIC)).toEqual([]);
   });
 
+  it("never commits agents' caches (aider's tag cache and histories), even if the agent rewrote info/exclude", async () => {
+    const ws = await clone();
+    await mkdir(path.join(ws.dir, ".aider.tags.cache.v4"), { recursive: true });
+    await writeFile(path.join(ws.dir, ".aider.tags.cache.v4", "cache.db"), "x");
+    await writeFile(path.join(ws.dir, ".aider.chat.history.md"), "chat");
+    await writeFile(path.join(ws.dir, ".git", "info", "exclude"), "");
+    await writeFile(path.join(ws.dir, "real.txt"), "change\n");
+    expect(await ws.checkpoint("with caches around")).toMatch(/^[0-9a-f]{40}$/);
+    expect((await ws.changedFiles()).map((f) => f.path)).toEqual(["real.txt"]);
+  });
+
   it("checkpoints, diffs and lists changed files with renames", async () => {
     const ws = await clone({ author: { name: "Bot", email: "bot@example.com" } });
     expect(await ws.checkpoint("nothing yet")).toBeNull();
