@@ -86,30 +86,32 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Parse `--name value` flags; unknown flags and missing values are errors. */
-function parseFlags(args: string[], known: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Parse `--name value` flags: the flags, and one line per problem (unknown flag, missing value, stray word). */
+function parseFlags(args: string[], known: string[]): { flags: Record<string, string>; problems: string[] } {
+  const flags: Record<string, string> = {};
   const problems: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? "";
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !known.includes(m[1] ?? "")) {
-      problems.push(`${a}: unknown argument (expected ${known.map((k) => `--${k}`).join(", ")})`);
+    if (!m) {
+      problems.push(`${a}: unexpected argument (flags are --name value)`);
       continue;
     }
-    const value = m[2] ?? args[++i];
-    if (value === undefined || value.startsWith("--")) problems.push(`--${m[1]}: needs a value`);
-    else out[m[1] ?? ""] = value;
+    const name = m[1] ?? "";
+    const next = args[i + 1];
+    const value = m[2] ?? (next !== undefined && !next.startsWith("--") ? args[++i] : undefined);
+    if (!known.includes(name)) problems.push(`--${name}: unknown argument (expected ${known.map((k) => `--${k}`).join(", ")})`);
+    else if (value === undefined) problems.push(`--${name}: needs a value`);
+    else flags[name] = value;
   }
-  if (problems.length > 0) throw new ConfigError("arguments", problems);
-  return out;
+  return { flags, problems };
 }
 
 async function runCommand(env: Env, args: string[]): Promise<number> {
-  const flags = parseFlags(args, ["repo", "issue", "backend", "number", "base", "out", "instructions"]);
-  const missing = ["repo", "issue"].filter((k) => !flags[k]).map((k) => `--${k}: required`);
-  if (flags["number"] !== undefined && !/^[1-9]\d*$/.test(flags["number"])) missing.push("--number: must be a positive whole number");
-  if (missing.length > 0) throw new ConfigError("moderator run", missing);
+  const { flags, problems } = parseFlags(args, ["repo", "issue", "backend", "number", "base", "out", "instructions"]);
+  problems.push(...["repo", "issue"].filter((k) => !flags[k]).map((k) => `--${k}: required`));
+  if (flags["number"] !== undefined && !/^[1-9]\d*$/.test(flags["number"])) problems.push("--number: must be a positive whole number");
+  if (problems.length > 0) throw new ConfigError("moderator run", problems);
   const log = createLogger(env.logLevel === "info" ? "warn" : env.logLevel, { destination: 2 });
   const { config: operator } = loadOperatorConfig(env.configPath);
   const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: true });

@@ -14,7 +14,8 @@ const PGLITE_MEMORY = "pglite:memory";
  *  - `postgres://` / `postgresql://` -> PostgreSQL; a `?schema=` parameter (Prisma's convention) is taken
  *    out of the URL node-postgres sees and becomes `schema`; `opts.schema`, when given, wins;
  *  - unset or empty -> embedded PGlite stored in `<dataDir>/pglite`;
- *  - `pglite:memory` -> in-memory PGlite (nothing is kept).
+ *  - `pglite:memory` -> in-memory PGlite (nothing is kept);
+ *  - `pglite:<folder>` -> embedded PGlite stored in that folder (relative to the working directory).
  * Anything else throws an error that says what is accepted.
  */
 export function parseDatabaseUrl(
@@ -27,11 +28,17 @@ export function parseDatabaseUrl(
     return { kind: "pglite", dataDir, display: `embedded PGlite in ${dataDir}` };
   }
   if (raw === PGLITE_MEMORY) return { kind: "pglite", dataDir: undefined, display: "in-memory PGlite" };
+  if (raw.startsWith("pglite:")) {
+    const dir = raw.slice("pglite:".length).trim();
+    if (dir === "") throw new Error('DATABASE_URL "pglite:" needs a folder (pglite:/var/lib/moderator/db) or "pglite:memory"');
+    const dataDir = path.resolve(dir);
+    return { kind: "pglite", dataDir, display: `embedded PGlite in ${dataDir}` };
+  }
   const display = maskDatabaseUrl(raw);
   if (!/^postgres(ql)?:\/\//i.test(raw)) {
     throw new Error(
       `DATABASE_URL ${JSON.stringify(display)} is not supported: use postgres://user:password@host:5432/db ` +
-        `(or postgresql://), "${PGLITE_MEMORY}", or leave it empty for the embedded database in <data dir>/pglite`,
+        `(or postgresql://), "${PGLITE_MEMORY}", "pglite:<folder>", or leave it empty for the embedded database in <data dir>/pglite`,
     );
   }
   let url: URL;
