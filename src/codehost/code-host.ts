@@ -46,6 +46,8 @@ export interface CheckRunInput {
   annotations?: CheckRunAnnotation[];
   detailsUrl?: string;
   externalId?: string;
+  /** Buttons on the check run (at most 3; label <= 20, description <= 40, identifier <= 20 characters). */
+  actions?: Array<{ label: string; description: string; identifier: string }>;
 }
 
 /** Who wrote something on GitHub; `bot` is true for GitHub Apps (Moderator among them). */
@@ -125,6 +127,10 @@ export interface PullRequestFile {
 export interface CodeHost {
   /** Add a reaction (e.g. "eyes") to an issue; no-op when it exists. */
   addIssueReaction(ref: RepoRef, issueNumber: number, content: "eyes" | "+1" | "rocket" | "confused"): Promise<void>;
+  /** Add labels to an issue or pull request (GitHub creates a missing label). */
+  addLabels(ref: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
+  /** Remove a label; no-op when it is not there. */
+  removeLabel(ref: RepoRef, issueNumber: number, label: string): Promise<void>;
   /**
    * Find the comment on `issueNumber` carrying the hidden marker for `topic` (or `commentId` when given
    * and still present); create it when missing; edit it only when the body changed. Returns its id and URL.

@@ -373,6 +373,18 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
       });
     },
 
+    async addLabels(ref, issueNumber, labels) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { owner: ref.owner, repo: ref.repo, issue_number: issueNumber, labels });
+    },
+
+    async removeLabel(ref, issueNumber, label) {
+      try {
+        await octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", { owner: ref.owner, repo: ref.repo, issue_number: issueNumber, name: label });
+      } catch (err) {
+        if ((err as { status?: number }).status !== 404) throw err;
+      }
+    },
+
     async ensureComment(ref, issueNumber, topic, body, commentId) {
       const marker = markerFor(topic);
       const fullBody = `${truncate(body.trimEnd(), MAX_BODY_LENGTH - marker.length - 2)}\n\n${marker}`;
@@ -568,6 +580,7 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
           : { conclusion: input.conclusion, completed_at: new Date().toISOString() }),
         ...(input.detailsUrl === undefined ? {} : { details_url: input.detailsUrl }),
         ...(input.externalId === undefined ? {} : { external_id: input.externalId }),
+        ...(input.actions === undefined ? {} : { actions: input.actions.slice(0, 3) }),
       };
 
       /** Sends `toSend` in batches: the first with the create/update itself, the rest appended. */

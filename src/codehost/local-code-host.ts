@@ -110,6 +110,7 @@ const CheckRunState = z.object({
 type CheckRunState = z.infer<typeof CheckRunState>;
 
 const ReactionsState = z.array(z.object({ repo: z.string(), issue: z.number().int(), content: z.string(), createdAt: z.string() }));
+const LabelsState = z.record(z.string(), z.array(z.string()));
 
 /** A positive 31-bit id derived from `key`: the same key gives the same id in every process. */
 function stableId(key: string): number {
@@ -335,6 +336,25 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
   }
 
   return {
+    addLabels: (ref, issueNumber, labels) =>
+      serialized(async () => {
+        const abs = file("labels.json");
+        const state = ((await readJson(abs, LabelsState)) ?? {}) as Record<string, string[]>;
+        const key = `${repoName(ref)}#${issueNumber}`;
+        state[key] = [...new Set([...(state[key] ?? []), ...labels])];
+        await write(abs, json(state), `labels on #${issueNumber}:`);
+      }),
+
+    removeLabel: (ref, issueNumber, label) =>
+      serialized(async () => {
+        const abs = file("labels.json");
+        const state = ((await readJson(abs, LabelsState)) ?? {}) as Record<string, string[]>;
+        const key = `${repoName(ref)}#${issueNumber}`;
+        if (!(state[key] ?? []).includes(label)) return;
+        state[key] = (state[key] ?? []).filter((l) => l !== label);
+        await write(abs, json(state), `labels on #${issueNumber}:`);
+      }),
+
     addIssueReaction: (ref, issueNumber, content) =>
       serialized(async () => {
         const abs = file("reactions.json");

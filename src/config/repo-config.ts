@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { Severity } from "../qa/finding.ts";
+import { SecretAllowlistConfig } from "../qa/secret-allowlist.ts";
+import { DecisionConfig } from "./decision-config.ts";
 import { formatZodIssues } from "./format-zod-issues.ts";
 import { parseYamlDocument } from "./parse-yaml-document.ts";
 
@@ -39,6 +41,8 @@ export const RepoConfig = z.strictObject({
   onTaskFailure: z.enum(["stop", "continue"]).default("stop"),
   /** Split the issue into tasks with the operator's LLM (when one is configured), or always run it as one task. */
   planning: z.enum(["auto", "single"]).default("auto"),
+  /** The DecisionEngine's thresholds: proceed, draft, ask a maintainer, retry with QA feedback, or escalate. */
+  decision: DecisionConfig.prefault({}),
   qa: z
     .strictObject({
       /** Shell commands run first (install dependencies); a failure means QA could not run (check run `neutral`). */
@@ -47,6 +51,8 @@ export const RepoConfig = z.strictObject({
       commands: z.array(QaCommand).default([]),
       /** Scanners whose output is SARIF 2.1 (semgrep, eslint's SARIF formatter, bandit, ...). */
       sarif: z.array(SarifScanner).default([]),
+      /** Known-safe values, patterns and paths for `secrets/hardcoded` (test fixtures, examples). */
+      secrets: SecretAllowlistConfig.prefault({}),
       /** Review by the operator's LLM; findings the model scores under `minScore` (0-10) are dropped. */
       llmReview: z
         .strictObject({ enabled: z.boolean().default(false), minScore: z.number().min(0).max(10).default(7), maxFindings: z.number().int().min(0).max(50).default(5) })

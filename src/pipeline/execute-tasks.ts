@@ -28,6 +28,10 @@ export interface ExecuteTasksInput {
   triggeredAt: Date;
   guidance: Array<{ path: string; content: string }>;
   extraInstructions?: string;
+  /** QA findings or a maintainer's words the agent must address (follow-up rounds). */
+  feedback?: { summary?: string; findings?: Array<{ title: string; message: string; severity?: string; ruleId?: string; path?: string; line?: number; suggestion?: string }> };
+  /** A follow-up round may end without a change (the agent found nothing to fix): not an error then. */
+  allowNoChange?: boolean;
   /** Backends to use, in order: the routed one first, then the fallbacks (used when one crashes). */
   backends: string[];
   allowFallback: boolean;
@@ -112,6 +116,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
       branch: ws.branch,
       baseBranch: ws.baseBranch,
       ...(input.extraInstructions ? { extraInstructions: input.extraInstructions } : {}),
+      ...(input.feedback ? { feedback: input.feedback } : {}),
     });
     const agentTask: AgentTask = {
       repository: input.repository,
@@ -195,7 +200,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
       });
     }
   }
-  if (lastSha === null) {
+  if (lastSha === null && !input.allowNoChange) {
     const failed = outcomes.filter((o) => o.status !== "succeeded");
     throw new ModeratorError(
       failed.length > 0 ? `no task produced a change (${failed.length} failed or skipped)` : "the agent finished without changing any file",

@@ -1,17 +1,20 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { TRACKING_TOPIC } from "../app/start-run.ts";
+import { parseCancelReason } from "../queue/cancel-run.ts";
 import type { Backend, BackendHealth } from "../backends/backend.ts";
 import type { CodeHost, RepoRef } from "../codehost/code-host.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import { QA_CHECK_RUN_NAME } from "../codehost/check-run-names.ts";
 import { Severity, severityRank, type Finding } from "../qa/finding.ts";
-import { parseDiff } from "../qa/parse-diff.ts";
+import { assessWithLlm } from "../qa/assess-with-llm.ts";
+import { parseDiff, type DiffFile } from "../qa/parse-diff.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
+import { RUN_CHECK_ACTIONS, renderRunCheck } from "../render/render-run-check.ts";
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
-import type { Execution, Repository } from "../generated/prisma/client.ts";
+import { Prisma, type Execution, type Repository } from "../generated/prisma/client.ts";
 import type { Llm } from "../llm/llm.ts";
 import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
@@ -23,16 +26,23 @@ import type { Workspace } from "../workspace/workspace.ts";
 import { GUIDANCE_PATHS } from "./build-prompt.ts";
 import { classifyError, type ClassifiedError } from "./classify-error.ts";
 import { decomposeTask } from "./decompose-task.ts";
-import { executeTasks, type TaskOutcome } from "./execute-tasks.ts";
+import { decideRun, type Decision } from "./decide-run.ts";
+import { executeTasks, type PlannedTaskLike, type TaskOutcome } from "./execute-tasks.ts";
+import { followUpTask, readFollowUp, renderFollowUpFeedback, toFeedbackFinding, type FollowUp } from "./follow-up.ts";
 import { PhaseTracker } from "./phase-tracker.ts";
 import { publishQa } from "./publish-qa.ts";
-import { runQaPhase } from "./run-qa-phase.ts";
+import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
 import { runReviewExecution } from "./run-review-execution.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import type { RunConnection } from "./run-connection.ts";
 
 /** Name of the check run Moderator keeps on its PR's head commit. */
 export const CHECK_RUN_NAME = "Moderator";
+/** The label on an issue whose run waits for a maintainer's answer. */
+export const NEEDS_HUMAN_LABEL = "moderator:needs-human";
+/** Topic of the comment that asks the maintainer a question. */
+export const QUESTION_TOPIC = "question";
+
 /** Abort reason used when the worker shuts down: the run is re-queued, not cancelled. */
 export const SHUTDOWN_REASON = "moderator:shutdown";
 
@@ -47,6 +57,8 @@ export interface PipelineDeps {
   backendHealth(name: string): Promise<BackendHealth>;
   /** The operator's LLM, for planning (and LLM review); absent = heuristics only. */
   llm?: Llm;
+  /** Ends a breakpoint that gets no answer: a delayed job (absent in local runs: they never wait). */
+  scheduleBreakpointTimeout?: (executionId: string, askedAt: string, delayMs: number) => Promise<void>;
   workspaceDir: string;
   log: Logger;
   now?: () => number;
@@ -64,6 +76,7 @@ export type RunOutcome =
   | { status: "failed"; error: ClassifiedError; willRetry: boolean }
   | { status: "cancelled" }
   | { status: "interrupted" }
+  | { status: "waiting" }
   | { status: "skipped"; reason: string };
 
 /**
@@ -92,8 +105,9 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   let codeHost: CodeHost | undefined;
   let workspace: Workspace | undefined;
   let scratchDir: string | undefined;
-  let checkRunId = execution.checkRunId !== null ? Number(execution.checkRunId) : undefined;
-  let headSha: string | undefined;
+  // The `Moderator` check run lives on the first commit there is (the agent's pushed result) and shows progress.
+  let runCheckSha: string | undefined = execution.resultSha ?? undefined;
+  const runStartedAt = execution.startedAt?.getTime() ?? now();
   let taskOutcomes: TaskOutcome[] = [];
 
   const persist = async (patch: Record<string, unknown> = {}) => {
@@ -113,6 +127,55 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       log.warn({ err, executionId }, "could not update the tracking comment");
     }
   };
+  const updateRunCheck = async (
+    strict: boolean,
+    end?: { conclusion: "success" | "failure" | "neutral" | "cancelled"; actions: Array<{ label: string; description: string; identifier: string }>; decision?: { action: string; reasons: string[] }; error?: { phase?: string; message: string; hint?: string } },
+  ) => {
+    if (!codeHost || !runCheckSha) return;
+    const rendered = renderRunCheck({
+      issueNumber: execution.issueNumber,
+      ...(view.backend ? { backend: view.backend } : {}),
+      phases: tracker.view(),
+      ...(end ? {} : tracker.current ? { current: tracker.current } : {}),
+      elapsedMs: now() - runStartedAt,
+      ...(view.prUrl ? { prUrl: view.prUrl } : {}),
+      ...(view.prNumber !== undefined ? { prNumber: view.prNumber } : {}),
+      ...(view.conclusion ? { qaConclusion: view.conclusion } : {}),
+      ...(end?.decision ? { decision: end.decision } : {}),
+      ...(end?.error ? { error: end.error } : {}),
+    });
+    try {
+      const check = await codeHost.upsertCheckRun(ref, {
+        name: CHECK_RUN_NAME,
+        headSha: runCheckSha,
+        status: end ? "completed" : "in_progress",
+        ...(end ? { conclusion: end.conclusion, actions: end.actions } : {}),
+        title: rendered.title,
+        summary: rendered.summary,
+        externalId: executionId,
+      });
+      await store.updateExecution(executionId, { checkRunId: BigInt(check.id), checkRunUrl: check.url });
+    } catch (err) {
+      if (strict) throw err;
+      log.warn({ err, executionId }, "could not update the Moderator check run");
+    }
+  };
+  /** A breakpoint: ask on the issue, label it, and wait (the job ends; a writer's reply or the time-out resumes it). */
+  const askMaintainer = async (d: Decision, timeoutHours: number): Promise<RunOutcome> => {
+    if (!codeHost) throw new ModeratorError("no code host to ask on", { phase: "decide", infrastructure: true });
+    const askedAt = new Date(now()).toISOString();
+    const question = d.question ?? "The change is uncertain. How should Moderator go on?";
+    status = "waiting_for_human";
+    view.question = question;
+    await persist({ status, decision: { action: d.action, confidence: d.confidence, reasons: d.reasons, question, askedAt, timeoutHours } });
+    await codeHost.addLabels(ref, execution.issueNumber, [NEEDS_HUMAN_LABEL]);
+    await codeHost.ensureComment(ref, execution.issueNumber, QUESTION_TOPIC, renderQuestion(question, d.reasons, execution.triggeredBy, timeoutHours));
+    await store.appendEvent(executionId, { type: "run.waiting", phase: "decide", message: question, data: { askedAt, timeoutHours } });
+    await deps.scheduleBreakpointTimeout?.(executionId, askedAt, timeoutHours * 3600 * 1000);
+    await updateComment(true);
+    await updateRunCheck(false);
+    return { status: "waiting" };
+  };
   const enter = async (phase: Parameters<PhaseTracker["start"]>[0], newStatus: string) => {
     if (ctx.signal.aborted) throw new CancelledError(String(ctx.signal.reason ?? "cancelled"));
     tracker.start(phase);
@@ -120,6 +183,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     await persist({ status: newStatus });
     await store.appendEvent(executionId, { type: "phase.started", phase, message: phase });
     await updateComment(false);
+    await updateRunCheck(false);
   };
 
   try {
@@ -161,16 +225,64 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       ...(execution.resultSha ? { resumeSha: execution.resultSha } : {}),
     });
     workspace = ws;
-    scratchDir = await mkdtemp(path.join(deps.workspaceDir, `scratch-${executionId.slice(0, 8)}-`));
+    const scratch = await mkdtemp(path.join(deps.workspaceDir, `scratch-${executionId.slice(0, 8)}-`));
+    scratchDir = scratch;
     const resumed = execution.resultSha !== null && (await ws.headSha()) === execution.resultSha;
     tracker.finish("prepare");
 
     // 2. plan + 3. execute (skipped when this attempt resumes an agent result already pushed).
+    const followUp = readFollowUp(execution.followUp);
     let agentSummary: string | undefined;
-    if (resumed) {
+    const guidance = await readBaseFiles(ws.dir, ws.baseSha, GUIDANCE_PATHS);
+    const runTasks = async (tasks: PlannedTaskLike[], feedback: FollowUp | undefined, allowNoChange: boolean) => {
+      const executed = await executeTasks({
+        executionId,
+        tasks,
+        workspace: ws,
+        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+        issueNumber: execution.issueNumber,
+        issue,
+        triggeredAt: execution.createdAt,
+        guidance,
+        ...(execution.instructions ? { extraInstructions: execution.instructions } : {}),
+        ...(feedback ? { feedback: renderFollowUpFeedback(feedback) } : {}),
+        allowNoChange,
+        backends: [route.name, ...route.fallbacks],
+        allowFallback: deps.operator.allowFallback,
+        createBackend: deps.createBackend,
+        onTaskFailure: repoConfig.onTaskFailure,
+        runner: deps.runner,
+        scratchDir: scratch,
+        signal: ctx.signal,
+        store,
+        secrets,
+        log,
+        now,
+      });
+      if (executed.agentSummary) agentSummary = executed.agentSummary;
+      taskOutcomes = [...taskOutcomes, ...executed.outcomes];
+      if (executed.lastSha) {
+        // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it
+        // instead of running (and paying for) the agent again.
+        await ws.push();
+        await store.updateExecution(executionId, { resultSha: executed.lastSha, continueFrom: null, followUp: Prisma.DbNull });
+        runCheckSha = executed.lastSha;
+      }
+      return executed;
+    };
+    if (resumed && !followUp) {
       tracker.skip("plan");
       tracker.skip("execute");
       await store.appendEvent(executionId, { type: "run.resumed", message: `resuming from ${execution.resultSha}` });
+    } else if (followUp) {
+      // A follow-up (a maintainer's answer, `/moderator fix`, Fix findings): one task on top of the branch.
+      await enter("plan", "planning");
+      const task = followUpTask(followUp, issue.title);
+      await store.appendEvent(executionId, { type: "plan", phase: "plan", message: `follow-up: ${task.title}`, data: { source: "follow-up", tasks: [{ title: task.title, type: task.type }] } });
+      tracker.finish("plan");
+      await enter("execute", "executing");
+      await runTasks([task], followUp, false);
+      tracker.finish("execute");
     } else {
       await enter("plan", "planning");
       const plan =
@@ -187,83 +299,100 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         data: { source: plan.source, notes: plan.notes, tasks: plan.tasks.map((t) => ({ title: t.title, type: t.type, dependsOn: t.dependsOn })) },
       });
       tracker.finish("plan");
-
       await enter("execute", "executing");
-      const guidance = await readBaseFiles(ws.dir, ws.baseSha, GUIDANCE_PATHS);
-      const executed = await executeTasks({
-        executionId,
-        tasks: plan.tasks,
-        workspace: ws,
-        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
-        issueNumber: execution.issueNumber,
-        issue,
-        triggeredAt: execution.createdAt,
-        guidance,
-        ...(execution.instructions ? { extraInstructions: execution.instructions } : {}),
-        backends: [route.name, ...route.fallbacks],
-        allowFallback: deps.operator.allowFallback,
-        createBackend: deps.createBackend,
-        onTaskFailure: repoConfig.onTaskFailure,
-        runner: deps.runner,
-        scratchDir,
-        signal: ctx.signal,
-        store,
-        secrets,
-        log,
-        now,
-      });
-      agentSummary = executed.agentSummary;
-      taskOutcomes = executed.outcomes;
-      // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it
-      // instead of running (and paying for) the agent again.
-      await ws.push();
-      await store.updateExecution(executionId, { resultSha: executed.lastSha });
+      await runTasks(plan.tasks, undefined, false);
       tracker.finish("execute");
     }
 
-    // 4. qa: analyzers, the repository's own commands and scanners, the LLM and peer reviewers.
-    await enter("qa", "qa");
-    const diffText = await ws.diff();
-    const files = parseDiff(diffText);
-    const qa = await runQaPhase({
-      executionId,
-      workdir: ws.dir,
-      scratchDir,
-      diff: diffText,
-      files,
-      repoConfig,
-      operator: deps.operator,
-      runner: deps.runner,
-      llm: deps.llm,
-      createBackend: deps.createBackend,
-      context: {
-        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
-        issue: { number: execution.issueNumber, title: issue.title, body: issue.body, author: issue.author },
-        branch,
-        baseBranch: repoInfo.defaultBranch,
-      },
-      signal: ctx.signal,
-      secrets,
-      store,
-      log,
-    });
-    const changed = await ws.changedFiles();
-    view.filesChanged = changed.length;
-    view.findingsBySeverity = countBySeverity(qa.findings.filter((f) => f.confidence >= repoConfig.qa.minConfidence));
-    tracker.finish("qa");
+    // 4. qa and 5. decide, in rounds: a `retry` decision sends the fixable findings back to the agent (bounded).
+    let round = 1;
+    let qa: QaPhaseResult;
+    let files: DiffFile[];
+    let changed: Awaited<ReturnType<Workspace["changedFiles"]>>;
+    let decision: Decision;
+    for (;;) {
+      await enter("qa", "qa");
+      const diffText = await ws.diff();
+      files = parseDiff(diffText);
+      qa = await runQaPhase({
+        executionId,
+        workdir: ws.dir,
+        scratchDir: scratch,
+        diff: diffText,
+        files,
+        repoConfig,
+        operator: deps.operator,
+        runner: deps.runner,
+        llm: deps.llm,
+        createBackend: deps.createBackend,
+        context: {
+          repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+          issue: { number: execution.issueNumber, title: issue.title, body: issue.body, author: issue.author },
+          branch,
+          baseBranch: repoInfo.defaultBranch,
+        },
+        signal: ctx.signal,
+        secrets,
+        store,
+        log,
+      });
+      changed = await ws.changedFiles();
+      const shown = qa.findings.filter((f) => f.confidence >= repoConfig.qa.minConfidence);
+      view.filesChanged = changed.length;
+      view.findingsBySeverity = countBySeverity(shown);
+      tracker.finish("qa");
 
-    // 5. decide: the repository's `draft` setting and the peers' verdict (the full breakpoint engine comes later).
-    await enter("decide", "deciding");
+      await enter("decide", "deciding");
+      const assessment = deps.llm ? await assessWithLlm(deps.llm, { issue: { title: issue.title, body: issue.body }, diff: diffText, findings: shown, signal: ctx.signal, knownSecrets: secrets }) : undefined;
+      decision = decideRun({
+        agent: {
+          status: taskOutcomes.some((t) => t.status === "succeeded") ? "succeeded" : "failed",
+          filesChanged: changed.length,
+          linesChanged: countChangedLines(files),
+          tasks: {
+            total: taskOutcomes.length,
+            succeeded: taskOutcomes.filter((t) => t.status === "succeeded").length,
+            failed: taskOutcomes.filter((t) => t.status !== "succeeded").length,
+          },
+        },
+        findings: shown,
+        failOn: repoConfig.qa.failOn,
+        qaIncomplete: qa.qaError !== undefined,
+        ...(qa.peerDecision ? { peer: qa.peerDecision } : {}),
+        ...(assessment && !("error" in assessment) ? { selfAssessment: assessment } : {}),
+        attempt: round,
+        config: repoConfig.decision,
+        draftByConfig: repoConfig.draft,
+      });
+      const decisionRecord = { action: decision.action, confidence: decision.confidence, reasons: decision.reasons, ...(decision.question ? { question: decision.question } : {}), round };
+      await store.updateExecution(executionId, { decision: decisionRecord });
+      await store.appendEvent(executionId, { type: "decision", phase: "decide", message: `${decision.action} (confidence ${decision.confidence.toFixed(2)})`, data: decisionRecord });
+      view.decision = { action: decision.action, confidence: decision.confidence, reasons: decision.reasons };
+      tracker.finish("decide");
+      if (decision.action !== "retry") break;
+      // Retry: the agent gets the fixable findings and works on top of its own result.
+      round++;
+      await enter("execute", "executing");
+      await runTasks([followUpTask({ findings: (decision.feedback ?? []).map(toFeedbackFinding) }, issue.title)], { findings: (decision.feedback ?? []).map(toFeedbackFinding) }, true);
+      tracker.finish("execute");
+    }
+
+    if (decision.action === "escalate") {
+      throw new ModeratorError(`Moderator stopped before opening a pull request: ${decision.reasons[0] ?? "confidence too low"}`, {
+        phase: "decide",
+        hint: `The agent's work is on branch ${branch}. ${decision.reasons.slice(1, 3).join(" ")} Clarify the issue and trigger the run again, or take it from the branch.`,
+      });
+    }
+    if (decision.action === "ask") {
+      return await askMaintainer(decision, repoConfig.decision.ask.timeoutHours);
+    }
+    const draft = decision.action === "draft";
+    const reasons = decision.reasons;
     const peer = qa.peerDecision;
-    const draft = repoConfig.draft || peer?.action === "draft_and_ask" || peer?.action === "request_changes_and_ask_human";
-    const reasons = [repoConfig.draft ? "the repository opens drafts" : undefined, ...(peer && peer.action !== "none" ? peer.reasons : [])].filter((r): r is string => !!r);
-    await store.appendEvent(executionId, { type: "decision", phase: "decide", message: draft ? "open as draft" : "proceed", data: { draft, peerAction: peer?.action ?? null, reasons } });
-    tracker.finish("decide");
 
     // 6. publish: PR (found or created), the QA check run and one review, the run's check run.
     await enter("publish", "publishing");
     const head = await ws.headSha();
-    headSha = head;
     const pr = await codeHost.ensurePullRequest(ref, {
       branch,
       base: repoInfo.defaultBranch,
@@ -292,21 +421,16 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     if (peer?.action === "draft_and_ask" || peer?.action === "request_changes_and_ask_human") {
       await codeHost.ensureComment(ref, pr.number, "peer-verdict", renderPeerQuestion(peer.action, peer.summary, peer.reasons));
     }
-    const runCheck = await codeHost.upsertCheckRun(ref, {
-      ...(checkRunId !== undefined && execution.headSha === head ? { id: checkRunId } : {}),
-      name: CHECK_RUN_NAME,
-      headSha: head,
-      status: "completed",
-      conclusion: "success",
-      title: `Pull request #${pr.number} is ready for review${draft ? " (draft)" : ""}`,
-      summary: `Moderator ran \`${route.name}\` on #${execution.issueNumber}. QA: **${published.conclusion}** (see the ${QA_CHECK_RUN_NAME} check); ${published.posted} new finding(s) posted, ${published.keptQuiet} already posted, ${published.resolved} thread(s) resolved.`,
-      externalId: executionId,
-    });
-    checkRunId = runCheck.id;
     view.checkRunUrl = published.checkRun.url;
     view.conclusion = published.conclusion;
-    await store.updateExecution(executionId, { checkRunId: BigInt(runCheck.id), checkRunUrl: runCheck.url });
+    runCheckSha = head;
     tracker.finish("publish");
+    await updateRunCheck(true, {
+      conclusion: "success",
+      actions: [RUN_CHECK_ACTIONS.rerun, ...(published.counts && Object.keys(published.counts).length > 0 ? [RUN_CHECK_ACTIONS.fix, RUN_CHECK_ACTIONS.dismiss] : [])],
+      decision: { action: draft ? "draft" : "proceed", reasons },
+    });
+
     const check = { conclusion: published.conclusion };
 
     // 7. record.
@@ -330,13 +454,16 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await updateComment(false, { retry: { attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, reason: "the worker was shut down" } });
       return { status: "interrupted" };
     }
-    if (classified.kind === "cancelled") {
+    if (classified.kind === "cancelled" || ctx.signal.aborted) {
+      const by = ctx.signal.aborted ? parseCancelReason(String(ctx.signal.reason ?? ""))?.by : undefined;
+      const message = by ? `cancelled by ${by}` : classified.message;
       tracker.fail();
       status = "cancelled";
       await persist();
-      await store.finishExecution(executionId, "cancelled", { error: classified.message });
-      await store.appendEvent(executionId, { type: "run.cancelled", level: "warn", message: classified.message });
-      await updateComment(false);
+      await store.finishExecution(executionId, "cancelled", { error: message, ...(by ? { cancelledBy: by } : {}) });
+      await store.appendEvent(executionId, { type: "run.cancelled", level: "warn", message, data: { by: by ?? null } });
+      await updateComment(false, { error: { phase: failedPhase, message, hint: "Comment `/moderator run` (or add the label again) to start a new run." } });
+      await updateRunCheck(false, { conclusion: "cancelled", actions: [RUN_CHECK_ACTIONS.rerun], error: { message } });
       return { status: "cancelled" };
     }
     const willRetry = classified.kind === "transient" && ctx.attempt < ctx.maxAttempts;
@@ -365,19 +492,11 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         ...(outputTail ? { outputTail } : {}),
       },
     });
-    if (codeHost && checkRunId !== undefined && headSha) {
-      await codeHost
-        .upsertCheckRun(ref, {
-          id: checkRunId,
-          name: CHECK_RUN_NAME,
-          headSha,
-          status: "completed",
-          conclusion: classified.infrastructure ? "neutral" : "failure",
-          title: `Moderator could not finish: ${classified.phase ?? "run"} failed`,
-          summary: `${classified.message}\n\n${classified.hint ?? ""}`,
-        })
-        .catch((e: unknown) => log.warn({ err: e }, "could not complete the check run"));
-    }
+    await updateRunCheck(false, {
+      conclusion: classified.infrastructure ? "neutral" : "failure",
+      actions: [RUN_CHECK_ACTIONS.rerun],
+      error: { ...(classified.phase ? { phase: classified.phase } : {}), message: classified.message, ...(classified.hint ? { hint: classified.hint } : {}) },
+    });
     return { status: "failed", error: classified, willRetry: false };
   } finally {
     await workspace?.dispose().catch((err: unknown) => log.warn({ err }, "could not delete the workspace"));
@@ -431,6 +550,25 @@ function renderPeerQuestion(action: string, summary: string, reasons: string[]):
     "",
     "This pull request was opened as a **draft**. @maintainers: please decide whether to go ahead; reply on the issue with what should change.",
   ].join("\n");
+}
+
+function renderQuestion(question: string, reasons: string[], askedOf: string, timeoutHours: number): string {
+  return [
+    "### Moderator · 🙋 A question before going on",
+    "",
+    `@${askedOf} ${question}`,
+    "",
+    "Why Moderator is asking:",
+    ...reasons.slice(0, 4).map((r) => `- ${r}`),
+    "",
+    `Reply in a comment on this issue (anyone with write access): the run resumes with your answer. Without an answer within ${timeoutHours} hours the run ends; \`/moderator cancel\` ends it now.`,
+  ].join("\n");
+}
+
+function countChangedLines(files: DiffFile[]): number {
+  let n = 0;
+  for (const f of files) for (const h of f.hunks) for (const l of h.lines) if (l.kind !== "context") n++;
+  return n;
 }
 
 function countBySeverity(findings: Finding[]): Partial<Record<Severity, number>> {

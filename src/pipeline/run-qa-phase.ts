@@ -1,4 +1,6 @@
-import { stat } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { open, stat } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
 import type { AgentTask, Backend } from "../backends/backend.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
@@ -9,7 +11,8 @@ import { collectManifests } from "../qa/collect-manifests.ts";
 import { decidePeerVerdict, type PeerDecision } from "../qa/decide-peer-verdict.ts";
 import type { Finding } from "../qa/finding.ts";
 import type { DiffFile } from "../qa/parse-diff.ts";
-import { runAnalyzers } from "../qa/run-analyzers.ts";
+import { FILE_HEAD_LINES } from "../qa/analyzer.ts";
+import { createAnalyzers, runAnalyzers } from "../qa/run-analyzers.ts";
 import { runQaCommands } from "../qa/run-qa-commands.ts";
 import { runSarifScanners } from "../qa/run-sarif-scanners.ts";
 import { reviewWithLlm } from "../qa/review-with-llm.ts";
@@ -61,16 +64,25 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
   const files = input.files;
 
   const fileSizes: Record<string, number> = {};
+  const fileHeads: Record<string, string> = {};
   let manifests: Record<string, string> = {};
+  let repoFiles: string[] | undefined;
   if (input.workdir) {
     for (const f of files) {
-      if (f.status === "deleted") continue;
-      const s = await stat(path.join(input.workdir, f.path)).catch(() => undefined);
-      if (s?.isFile()) fileSizes[f.path] = s.size;
+      if (f.status === "deleted" || f.binary) continue;
+      const abs = path.join(input.workdir, f.path);
+      const s = await stat(abs).catch(() => undefined);
+      if (!s?.isFile()) continue;
+      fileSizes[f.path] = s.size;
+      fileHeads[f.path] = await readHead(abs, FILE_HEAD_LINES);
     }
     manifests = await collectManifests(input.workdir, files.filter((f) => f.status !== "deleted").map((f) => f.path));
+    repoFiles = await listRepoFiles(input.workdir);
   }
-  const findings: Finding[] = runAnalyzers({ files, fileSizes, ...(input.workdir ? { manifests } : {}) }, { ignorePaths: repoConfig.ignorePaths });
+  const findings: Finding[] = runAnalyzers(
+    { files, fileSizes, ...(input.workdir ? { manifests, fileHeads, ...(repoFiles ? { repoFiles } : {}) } : {}) },
+    { ignorePaths: repoConfig.ignorePaths, analyzers: createAnalyzers({ secrets: repoConfig.qa.secrets }) },
+  );
 
   const wantsCommands = repoConfig.qa.setup.length > 0 || repoConfig.qa.commands.length > 0 || repoConfig.qa.sarif.length > 0;
   if (wantsCommands && !input.workdir) {
@@ -184,4 +196,27 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
   }
 
   return { findings, commands, qaError: problems.length > 0 ? problems.join("; ") : undefined, peerDecision, notes };
+}
+
+/** The first `lines` lines of a text file (at most 8 KiB read). */
+async function readHead(file: string, lines: number): Promise<string> {
+  const fh = await open(file, "r").catch(() => undefined);
+  if (!fh) return "";
+  try {
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString("utf8").split("\n").slice(0, lines).join("\n");
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Every tracked path of the clone (for rules that look for a lockfile or manifest the diff does not touch). */
+async function listRepoFiles(dir: string): Promise<string[] | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)("git", ["-c", "core.hooksPath=/dev/null", "ls-files", "-z"], { cwd: dir, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
+    return stdout.split("\0").filter(Boolean);
+  } catch {
+    return undefined;
+  }
 }

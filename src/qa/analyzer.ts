@@ -12,7 +12,22 @@ export interface AnalyzerInput {
    * without them it can only look at the manifests' added lines in the diff.
    */
   manifests?: Record<string, string>;
+  /**
+   * Optional list of every file path in the repository at the new version (`git ls-files`), repo-relative.
+   * When given, `deps/lockfile-mismatch` can tell that a lockfile exists although the diff does not touch it;
+   * without it, that direction of the check is skipped.
+   */
+  repoFiles?: string[];
+  /**
+   * Optional first lines (up to FILE_HEAD_LINES) of each added or modified text file at the new version, keyed
+   * by repo-relative path. `files/generated-edited` (and `tests/missing`) read generated-file headers
+   * ("Code generated ... DO NOT EDIT", "@generated") from them when the diff does not show the top of the file.
+   */
+  fileHeads?: Record<string, string>;
 }
+
+/** How many leading lines of a file `fileHeads` should carry. */
+export const FILE_HEAD_LINES = 15;
 
 /** A pure QA rule: diff in, findings out. Never throws on odd input; never does I/O. */
 export interface Analyzer {

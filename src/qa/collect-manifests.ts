@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
-const MANIFEST = /^(package\.json|tsconfig(\.[^/]*)?\.json|requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.py|setup\.cfg|Pipfile|go\.mod)$/;
+const MANIFEST = /^(package\.json|tsconfig(\.[^/]*)?\.json|requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.py|setup\.cfg|Pipfile|go\.mod|Cargo\.toml|composer\.json|Gemfile)$/;
 const MAX_BYTES = 1024 * 1024;
 
 /**

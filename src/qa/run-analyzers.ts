@@ -1,13 +1,18 @@
 import type { Analyzer, AnalyzerInput } from "./analyzer.ts";
+import { conflictMarkers } from "./analyzers/conflict-markers.ts";
 import { debugLeftover } from "./analyzers/debug-leftover.ts";
+import { depsLockfileMismatch } from "./analyzers/deps-lockfile-mismatch.ts";
 import { depsUndeclared } from "./analyzers/deps-undeclared.ts";
+import { filesGeneratedEdited } from "./analyzers/files-generated-edited.ts";
 import { filesLargeOrBinary } from "./analyzers/files-large-or-binary.ts";
 import { ioUnhandled } from "./analyzers/io-unhandled.ts";
-import { secretsHardcoded } from "./analyzers/secrets-hardcoded.ts";
+import { createSecretsHardcoded, secretsHardcoded } from "./analyzers/secrets-hardcoded.ts";
 import { testsMissing } from "./analyzers/tests-missing.ts";
+import { testsWeakened } from "./analyzers/tests-weakened.ts";
 import { createFinding } from "./create-finding.ts";
 import { severityRank, type Finding } from "./finding.ts";
 import { matchGlob } from "./match-glob.ts";
+import type { SecretAllowlistConfig } from "./secret-allowlist.ts";
 
 /** Every built-in analyzer, in the order they run. Their ids are part of the product. */
 export const ANALYZERS: readonly Analyzer[] = [
@@ -17,7 +22,24 @@ export const ANALYZERS: readonly Analyzer[] = [
   debugLeftover,
   ioUnhandled,
   filesLargeOrBinary,
+  conflictMarkers,
+  depsLockfileMismatch,
+  filesGeneratedEdited,
+  testsWeakened,
 ];
+
+/** The repository's settings for the built-in analyzers (from .github/moderator.yml). */
+export interface AnalyzersSettings {
+  /** `qa.secrets`: values, patterns and paths the secrets rule allows. */
+  secrets?: SecretAllowlistConfig;
+}
+
+/** The built-in analyzers configured for one repository (ANALYZERS when nothing is configured). */
+export function createAnalyzers(settings: AnalyzersSettings = {}): readonly Analyzer[] {
+  if (!settings.secrets) return ANALYZERS;
+  const secrets = createSecretsHardcoded({ allowlist: settings.secrets });
+  return ANALYZERS.map((a) => (a.id === secrets.id ? secrets : a));
+}
 
 export interface RunAnalyzersOptions {
   /** Run only these analyzer ids (all when absent). Unknown ids are an error. */

@@ -5,6 +5,10 @@ import { z } from "zod";
 export const RUN_JOB = "run" as const;
 export const RunJobData = z.object({ executionId: z.uuid() });
 export type RunJobData = z.infer<typeof RunJobData>;
+/** The end of a breakpoint nobody answered. */
+export const BREAKPOINT_TIMEOUT_JOB = "breakpoint-timeout" as const;
+export const BreakpointTimeoutData = z.object({ executionId: z.uuid(), askedAt: z.string() });
+export type BreakpointTimeoutData = z.infer<typeof BreakpointTimeoutData>;
 
 export interface RunQueueOptions {
   connection: ConnectionOptions;
@@ -17,6 +21,8 @@ export interface RunQueueOptions {
 /** What the webhook side needs of the queue. */
 export interface RunQueue {
   enqueue(data: RunJobData, jobId: string): Promise<void>;
+  /** A delayed job that ends a breakpoint if nobody answered by then. */
+  scheduleBreakpointTimeout(data: BreakpointTimeoutData, delayMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +41,17 @@ export function createRunQueue(opts: RunQueueOptions): RunQueue & { queue: Queue
         attempts: opts.attempts,
         backoff: { type: "exponential", delay: Math.round(opts.backoffSeconds * 1000) },
         removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      });
+    },
+    async scheduleBreakpointTimeout(data, delayMs) {
+      const parsed = BreakpointTimeoutData.parse(data);
+      await queue.add(BREAKPOINT_TIMEOUT_JOB, parsed, {
+        jobId: `timeout-${parsed.executionId}-${Date.parse(parsed.askedAt)}`,
+        delay: Math.max(0, Math.round(delayMs)),
+        attempts: 3,
+        backoff: { type: "exponential", delay: 5000 },
+        removeOnComplete: true,
         removeOnFail: { age: 30 * 24 * 3600 },
       });
     },

@@ -1,7 +1,8 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { runExecution, SHUTDOWN_REASON, type PipelineDeps } from "../pipeline/run-execution.ts";
 import type { Logger } from "../util/logger.ts";
-import { RUN_JOB, RunJobData } from "./run-queue.ts";
+import { expireBreakpoint } from "../pipeline/expire-breakpoint.ts";
+import { BREAKPOINT_TIMEOUT_JOB, BreakpointTimeoutData, RUN_JOB, RunJobData } from "./run-queue.ts";
 
 export interface RunWorkerOptions {
   connection: ConnectionOptions;
@@ -31,6 +32,11 @@ export interface RunWorker {
 export function startRunWorker(opts: RunWorkerOptions): RunWorker {
   const { log } = opts;
   const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> => {
+    if (job.name === BREAKPOINT_TIMEOUT_JOB) {
+      const t = BreakpointTimeoutData.safeParse(job.data);
+      if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);
+      return { breakpoint: await expireBreakpoint(t.data.executionId, t.data.askedAt, opts.pipeline) };
+    }
     if (job.name !== RUN_JOB) throw new UnrecoverableError(`unknown job '${job.name}'`);
     const data = RunJobData.safeParse(job.data);
     if (!data.success) throw new UnrecoverableError(`job ${job.id}: invalid data: ${data.error.issues.map((i) => i.message).join("; ")}`);
@@ -47,6 +53,7 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
         return { prNumber: outcome.prNumber, conclusion: outcome.conclusion };
       case "skipped":
       case "cancelled":
+      case "waiting":
         return outcome;
       case "interrupted":
         if (token) {

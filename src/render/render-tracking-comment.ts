@@ -17,6 +17,10 @@ export interface TrackingView {
   conclusion?: string;
   error?: { phase: Phase | undefined; message: string; hint?: string; outputTail?: string };
   retry?: { attempt: number; maxAttempts: number; reason: string };
+  /** The DecisionEngine's verdict, shown once it is made. */
+  decision?: { action: string; confidence: number; reasons: string[] };
+  /** A question Moderator asked and waits on. */
+  question?: string;
   totalMs?: number;
 }
 
@@ -46,6 +50,14 @@ const STATUS_LINE: Record<string, string> = {
   waiting_for_human: "🙋 Waiting for a maintainer",
 };
 
+const DECISION_LABEL: Record<string, string> = {
+  proceed: "open the pull request",
+  draft: "open the pull request as a draft",
+  ask: "ask a maintainer first",
+  retry: "retry with the QA findings",
+  escalate: "stop and hand over",
+};
+
 const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
 
 /** The one sticky comment on the issue. Pure; the hidden topic marker is added by the CodeHost. */
@@ -65,7 +77,8 @@ export function renderTrackingComment(v: TrackingView): string {
   }
   if (v.error) {
     out.push("");
-    out.push(`**Failed${v.error.phase ? ` in ${v.error.phase}` : ""}:** ${oneLine(v.error.message)}`);
+    const label = v.status === "cancelled" ? "Stopped" : "Failed";
+    out.push(`**${label}${v.error.phase ? ` in ${v.error.phase}` : ""}:** ${oneLine(v.error.message)}`);
     if (v.error.hint) out.push(`**What to do:** ${oneLine(v.error.hint)}`);
     if (v.error.outputTail && v.error.outputTail.trim() !== "") {
       out.push("");
@@ -75,6 +88,16 @@ export function renderTrackingComment(v: TrackingView): string {
       out.push("");
       out.push("</details>");
     }
+  }
+  if (v.decision) {
+    out.push("");
+    out.push(`**Decision:** ${DECISION_LABEL[v.decision.action] ?? v.decision.action} (confidence ${Math.round(v.decision.confidence * 100)}%)`);
+    for (const r of v.decision.reasons.slice(0, 5)) out.push(`- ${oneLine(r)}`);
+  }
+  if (v.question) {
+    out.push("");
+    out.push(`**Question for a maintainer:** ${oneLine(v.question)}`);
+    out.push("Reply in a comment on this issue; the run resumes with your answer.");
   }
   const facts: string[] = [];
   if (v.backend) facts.push(`**Backend:** \`${v.backend}\``);

@@ -23,6 +23,7 @@ export function buildPipelineDeps(opts: {
   workspaceDir: string;
   log: Logger;
   connect: PipelineDeps["connect"];
+  scheduleBreakpointTimeout?: PipelineDeps["scheduleBreakpointTimeout"];
 }): PipelineDeps {
   const createBackend = createBackendFactory(opts.operator, opts.processEnv);
   const health = new Map<string, { at: number; value: Promise<BackendHealth> }>();
@@ -34,6 +35,7 @@ export function buildPipelineDeps(opts: {
     workspaceDir: opts.workspaceDir,
     log: opts.log,
     connect: opts.connect,
+    ...(opts.scheduleBreakpointTimeout ? { scheduleBreakpointTimeout: opts.scheduleBreakpointTimeout } : {}),
     createBackend,
     backendHealth(name) {
       const cached = health.get(name);

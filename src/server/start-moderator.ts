@@ -92,6 +92,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l) });
       const auth = new ProbotBase() as Probot;
       const pipeline = buildPipelineDeps({
+        scheduleBreakpointTimeout: (executionId, askedAt, delayMs) => queue.scheduleBreakpointTimeout({ executionId, askedAt }, delayMs),
         operator,
         processEnv: env.raw,
         store,

@@ -1,3 +1,5 @@
+import { isHighEntropyString, shannonEntropy } from "../qa/entropy.ts";
+
 /**
  * Secret redaction for everything Moderator posts or stores (comments, check runs, logs, findings).
  * Pure. A masked secret keeps a short non-secret hint (its well-known prefix) followed by `****`,
@@ -16,6 +18,13 @@ export interface SecretPattern {
   regex: RegExp;
   /** How bad a leak of this kind is, for the secrets analyzer. */
   severity: "critical" | "high";
+  /**
+   * Found by its context (a key-like name, a URL, a header) rather than a provider's token format:
+   * the secrets analyzer applies its placeholder and allow-list checks to it.
+   */
+  generic?: boolean;
+  /** Extra check on the masked part (`secret`) of a match (`match` is the whole match); false leaves it alone. */
+  accept?: (secret: string, match: string) => boolean;
 }
 
 export const MASK = "****";
@@ -24,6 +33,12 @@ const PEM_LABEL = String.raw`(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?`;
 
 /** Ordered: specific formats first, generic ones (URL credentials, Authorization headers) last. */
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
+  {
+    id: "gcp-service-account-key",
+    description: "Google Cloud service account private key",
+    regex: /(?<keep>"private_key"\s*:\s*")-----BEGIN [A-Z ]*PRIVATE KEY-----[^"]*(?<tail>")/g,
+    severity: "critical",
+  },
   {
     id: "private-key",
     description: "private key (PEM block)",
@@ -56,14 +71,192 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "gitlab-token",
-    description: "GitLab personal access token",
-    regex: /\b(?<keep>glpat-)[A-Za-z0-9_-]{20,}/g,
+    description: "GitLab token",
+    regex: /\b(?<keep>gl(?:pat|ptt|dt|rt|cbt|ft|soat|oas|agent)-)[A-Za-z0-9_-]{20,}/g,
     severity: "critical",
   },
   {
     id: "npm-token",
     description: "npm access token",
     regex: /\b(?<keep>npm_)[A-Za-z0-9]{36}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "pypi-token",
+    description: "PyPI upload token",
+    regex: /\b(?<keep>pypi-)AgE[A-Za-z0-9_-]{50,}/g,
+    severity: "critical",
+  },
+  {
+    id: "sendgrid-key",
+    description: "SendGrid API key",
+    regex: /\b(?<keep>SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,
+    severity: "critical",
+  },
+  {
+    id: "twilio-api-key",
+    description: "Twilio API key",
+    regex: /\b(?<keep>SK)[0-9a-fA-F]{32}\b/g,
+    severity: "high",
+  },
+  {
+    id: "twilio-credentials",
+    description: "Twilio account SID with its auth token",
+    regex: /\b(?<keep>AC[0-9a-f]{32}:)[0-9a-f]{32}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "twilio-auth-token",
+    description: "Twilio auth token",
+    regex: /(?<keep>\btwilio[\w.-]{0,30}?(?:auth)?[\w.-]{0,10}?token["']?\s*(?::=|=>|[:=])\s*["']?)[0-9a-f]{32}\b/gi,
+    severity: "critical",
+  },
+  {
+    id: "mailgun-key",
+    description: "Mailgun API key",
+    regex: /\b(?<keep>key-)(?=[0-9a-z]{0,31}[0-9])(?=[0-9a-z]{0,31}[a-z])[0-9a-z]{32}\b/g,
+    severity: "high",
+  },
+  {
+    id: "azure-storage-key",
+    description: "Azure storage account key",
+    regex: /(?<keep>\bAccountKey=)[A-Za-z0-9+/]{86}==/g,
+    severity: "critical",
+  },
+  {
+    id: "azure-shared-access-key",
+    description: "Azure shared access key (Service Bus, Event Hubs, IoT Hub)",
+    regex: /(?<keep>\bSharedAccessKey=)[A-Za-z0-9+/]{40,}={0,2}/g,
+    severity: "critical",
+  },
+  {
+    id: "heroku-key",
+    description: "Heroku API key",
+    regex: /\b(?<keep>HRKU-AA)[0-9a-zA-Z_-]{58}(?![0-9a-zA-Z_-])/g,
+    severity: "critical",
+  },
+  {
+    id: "heroku-legacy-key",
+    description: "Heroku API key",
+    regex:
+      /(?<keep>\bheroku[\w.-]{0,20}?(?:key|token)["']?\s*(?::=|=>|[:=])\s*["']?)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+    severity: "critical",
+  },
+  {
+    id: "digitalocean-token",
+    description: "DigitalOcean token",
+    regex: /\b(?<keep>do[opr]_v1_)[a-f0-9]{64}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "shopify-token",
+    description: "Shopify access token or shared secret",
+    regex: /\b(?<keep>shp(?:at|ca|pa|ss)_)[a-fA-F0-9]{32}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "square-token",
+    description: "Square access token or OAuth secret",
+    regex: /\b(?<keep>sq0(?:atp|csp)-)[0-9A-Za-z_-]{22,43}|\b(?<keep2>EAAA)[A-Za-z0-9_-]{60}(?![A-Za-z0-9_-])/g,
+    severity: "critical",
+  },
+  {
+    id: "telegram-bot-token",
+    description: "Telegram bot token",
+    regex: /\b(?<keep>\d{6,12}:)AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g,
+    severity: "critical",
+  },
+  {
+    id: "discord-bot-token",
+    description: "Discord bot token",
+    regex: /\b(?<keep>)[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/g,
+    severity: "critical",
+    // The first part is a base64 user id: it always holds digits (identifiers with two dots rarely do).
+    accept: (secret) => /[0-9]/.test(secret.slice(0, 26)),
+  },
+  {
+    id: "discord-webhook",
+    description: "Discord webhook URL",
+    regex: /(?<keep>https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/)[A-Za-z0-9_-]{60,68}/g,
+    severity: "high",
+  },
+  {
+    id: "databricks-token",
+    description: "Databricks personal access token",
+    regex: /\b(?<keep>dapi)[a-f0-9]{32}(?:-\d+)?\b/g,
+    severity: "critical",
+  },
+  {
+    id: "vault-token",
+    description: "HashiCorp Vault token",
+    regex: /\b(?<keep>hv[sb]\.)[A-Za-z0-9_-]{90,300}/g,
+    severity: "critical",
+  },
+  {
+    id: "terraform-cloud-token",
+    description: "HashiCorp Terraform Cloud token",
+    regex: /\b(?<keep>)[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}/g,
+    severity: "critical",
+  },
+  {
+    id: "huggingface-token",
+    description: "Hugging Face access token",
+    regex: /\b(?<keep>hf_|api_org_)[A-Za-z]{34}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "datadog-key",
+    description: "Datadog API or application key",
+    regex:
+      /(?<keep>\b(?:datadog|dd)[\w.-]{0,20}?(?:api|app|application)[\w.-]{0,10}?key["']?\s*(?::=|=>|[:=])\s*["']?)(?:[a-f0-9]{40}|[a-f0-9]{32})\b/gi,
+    severity: "critical",
+  },
+  {
+    id: "sentry-token",
+    description: "Sentry auth token",
+    regex: /\b(?<keep>sntrys_)eyJ[A-Za-z0-9+/=_-]{30,}|\b(?<keep2>sntryu_)[a-f0-9]{64}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "doppler-token",
+    description: "Doppler token",
+    regex: /\b(?<keep>dp\.(?:pt|st|sa|ct|scim|audit)\.)[A-Za-z0-9]{40,44}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "linear-key",
+    description: "Linear API key",
+    regex: /\b(?<keep>lin_api_)[A-Za-z0-9]{40}\b/g,
+    severity: "high",
+  },
+  {
+    id: "postman-key",
+    description: "Postman API key",
+    regex: /\b(?<keep>PMAK-)[a-f0-9]{24}-[a-f0-9]{34}\b/g,
+    severity: "high",
+  },
+  {
+    id: "pulumi-token",
+    description: "Pulumi access token",
+    regex: /\b(?<keep>pul-)[a-f0-9]{40}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "grafana-token",
+    description: "Grafana service account or cloud token",
+    regex: /\b(?<keep>glsa_)[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b|\b(?<keep2>glc_)eyJ[A-Za-z0-9+/=_-]{32,}/g,
+    severity: "high",
+  },
+  {
+    id: "age-secret-key",
+    description: "age encryption secret key",
+    regex: /\b(?<keep>AGE-SECRET-KEY-1)[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b/g,
+    severity: "critical",
+  },
+  {
+    id: "npmrc-auth",
+    description: "npm registry credentials (.npmrc _authToken/_auth/_password)",
+    regex: /(?<keep>(?<![\w-])_(?:authToken|auth|password)\s*=\s*)(?![$"'{])(?![^\s"']*\*{4})[^\s"']{16,}/g,
     severity: "critical",
   },
   {
@@ -80,8 +273,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "stripe-key",
-    description: "Stripe live secret or restricted key",
-    regex: /\b(?<keep>(?:sk|rk)_live_)[A-Za-z0-9]{16,}/g,
+    description: "Stripe live secret, restricted or webhook signing key",
+    regex: /\b(?<keep>(?:sk|rk)_live_|whsec_)[A-Za-z0-9]{16,}/g,
     severity: "critical",
   },
   {
@@ -129,16 +322,43 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     id: "url-credentials",
     description: "password in a URL",
+    generic: true,
     regex: /(?<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\/[^\s:/@]{1,256}:)(?![^\s@/]{0,256}\*{4}@)[^\s@/]{1,256}(?=@)/g,
     severity: "high",
   },
   {
     id: "authorization-header",
     description: "Authorization header credentials",
+    generic: true,
     regex: /(?<keep>\bauthorization["']?\s*[:=]\s*["']?(?:bearer|basic|token|bot)\s+)[\w.~+/=-]+(?![\w.~+/=*-])/gi,
     severity: "high",
   },
+  {
+    id: "azure-sas-signature",
+    description: "Azure shared access signature (sig= in a SAS URL)",
+    regex: /(?<keep>[?&]sv=\d{4}-\d{2}-\d{2}[^\s"'<>]*?[?&]sig=)(?![^\s&"']*\*{4})[A-Za-z0-9%+/]{30,}(?:%3D|=){0,2}/gi,
+    severity: "high",
+  },
+  {
+    id: "secret-assignment",
+    description: "high-entropy value assigned to a secret-like name",
+    regex: new RegExp(
+      String.raw`(?<keep>(?<![\w.-])(?:[A-Za-z_][\w.-]{0,60}?)?(?:secret|token|passw(?:or)?d|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|credentials?)(?:[_-]?key)?["']?\]?\s*(?::=|=>|[:=])\s*["'\x60]?)(?<value>[^\s"'\x60,;<>(){}\[\]*]{8,512})(?![^\s"'\x60,;<>(){}\[\]])`,
+      "gi",
+    ),
+    severity: "high",
+    generic: true,
+    accept: (secret, match) => acceptAssignedSecret(secret, match),
+  },
 ];
+
+/** A value assigned to a secret-like name is masked when it looks random (or, for a password, non-trivial). */
+function acceptAssignedSecret(secret: string, match: string): boolean {
+  if (/^(?:true|false|null|none|undefined|\d+)$/i.test(secret) || /^[$%{<]/.test(secret)) return false;
+  if (isHighEntropyString(secret, { minLength: 16 })) return true;
+  const password = /passw(?:or)?d|passphrase/i.test(match.slice(0, match.length - secret.length));
+  return password && secret.length >= 8 && /[0-9]/.test(secret) && /[A-Za-z]/.test(secret) && shannonEntropy(secret) >= 2.5;
+}
 
 /** Known values shorter than this are not masked: masking e.g. "test" everywhere would destroy output. */
 export const MIN_KNOWN_SECRET_LENGTH = 6;
@@ -165,14 +385,63 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
   return applyPatterns(out);
 }
 
+/**
+ * Non-global copies of the patterns, to test a text cheaply before running the global regex over it
+ * (most texts match none). Regexes without the g/y flags keep no state between calls.
+ */
+const PROBES: readonly RegExp[] = SECRET_PATTERNS.map((p) => new RegExp(p.regex.source, p.regex.flags.replace(/[gy]/g, "")));
+
 function applyPatterns(text: string): string {
   let out = text;
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern.regex, maskMatch);
+  for (const [i, pattern] of SECRET_PATTERNS.entries()) {
+    if (!PROBES[i]!.test(out)) continue;
+    out = out.replace(pattern.regex, (...args: unknown[]) => {
+      const hit = splitMatch(String(args[0]), args.at(-1));
+      if (pattern.accept && !pattern.accept(hit.secret, hit.match)) return hit.match;
+      return `${hit.keep}${MASK}${hit.tail}`;
+    });
+  }
   return out;
 }
 
-/** Replacement callback shared with the secrets analyzer: keep + MASK + tail. */
-function maskMatch(...args: unknown[]): string {
-  const groups = args.at(-1) as { keep?: string; tail?: string } | undefined;
-  return `${groups?.keep ?? ""}${MASK}${groups?.tail ?? ""}`;
+/** One secret found in a text by `findSecrets`. */
+export interface SecretMatch {
+  pattern: SecretPattern;
+  /** Offsets of the whole match in the text (end exclusive). */
+  start: number;
+  end: number;
+  /** The kept hint, the masked part and the kept tail; keep + secret + tail is the match. */
+  keep: string;
+  secret: string;
+  tail: string;
+}
+
+/**
+ * Every secret-shaped span of `text`, pattern by pattern in SECRET_PATTERNS order; a span that overlaps
+ * an earlier (more specific) pattern's span is left out. Already masked values are not reported.
+ */
+export function findSecrets(text: string): SecretMatch[] {
+  const found: SecretMatch[] = [];
+  if (typeof text !== "string" || text.length === 0) return found;
+  for (const [i, pattern] of SECRET_PATTERNS.entries()) {
+    if (!PROBES[i]!.test(text)) continue;
+    for (const m of text.matchAll(pattern.regex)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (found.some((f) => start < f.end && end > f.start)) continue;
+      const hit = splitMatch(m[0], m.groups);
+      if (hit.secret.includes(MASK)) continue;
+      if (pattern.accept && !pattern.accept(hit.secret, hit.match)) continue;
+      found.push({ pattern, start, end, keep: hit.keep, secret: hit.secret, tail: hit.tail });
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** A match split into keep (hint: group `keep` or `keep2`), the secret, and tail. */
+function splitMatch(match: string, rawGroups: unknown): { match: string; keep: string; secret: string; tail: string } {
+  const groups = (rawGroups ?? {}) as { keep?: string; keep2?: string; tail?: string };
+  const keep = groups.keep ?? groups.keep2 ?? "";
+  const tail = groups.tail ?? "";
+  return { match, keep, secret: match.slice(keep.length, match.length - tail.length), tail };
 }

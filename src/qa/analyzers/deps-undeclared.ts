@@ -105,15 +105,19 @@ export const depsUndeclared: Analyzer = {
       }
     }
     const localPython = localPythonNames(input.files);
+    // Computed once per run, not per file: large diffs have thousands of files.
+    const touchedJs = touched.filter((p) => JS_MANIFEST.test(p));
+    let python: PythonIndex | undefined;
 
     const findings: Finding[] = [];
     for (const file of input.files) {
       if (file.status === "deleted" || file.binary) continue;
       const info = classifyPath(file.path);
       if (info.language === "javascript") {
-        findings.push(...checkJs(file, manifests, touched, addedJs));
+        findings.push(...checkJs(file, manifests, touchedJs, addedJs));
       } else if (info.language === "python" && info.ext === "py") {
-        findings.push(...checkPython(file, manifests, touched, addedPy, localPython));
+        python ??= indexPython(manifests, touched);
+        findings.push(...checkPython(file, python, addedPy, localPython));
       } else if (info.language === "go" && info.ext === "go") {
         findings.push(...checkGo(file, manifests, addedGo));
       }
@@ -241,7 +245,7 @@ function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, "$1");
 }
 
-function checkJs(file: DiffFile, manifests: Map<string, string>, touched: string[], addedJs: Set<string>): Finding[] {
+function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: string[], addedJs: Set<string>): Finding[] {
   const dirs = ancestorDirs(file.path);
   const known: PackageJson[] = [];
   const aliases: string[] = [];
@@ -255,7 +259,7 @@ function checkJs(file: DiffFile, manifests: Map<string, string>, touched: string
       if (tsconfig !== undefined) aliases.push(...tsconfigAliases(tsconfig));
     }
   }
-  const manifestTouched = touched.some((p) => JS_MANIFEST.test(p) && isAncestorManifest(file.path, p));
+  const manifestTouched = touchedJs.some((p) => isAncestorManifest(file.path, p));
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const hit of jsImports(file)) {
@@ -355,13 +359,14 @@ function pyDeclared(name: string, dists: Set<string>): boolean {
   return false;
 }
 
-function checkPython(
-  file: DiffFile,
-  manifests: Map<string, string>,
-  touched: string[],
-  addedPy: Set<string>,
-  local: Set<string>,
-): Finding[] {
+interface PythonIndex {
+  /** Distribution names the Python manifests declare (normalized). */
+  known: Set<string>;
+  haveManifest: boolean;
+  manifestTouched: boolean;
+}
+
+function indexPython(manifests: Map<string, string>, touched: string[]): PythonIndex {
   const known = new Set<string>();
   let haveManifest = false;
   for (const [path, content] of manifests) {
@@ -371,7 +376,11 @@ function checkPython(
     const project = pythonProjectName(content);
     if (project) known.add(project);
   }
-  const manifestTouched = touched.some((p) => PY_MANIFEST.test(p));
+  return { known, haveManifest, manifestTouched: touched.some((p) => PY_MANIFEST.test(p)) };
+}
+
+function checkPython(file: DiffFile, index: PythonIndex, addedPy: Set<string>, local: Set<string>): Finding[] {
+  const { known, haveManifest, manifestTouched } = index;
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const hit of pythonImports(file)) {

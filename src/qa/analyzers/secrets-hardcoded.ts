@@ -1,9 +1,17 @@
-import { MASK, SECRET_PATTERNS, redactSecrets } from "../../util/redact.ts";
+import { MASK, findSecrets, redactSecrets, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
+import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
 import type { Finding, Severity } from "../finding.ts";
-import { addedLines } from "../parse-diff.ts";
+import type { DiffFile } from "../parse-diff.ts";
+import {
+  checkSecretAllowlist,
+  hasInlineAllow,
+  isAllowedPath,
+  isLockfilePath,
+  type SecretAllowlistConfig,
+} from "../secret-allowlist.ts";
 
 const RULE = "secrets/hardcoded";
 
@@ -54,12 +62,34 @@ const NOT_A_VALUE_SUFFIX = new Set([
 ]);
 const PUBLIC_WORDS = new Set(["public", "pub", "publishable"]);
 const PASSWORD_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase"]);
+/** Words in a function's name that make a literal argument a credential: setApiKey("…"), login(user, "…"). */
+const CALL_WORDS = new Set([
+  ...SECRET_LAST_WORDS,
+  "login",
+  "authenticate",
+  "signin",
+  "sign",
+  "hmac",
+  "bearer",
+  "encrypt",
+  "decrypt",
+]);
+/** Words in a function's name that make its arguments names, not values: getenv("…_TOKEN"), headers.get("x-api-key"). */
+const LOOKUP_WORDS = new Set(["get", "getenv", "env", "environ", "has", "delete", "remove", "unset", "lookup", "read", "load", "fetch"]);
 
 /** Quoted literal assigned to a name: `apiKey = "…"`, `"api_key": "…"`, `token := "…"`, `secret => '…'`. */
 const QUOTED_ASSIGNMENT =
   /(?<name>[A-Za-z_$][\w$.-]{0,80})["']?\s*(?::=|=>|[:=])\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{8,})\k<q>/g;
+/** A quoted key assigned through a subscript: `app.config["JWT_SECRET_KEY"] = "…"`, `os.environ['API_KEY'] = '…'`. */
+const SUBSCRIPT_ASSIGNMENT =
+  /\[\s*(?<q1>["'])(?<name>[A-Za-z_][\w.-]{0,80})\k<q1>\s*\]\s*(?::=|=)\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{8,})\k<q>/g;
 /** Unquoted value in config-like files: `API_KEY=abc…` in .env, `password: abc…` in YAML. */
 const BARE_ASSIGNMENT = /^\s*(?:export\s+)?(?<name>[A-Za-z_][\w.-]*)\s*[:=]\s*(?<value>[^\s"'#`]{8,})\s*(?:#.*)?$/;
+/** A literal passed to a function: `stripe.setApiKey("…")`, `client.login(user, "…")`. */
+const CALL_ARGUMENT =
+  /(?<fn>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(\s*(?<before>[^()]*?)(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[A-Za-z0-9+/=_.-]{20,})\k<q>/g;
+/** A secret-like name passed next to its value: `config.set("api_key", "…")`, `setdefault("TOKEN", "…")`. */
+const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{16,})\k<q>/g;
 const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "cfg", "conf", "toml"]);
 
 /** Values that are obviously not real secrets. */
@@ -67,72 +97,126 @@ const PLACEHOLDER =
   /^(?:\$\{?[\w.:-]+\}?|%[\w]+%|<[^>]*>|\{\{[^}]*\}\}|x+|\*+|\.{3}|changeme|change[-_]?me|password\d*|passwd|secret|pass|token|test|testing|postgres|root|admin|user|redacted|none|null|undefined|todo)$/i;
 const EXAMPLE_HINT = /example|sample|dummy|fake|placeholder|your[_-]|xxxx|changeme|lorem|not[_-]?a[_-]?real|insert[_-]/i;
 /** Local development hosts: credentials for them are rarely real secrets. */
-const LOCAL_URL = /:\/\/[^\s:/@]+:[^\s@/]*@(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|db|postgres|mysql|redis|mongo)\b/i;
+const LOCAL_URL = /:\/\/[^\s:/@]+:[^\s@/]*@(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|db|database|postgres|mysql|redis|mongo)(?=[:/\s"'`]|$)/i;
 
-export const secretsHardcoded: Analyzer = {
-  id: RULE,
-  doc: "Added lines containing credentials: known token formats, private keys, or a long random literal assigned to a key/secret/token/password name.",
-  analyze(input: AnalyzerInput): Finding[] {
-    const findings: Finding[] = [];
-    for (const file of input.files) {
-      if (file.status === "deleted" || file.binary) continue;
-      const info = classifyPath(file.path);
-      const base = file.path.split("/").at(-1) ?? "";
-      const configLike = CONFIG_EXTENSIONS.has(info.ext) || base.startsWith(".env");
-      for (const line of addedLines(file)) {
-        const spans: Array<[number, number]> = [];
-        for (const pattern of SECRET_PATTERNS) {
-          for (const match of line.text.matchAll(pattern.regex)) {
-            const start = match.index;
-            const end = start + match[0].length;
-            if (spans.some(([s, e]) => start < e && end > s)) continue;
-            const keep = match.groups?.keep ?? "";
-            const tail = match.groups?.tail ?? "";
-            const secret = match[0].slice(keep.length, match[0].length - tail.length);
-            const generic = pattern.id === "url-credentials" || pattern.id === "authorization-header";
-            if (secret.includes(MASK)) continue;
-            if (generic && (PLACEHOLDER.test(secret) || /^[A-Z][A-Z0-9_]*$/.test(secret) || secret.length < 6)) continue;
-            spans.push([start, end]);
-            let confidence = 0.9;
-            if (EXAMPLE_HINT.test(secret) || EXAMPLE_HINT.test(line.text)) confidence = 0.3;
-            else if (pattern.id === "url-credentials" && LOCAL_URL.test(line.text)) confidence = 0.3;
-            else if (info.isTest) confidence = 0.5;
-            findings.push(
-              secretFinding({
-                path: file.path,
-                line: line.newLine,
-                severity: pattern.severity,
-                confidence,
-                what: pattern.description,
-                shown: redactSecrets(line.text),
-                trigger: `${pattern.id}\u0000${redactSecrets(line.text)}`,
-              }),
-            );
-            break;
-          }
-        }
-        if (spans.length > 0) continue;
-        const assignment = findSecretAssignment(line.text, configLike);
-        if (!assignment) continue;
-        const shown = redactSecrets(
-          line.text.slice(0, assignment.valueStart) + MASK + line.text.slice(assignment.valueStart + assignment.value.length),
-        );
+export interface SecretsHardcodedOptions {
+  /** The repository's additions to the allow-list (`qa.secrets` in .github/moderator.yml). */
+  allowlist?: SecretAllowlistConfig;
+}
+
+/**
+ * The `secrets/hardcoded` analyzer, with the repository's allow-list. `secretsHardcoded` is the
+ * instance with the built-in allow-list only.
+ */
+export function createSecretsHardcoded(options: SecretsHardcodedOptions = {}): Analyzer {
+  const config = options.allowlist;
+  return {
+    id: RULE,
+    doc: "Added lines containing credentials: provider token formats, private keys, URL passwords, or a random-looking literal assigned or passed to a key/secret/token/password name.",
+    analyze(input: AnalyzerInput): Finding[] {
+      const findings: Finding[] = [];
+      for (const file of input.files) {
+        if (file.status === "deleted" || file.binary) continue;
+        findings.push(...analyzeFile(file, config));
+      }
+      return findings;
+    },
+  };
+}
+
+export const secretsHardcoded: Analyzer = createSecretsHardcoded();
+
+function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const info = classifyPath(file.path);
+  const base = file.path.split("/").at(-1) ?? "";
+  const configLike = CONFIG_EXTENSIONS.has(info.ext) || base.startsWith(".env");
+  // Lockfiles and checksum lists hold hashes: only provider formats and URL passwords are looked for there.
+  const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
+  const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
+  for (const hunk of file.hunks) {
+    let previous: string | undefined;
+    /** The Terraform `variable "name" {` block the line is in, if the hunk shows it. */
+    let hclVariable: string | undefined;
+    for (const line of hunk.lines) {
+      if (line.kind === "del") continue;
+      const previousLine = previous;
+      previous = line.text;
+      if (hcl) {
+        const opened = /^\s*variable\s+"([^"]+)"\s*\{/.exec(line.text);
+        if (opened) hclVariable = opened[1];
+        else if (/^\}/.test(line.text)) hclVariable = undefined;
+      }
+      if (line.kind !== "add" || line.newLine === undefined) continue;
+      if (hasInlineAllow(line.text, previousLine)) continue;
+      const at = { path: file.path, line: line.newLine };
+
+      const match = findSecrets(line.text).find((m) => isReportable(m, line.text, previousLine, config));
+      if (match) {
+        let confidence = 0.9;
+        const secret = match.keep + match.secret;
+        if (EXAMPLE_HINT.test(secret) || EXAMPLE_HINT.test(line.text)) confidence = 0.3;
+        else if (match.pattern.id === "url-credentials" && LOCAL_URL.test(line.text)) confidence = 0.3;
+        else if (info.isTest) confidence = 0.5;
+        const shown = redactSecrets(line.text);
         findings.push(
           secretFinding({
-            path: file.path,
-            line: line.newLine,
-            severity: "high",
-            confidence: info.isTest ? 0.4 : 0.7,
-            what: `credential assigned to \`${assignment.name}\``,
+            ...at,
+            severity: match.pattern.severity,
+            confidence,
+            what: match.pattern.description,
             shown,
-            trigger: `assignment\u0000${shown}`,
+            trigger: `${match.pattern.id}\u0000${shown}`,
           }),
         );
+        continue;
       }
+      if (!contextual) continue;
+
+      const hit =
+        findSecretAssignment(line.text, configLike, file.path, previousLine, config) ??
+        findSecretArgument(line.text, file.path, previousLine, config) ??
+        (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
+      if (!hit) continue;
+      const shown = redactSecrets(
+        line.text.slice(0, hit.valueStart) + MASK + line.text.slice(hit.valueStart + hit.value.length),
+      );
+      findings.push(
+        secretFinding({
+          ...at,
+          severity: "high",
+          confidence: info.isTest ? 0.4 : 0.7,
+          what: hit.what,
+          shown,
+          trigger: `assignment\u0000${shown}`,
+        }),
+      );
     }
-    return findings;
-  },
-};
+  }
+  return findings;
+}
+
+/** Whether a pattern match is worth a finding: not a placeholder, not allow-listed. */
+function isReportable(
+  match: SecretMatch,
+  line: string,
+  previousLine: string | undefined,
+  config: SecretAllowlistConfig | undefined,
+): boolean {
+  // Key-like assignments are reported by findSecretAssignment, which names the variable.
+  if (match.pattern.id === "secret-assignment") return false;
+  const secret = match.secret;
+  const context = { line, previousLine, index: match.start + match.keep.length, ...(config ? { config } : {}) };
+  if (match.pattern.generic) {
+    if (PLACEHOLDER.test(secret) || /^[A-Z][A-Z0-9_]*$/.test(secret) || secret.length < 6) return false;
+    return checkSecretAllowlist(secret, { ...context, kind: "generic" }) === undefined;
+  }
+  const whole = line.slice(match.start, match.end - match.tail.length);
+  return (
+    checkSecretAllowlist(whole, { ...context, kind: "format" }) === undefined &&
+    checkSecretAllowlist(secret, { ...context, kind: "format" }) === undefined
+  );
+}
 
 function secretFinding(args: {
   path: string;
@@ -152,35 +236,102 @@ function secretFinding(args: {
     line: args.line,
     title: `Hardcoded ${args.what}`,
     message:
-      `This added line contains what looks like a ${args.what}: \`${snippet}\`. ` +
+      `This added line contains a hardcoded credential (${args.what}): \`${snippet}\`. ` +
       "Anyone who can read the repository or its history can use it.",
     suggestion:
       "Remove the value from the code, revoke/rotate it (it is already in the branch history), " +
-      "and read it at runtime from an environment variable or a secret store.",
+      "and read it at runtime from an environment variable or a secret store. If it is not a secret, " +
+      "add a `moderator:allow-secret` comment on the line.",
     trigger: args.trigger,
   });
 }
 
-interface SecretAssignment {
-  name: string;
+interface SecretHit {
+  what: string;
   value: string;
   valueStart: number;
 }
 
-function findSecretAssignment(text: string, configLike: boolean): SecretAssignment | undefined {
+function findSecretAssignment(
+  text: string,
+  configLike: boolean,
+  path: string,
+  previousLine: string | undefined,
+  config: SecretAllowlistConfig | undefined,
+): SecretHit | undefined {
+  const allowed = (value: string, index: number): boolean =>
+    checkSecretAllowlist(value, { line: text, index, path, ...(previousLine !== undefined ? { previousLine } : {}), ...(config ? { config } : {}) }) !== undefined;
   for (const match of text.matchAll(QUOTED_ASSIGNMENT)) {
     const name = match.groups?.name ?? "";
     const value = match.groups?.value ?? "";
     const valueStart = match.index + match[0].length - 1 - value.length;
-    if (isSecretName(name) && isSecretValue(name, value)) return { name, value, valueStart };
+    if (isSecretName(name) && isSecretValue(name, value) && !allowed(value, valueStart)) {
+      return { what: `credential assigned to \`${name}\``, value, valueStart };
+    }
+  }
+  for (const match of text.matchAll(SUBSCRIPT_ASSIGNMENT)) {
+    const name = match.groups?.name ?? "";
+    const value = match.groups?.value ?? "";
+    const valueStart = match.index + match[0].length - 1 - value.length;
+    if (isSecretName(name) && isSecretValue(name, value) && !allowed(value, valueStart)) {
+      return { what: `credential assigned to \`${name}\``, value, valueStart };
+    }
+  }
+  for (const match of text.matchAll(NAMED_ARGUMENT)) {
+    const name = match.groups?.name ?? "";
+    const value = match.groups?.value ?? "";
+    const valueStart = match.index + match[0].length - 1 - value.length;
+    if (isSecretName(name) && isSecretValue(name, value) && !allowed(value, valueStart)) {
+      return { what: `credential set for \`${name}\``, value, valueStart };
+    }
   }
   if (configLike) {
     const match = BARE_ASSIGNMENT.exec(text);
     const name = match?.groups?.name ?? "";
     const value = match?.groups?.value ?? "";
     if (match && isSecretName(name) && isSecretValue(name, value)) {
-      return { name, value, valueStart: text.indexOf(value, text.indexOf(name) + name.length) };
+      const valueStart = text.indexOf(value, text.indexOf(name) + name.length);
+      if (!allowed(value, valueStart)) return { what: `credential assigned to \`${name}\``, value, valueStart };
     }
+  }
+  return undefined;
+}
+
+/** A Terraform variable's literal `default` when the variable's name is a secret's (`variable "db_password"`). */
+function findVariableDefault(
+  text: string,
+  variable: string,
+  path: string,
+  previousLine: string | undefined,
+  config: SecretAllowlistConfig | undefined,
+): SecretHit | undefined {
+  const match = /^\s*default\s*=\s*"(?<value>[^"\s\\]{8,})"/.exec(text);
+  const value = match?.groups?.value;
+  if (!match || value === undefined || !isSecretName(variable) || !isSecretValue(variable, value)) return undefined;
+  const valueStart = match.index + match[0].length - 1 - value.length;
+  const context = { line: text, index: valueStart, path, ...(previousLine !== undefined ? { previousLine } : {}), ...(config ? { config } : {}) };
+  if (checkSecretAllowlist(value, context) !== undefined) return undefined;
+  return { what: `default value of the \`${variable}\` variable`, value, valueStart };
+}
+
+/** A high-entropy literal (>= 20 characters, base64 or hex) passed to a function whose name is about credentials. */
+function findSecretArgument(
+  text: string,
+  path: string,
+  previousLine: string | undefined,
+  config: SecretAllowlistConfig | undefined,
+): SecretHit | undefined {
+  for (const match of text.matchAll(CALL_ARGUMENT)) {
+    const fn = match.groups?.fn ?? "";
+    const value = match.groups?.value ?? "";
+    const words = nameWords(fn.split(".").at(-1) ?? fn);
+    if (!words.some((w) => CALL_WORDS.has(w)) || words.some((w) => LOOKUP_WORDS.has(w))) continue;
+    if (words.some((w) => PUBLIC_WORDS.has(w))) continue;
+    if (!isHighEntropyString(value)) continue;
+    const valueStart = match.index + match[0].length - 1 - value.length;
+    const context = { line: text, index: valueStart, path, ...(previousLine !== undefined ? { previousLine } : {}), ...(config ? { config } : {}) };
+    if (checkSecretAllowlist(value, context) !== undefined) continue;
+    return { what: `credential passed to \`${fn}()\``, value, valueStart };
   }
   return undefined;
 }
@@ -209,18 +360,13 @@ function isSecretValue(name: string, value: string): boolean {
   if (/^(?:true|false|\d+(?:\.\d+)?)$/i.test(value)) return false;
   const isPassword = nameWords(name).some((w) => PASSWORD_WORDS.has(w));
   if (isPassword) return value.length >= 8 && shannonEntropy(value) >= 2.5;
-  // Keys and tokens: long, random-looking, mixing letters and digits (identifiers like "user-token-name" are not).
-  return value.length >= 16 && /[0-9]/.test(value) && /[A-Za-z]/.test(value) && shannonEntropy(value) >= 3.5;
-}
-
-/** Bits per character of the string's character distribution. */
-function shannonEntropy(value: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const count of counts.values()) {
-    const p = count / value.length;
-    bits -= p * Math.log2(p);
-  }
-  return bits;
+  // Keys and tokens: long and random-looking (identifiers like "user-token-name" are not).
+  if (isHighEntropyString(value, { minLength: 16 })) return true;
+  return (
+    detectCharset(value) === undefined &&
+    value.length >= 16 &&
+    /[0-9]/.test(value) &&
+    /[A-Za-z]/.test(value) &&
+    shannonEntropy(value) >= 3.5
+  );
 }

@@ -3,6 +3,7 @@ import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { addedLines } from "../parse-diff.ts";
+import { isGeneratedFile } from "./files-generated-edited.ts";
 
 const RULE = "tests/missing";
 const LISTED = 20;
@@ -23,6 +24,8 @@ export const testsMissing: Analyzer = {
       }
       if (!info.isSource || file.status === "deleted" || file.binary) continue;
       if (/(^|\/)[^/]+\.config\.[^/]+$/.test(file.path)) continue;
+      // Vendored, installed, generated and built files are not where tests are owed (files/generated-edited covers edits there).
+      if (isGeneratedFile(file, input.fileHeads)) continue;
       const added = addedLines(file);
       if (added.some((l) => INLINE_TEST_MARKER.test(l.text))) {
         testsChanged = true;

@@ -21,6 +21,10 @@ describe("runAnalyzers", () => {
       "debug/leftover",
       "io/unhandled",
       "files/large-or-binary",
+          "conflict/markers",
+      "deps/lockfile-mismatch",
+      "files/generated-edited",
+      "tests/weakened",
     ]);
     for (const a of ANALYZERS) {
       expect(a.doc.length).toBeGreaterThan(10);

@@ -27,6 +27,37 @@ const samples: Array<{ id: string; secret: string; expected: string }> = [
   { id: "google-api-key", secret: join("AI", "za", chars(35)), expected: "AIza****" },
   { id: "stripe-key", secret: join("sk", "_live_", chars(24)), expected: "sk_live_****" },
   { id: "stripe-key", secret: join("rk", "_live_", chars(24)), expected: "rk_live_****" },
+  { id: "gitlab-token", secret: join("gl", "ptt-", chars(40)), expected: "glptt-****" },
+  { id: "pypi-token", secret: join("py", "pi-", "AgEIcHlwaS5vcmc", chars(60)), expected: "pypi-****" },
+  { id: "sendgrid-key", secret: join("S", "G.", chars(22), ".", chars(43)), expected: "SG.****" },
+  { id: "twilio-api-key", secret: join("S", "K", chars(32, "0123456789abcdef")), expected: "SK****" },
+  {
+    id: "twilio-credentials",
+    secret: join("A", "C", chars(32, "0123456789abcdef"), ":", chars(32, "fedcba9876543210")),
+    expected: join("A", "C", chars(32, "0123456789abcdef"), ":****"),
+  },
+  { id: "mailgun-key", secret: join("ke", "y-", chars(32, "0123456789abcdefghijklmnopqrstuvwxyz")), expected: "key-****" },
+  { id: "azure-storage-key", secret: join("AccountKey", "=", chars(86), "=="), expected: "AccountKey=****" },
+  { id: "azure-shared-access-key", secret: join("SharedAccessKey", "=", chars(43), "="), expected: "SharedAccessKey=****" },
+  { id: "heroku-key", secret: join("HRKU", "-AA", chars(58)), expected: "HRKU-AA****" },
+  { id: "digitalocean-token", secret: join("do", "p_v1_", chars(64, "0123456789abcdef")), expected: "dop_v1_****" },
+  { id: "shopify-token", secret: join("shp", "at_", chars(32, "0123456789abcdef")), expected: "shpat_****" },
+  { id: "square-token", secret: join("sq0", "atp-", chars(22)), expected: "sq0atp-****" },
+  { id: "square-token", secret: join("EA", "AA", chars(60)), expected: "EAAA****" },
+  { id: "telegram-bot-token", secret: join("123456789", ":AA", chars(33)), expected: "123456789:****" },
+  { id: "discord-bot-token", secret: join("MT", chars(22), ".", chars(6), ".", chars(30)), expected: "****" },
+  { id: "databricks-token", secret: join("da", "pi", chars(32, "0123456789abcdef")), expected: "dapi****" },
+  { id: "vault-token", secret: join("hv", "s.", chars(95)), expected: "hvs.****" },
+  { id: "terraform-cloud-token", secret: join(chars(14), ".atlas", "v1.", chars(64)), expected: "****" },
+  { id: "huggingface-token", secret: join("h", "f_", chars(34, "abcdefghijklmnopqrstuvwxyzABCDEF")), expected: "hf_****" },
+  { id: "sentry-token", secret: join("sntry", "u_", chars(64, "0123456789abcdef")), expected: "sntryu_****" },
+  { id: "doppler-token", secret: join("dp", ".pt.", chars(43)), expected: "dp.pt.****" },
+  { id: "linear-key", secret: join("lin", "_api_", chars(40)), expected: "lin_api_****" },
+  { id: "postman-key", secret: join("PM", "AK-", chars(24, "0123456789abcdef"), "-", chars(34, "0123456789abcdef")), expected: "PMAK-****" },
+  { id: "pulumi-token", secret: join("pu", "l-", chars(40, "0123456789abcdef")), expected: "pul-****" },
+  { id: "grafana-token", secret: join("gl", "sa_", chars(32), "_", chars(8, "0123456789abcdef")), expected: "glsa_****" },
+  { id: "age-secret-key", secret: join("AGE-SECRET", "-KEY-1", chars(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L")), expected: "AGE-SECRET-KEY-1****" },
+  { id: "stripe-key", secret: join("wh", "sec_", chars(32)), expected: "whsec_****" },
   {
     id: "jwt",
     secret: join("ey", "JhbGciOiJIUzI1NiJ9", ".", "ey", "JzdWIiOiIxMjM0NTY3ODkwIn0", ".", chars(43)),
@@ -76,6 +107,51 @@ describe("redactSecrets: secret formats", () => {
     expect(redactSecrets(openssh)).toBe("-----BEGIN OPENSSH PRIVATE KEY-----****\n");
     const escaped = `"-----BEGIN PRIVATE KEY-----\\n${chars(64)}\\n${chars(20)}"`;
     expect(redactSecrets(escaped)).toBe('"-----BEGIN PRIVATE KEY-----****"');
+  });
+
+  it("masks context-bound formats: Twilio, Heroku and Datadog keys by their names, npmrc credentials, Discord webhooks, SAS URLs", () => {
+    const hex32 = chars(32, "0123456789abcdef");
+    expect(redactSecrets(`TWILIO_AUTH_TOKEN=${hex32}`)).toBe("TWILIO_AUTH_TOKEN=****");
+    const uuid = "3f2a9c1e-7b4d-4e8f-9a6b-2c5d8e1f0a7b";
+    expect(redactSecrets(`heroku_api_key = "${uuid}"`)).toBe('heroku_api_key = "****"');
+    expect(redactSecrets(`DD_API_KEY: ${hex32}`)).toBe("DD_API_KEY: ****");
+    expect(redactSecrets(`datadog_app_key='${chars(40, "0123456789abcdef")}'`)).toBe("datadog_app_key='****'");
+    expect(redactSecrets(`//registry.example.com/:_authToken=${chars(36)}`)).toBe("//registry.example.com/:_authToken=****");
+    expect(redactSecrets("//registry.npmjs.org/:_authToken=${NPM_TOKEN}")).toBe("//registry.npmjs.org/:_authToken=${NPM_TOKEN}");
+    const hook = `https://discord.com/api/webhooks/112233445566778899/${chars(68)}`;
+    expect(redactSecrets(hook)).toBe("https://discord.com/api/webhooks/112233445566778899/****");
+    const sas = `https://acct.blob.core.windows.net/c/f.txt?sv=2022-11-02&ss=b&sp=r&sig=${chars(44)}%3D`;
+    expect(redactSecrets(sas)).toBe("https://acct.blob.core.windows.net/c/f.txt?sv=2022-11-02&ss=b&sp=r&sig=****");
+  });
+
+  it("masks a Google Cloud service account key in its JSON, and Sentry DSNs that carry a secret", () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\\n${chars(64)}\\n${chars(40)}\\n-----END PRIVATE KEY-----\\n`;
+    const json = `{"type": "service_account", "private_key_id": "abc", "private_key": "${pem}", "client_email": "x@p.iam.gserviceaccount.com"}`;
+    const out = redactSecrets(json);
+    expect(out).toBe('{"type": "service_account", "private_key_id": "abc", "private_key": "****", "client_email": "x@p.iam.gserviceaccount.com"}');
+    expect(redactSecrets(`https://${chars(32, "0123456789abcdef")}:${chars(32, "fedcba9876543210")}@o1.ingest.sentry.io/42`)).toBe(
+      `https://${chars(32, "0123456789abcdef")}:****@o1.ingest.sentry.io/42`,
+    );
+    // A modern DSN has only the public key: nothing to mask.
+    const dsn = `https://${chars(32, "0123456789abcdef")}@o1.ingest.sentry.io/42`;
+    expect(redactSecrets(dsn)).toBe(dsn);
+  });
+
+  it("masks high-entropy values assigned to secret-like names, and passwords, but not identifiers or references", () => {
+    const random = chars(32, "Zx8Qw3Er5Ty7Ui9Op1AsDf2Gh4Jk6Lm");
+    expect(redactSecrets(`const clientSecret = "${random}";`)).toBe('const clientSecret = "****";');
+    expect(redactSecrets(`SIGNING_KEY=${random}`)).toBe("SIGNING_KEY=****");
+    expect(redactSecrets(`db_password: "Tr0ub4dor&3x"`)).toBe('db_password: "****"');
+    expect(redactSecrets(`app.config["JWT_SECRET_KEY"] = "${random}"`)).toBe('app.config["JWT_SECRET_KEY"] = "****"');
+    const untouched = [
+      'secret_name = "prod-db-credentials"',
+      "api_key = os.environ['API_KEY']",
+      "token: ${{ secrets.GITHUB_TOKEN }}",
+      'const password = getPassword();',
+      "password = changeme",
+      'access_token_url = "https://example.com/oauth/token"',
+    ];
+    for (const line of untouched) expect(redactSecrets(line)).toBe(line);
   });
 
   it("masks an AWS secret access key assignment", () => {
@@ -139,6 +215,23 @@ describe("redactSecrets: known values and safety properties", () => {
       expect(["critical", "high"]).toContain(p.severity);
     }
     for (const s of samples) expect(ids).toContain(s.id);
+  });
+});
+
+describe("redactSecrets: lookalikes of the provider formats", () => {
+  it("leaves identifiers, digests and prose that resemble tokens alone", () => {
+    const text = [
+      "the key-value store keeps key-cache-for-session-ids-2024",
+      "SKU-12345 ships in 2 days; see docs/SK-guide.md",
+      "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      "commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+      "uuid 3f2a9c1e-7b4d-4e8f-9a6b-2c5d8e1f0a7b",
+      "integrity sha512-Z8h5w3e1Q2r4T6y8U0i9O7p5A3s1D2f4G6h8J0k2L4z6X8c0V2b4N6m8Q0w2E4r6T8y0U2i4O6p8A0s2D4f6==",
+      "Module.Component.render(props)",
+      "dapi is the Databricks prefix; hf_ the Hugging Face one",
+      "error at 12:34 in AA-batch",
+    ].join("\n");
+    expect(redactSecrets(text)).toBe(text);
   });
 });
 

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { secretsHardcoded } from "../../../../src/qa/analyzers/secrets-hardcoded.ts";
+import { createSecretsHardcoded, secretsHardcoded } from "../../../../src/qa/analyzers/secrets-hardcoded.ts";
 import { parseDiff } from "../../../../src/qa/parse-diff.ts";
+import { SecretAllowlistConfig } from "../../../../src/qa/secret-allowlist.ts";
 import { hunkDiff, newFileDiff } from "../diff-text.ts";
 
 // Secret-shaped values are assembled at runtime so this file holds no credential-looking literal.
 const githubToken = ["gh", "p_", "aB3dE5fG7hJ9kL2mN4pQ6rS8tU0vW1xY", "aB3d"].join("");
 const awsKey = ["AK", "IA", "QWERTY234567ASDF"].join("");
 const run = (diff: string) => secretsHardcoded.analyze({ files: parseDiff(diff), fileSizes: {} });
+const chars = (n: number, alphabet = "aB3dE5fG7hJ9kL2mN4pQ6rS8tU0vW1xY"): string =>
+  Array.from({ length: n }, (_, i) => alphabet[(i * 7 + 3) % alphabet.length]).join("");
+const hex = (n: number): string => chars(n, "0123456789abcdef");
+const random = "Zx8Qw3Er5Ty7Ui9Op1AsDf2Gh4Jk6Lm";
 
 describe("secrets/hardcoded", () => {
   it("flags a known token format on an added line, critical, and never shows the value", () => {
@@ -86,9 +91,11 @@ describe("secrets/hardcoded", () => {
   it("lowers confidence for test files and example-looking values", () => {
     const inTest = run(newFileDiff("test/client.test.ts", [`const token = "${githubToken}";`]));
     expect(inTest[0]!.confidence).toBeLessThan(0.8);
-    const example = run(newFileDiff("docs/setup.md", [`export AWS_KEY=${["AK", "IA", "IOSFODNN7EXAMPLE"].join("")}`]));
+    const example = run(newFileDiff("docs/setup.md", [`export STRIPE_KEY=${["sk", "_live_", "EXAMPLE", chars(20)].join("")}`]));
     expect(example).toHaveLength(1);
     expect(example[0]!.confidence).toBeLessThan(0.5);
+    // Vendors' documented example credentials are not reported at all.
+    expect(run(newFileDiff("docs/setup.md", [`export AWS_KEY=${["AK", "IA", "IOSFODNN7EXAMPLE"].join("")}`]))).toEqual([]);
   });
 
   it("keeps the fingerprint when the line moves, and changes it for another file", () => {
@@ -103,5 +110,152 @@ describe("secrets/hardcoded", () => {
 
   it("skips binary and deleted files", () => {
     expect(run(`diff --git a/x.bin b/x.bin\nindex 1..2 100644\nBinary files a/x.bin and b/x.bin differ\n`)).toEqual([]);
+  });
+
+  it("flags every major provider's token format, with its description, never showing the value", () => {
+    const cases: Array<[string, string]> = [
+      [["gl", "pat-", chars(20)].join(""), "GitLab token"],
+      [["np", "m_", chars(36)].join(""), "npm access token"],
+      [["py", "pi-", "AgEIcHlwaS5vcmc", chars(60)].join(""), "PyPI upload token"],
+      [["S", "G.", chars(22), ".", chars(43)].join(""), "SendGrid API key"],
+      [["S", "K", hex(32)].join(""), "Twilio API key"],
+      [["ke", "y-", chars(32, "0123456789abcdefghijklmnopqrstuvwxyz")].join(""), "Mailgun API key"],
+      [["DefaultEndpointsProtocol=https;AccountName=acct;", "AccountKey=", chars(86), "==;EndpointSuffix=core.windows.net"].join(""), "Azure storage account key"],
+      [["HRKU", "-AA", chars(58)].join(""), "Heroku API key"],
+      [["do", "p_v1_", hex(64)].join(""), "DigitalOcean token"],
+      [["shp", "at_", hex(32)].join(""), "Shopify access token or shared secret"],
+      [["sq0", "csp-", chars(43)].join(""), "Square access token or OAuth secret"],
+      [["5566778899", ":AA", chars(33)].join(""), "Telegram bot token"],
+      [["MT", chars(22), ".", chars(6), ".", chars(30)].join(""), "Discord bot token"],
+      [["da", "pi", hex(32)].join(""), "Databricks personal access token"],
+      [["hv", "s.", chars(95)].join(""), "HashiCorp Vault token"],
+      [["h", "f_", chars(34, "abcdefghijklmnopqrstuvwxyzABCDEF")].join(""), "Hugging Face access token"],
+      [["DD_API_KEY=", hex(32)].join(""), "Datadog API or application key"],
+      [["https://", hex(32), ":", hex(32).toUpperCase().toLowerCase().split("").reverse().join(""), "@o1.ingest.sentry.io/42"].join(""), "password in a URL"],
+      [["postgres://app:", "s3cr3t-Passw0rd", "@db.prod.internal:5432/app"].join(""), "password in a URL"],
+    ];
+    for (const [secret, description] of cases) {
+      const findings = run(newFileDiff("src/settings.ts", [`const value = "${secret}";`]));
+      expect(findings.map((f) => f.title), description).toEqual([`Hardcoded ${description}`]);
+      expect(findings[0]!.confidence, description).toBeGreaterThanOrEqual(0.8);
+      const shown = JSON.stringify(findings);
+      // Every long run of the value is hidden, except the parts that are not secret (names, hosts, a DSN's public key).
+      const visible = secret.startsWith("https://") ? secret.slice(8, secret.indexOf(":", 8)) : "";
+      for (const part of secret.match(/[A-Za-z0-9_-]{16,}/g) ?? []) {
+        if (part !== visible && !/windows|internal|DefaultEndpoints/.test(part)) expect(shown, description).not.toContain(part);
+      }
+    }
+  });
+
+  it("flags a Google Cloud service account key file", () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\\n${chars(64)}\\n-----END PRIVATE KEY-----\\n`;
+    const findings = run(
+      newFileDiff("deploy/sa.json", ["{", '  "type": "service_account",', `  "private_key": "${pem}",`, '  "client_email": "ci@proj.iam.gserviceaccount.com"', "}"]),
+    );
+    expect(findings.map((f) => [f.line, f.title, f.severity])).toEqual([[3, "Hardcoded Google Cloud service account private key", "critical"]]);
+    expect(findings[0]!.message).toContain('"private_key": "****"');
+  });
+
+  it("flags a high-entropy literal passed to a credential function or set under a secret name", () => {
+    const findings = run(
+      newFileDiff("src/billing.js", [
+        `stripe.setApiKey("${random}");`,
+        `client.login("deploy-bot", "${random}Q");`,
+        `config.set("api_key", "${random}R");`,
+        `os.environ.setdefault("SERVICE_TOKEN", "${random}S")`,
+      ]),
+    );
+    expect(findings.map((f) => [f.line, f.title])).toEqual([
+      [1, "Hardcoded credential passed to `stripe.setApiKey()`"],
+      [2, "Hardcoded credential passed to `client.login()`"],
+      [3, "Hardcoded credential set for `api_key`"],
+      [4, "Hardcoded credential set for `SERVICE_TOKEN`"],
+    ]);
+    expect(JSON.stringify(findings)).not.toContain(random);
+  });
+
+  it("does not flag lookups, low-entropy arguments, digests or identifiers in credential-like calls", () => {
+    const findings = run(
+      newFileDiff("src/client.py", [
+        'token = os.getenv("SERVICE_ACCOUNT_TOKEN_FOR_PROD")',
+        'headers.get("x-api-key-header-name-value")',
+        'login("administrator", "correct-horse-battery-staple")',
+        'sign(payload, "3f2a9c1e-7b4d-4e8f-9a6b-2c5d8e1f0a7b")',
+        'set_token("ProductionDatabaseReplica")',
+      ]),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("honours the allow-list: inline markers, UUIDs, git shas, lockfile hashes, integrity strings and data URIs", () => {
+    const sha = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    const findings = run(
+      newFileDiff("src/fixtures.ts", [
+        `const apiKey = "${random}"; // moderator:allow-secret: public test fixture`,
+        "// moderator:allow-secret (documented sandbox key)",
+        `const sandboxToken = "${random}A";`,
+        'const api_key = "3f2a9c1e-7b4d-4e8f-9a6b-2c5d8e1f0a7b";',
+        `const commitShaToken = "${sha}";`,
+        `const icon = { token: "data:image/png;base64,${random}" };`,
+      ]) +
+        newFileDiff("package-lock.json", [`      "integrity": "sha512-${chars(86)}==",`, `      "token": "${random}"`]) +
+        newFileDiff("go.sum", [`github.com/pkg/errors v0.9.1 h1:${chars(43)}=`]),
+    );
+    expect(findings.map((f) => [f.path, f.line, f.title])).toEqual([]);
+  });
+
+  it("still reports provider formats and URL passwords inside lockfiles", () => {
+    const token = ["np", "m_", chars(36)].join("");
+    const findings = run(
+      newFileDiff("yarn.lock", [`  resolved "https://ci:${token}@registry.example.com/left-pad/-/left-pad-1.3.0.tgz"`]),
+    );
+    expect(findings.map((f) => f.title)).toEqual(["Hardcoded npm access token"]);
+  });
+
+  it("applies the repository's allow-list configuration", () => {
+    const analyzer = createSecretsHardcoded({
+      allowlist: SecretAllowlistConfig.parse({ values: [random], paths: ["test/fixtures/**"] }),
+    });
+    const other = `${random.slice(0, 20)}Pp0Oo9Ii8Uu7`;
+    const findings = analyzer.analyze({
+      files: parseDiff(
+        newFileDiff("src/a.ts", [`const apiKey = "${random}";`, `const secretKey = "${other}";`]) +
+          newFileDiff("test/fixtures/keys.ts", [`export const apiKey = "${other}";`, `export const gh = "${githubToken}";`]),
+      ),
+      fileSizes: {},
+    });
+    expect(findings.map((f) => [f.path, f.line])).toEqual([
+      ["src/a.ts", 2],
+      ["test/fixtures/keys.ts", 2],
+    ]);
+    expect(analyzer.id).toBe("secrets/hardcoded");
+  });
+
+  it("flags a literal default of a Terraform variable named like a secret", () => {
+    const findings = run(
+      newFileDiff("infra/variables.tf", [
+        'variable "db_password" {',
+        "  type      = string",
+        "  sensitive = true",
+        `  default   = "${random}"`,
+        "}",
+        'variable "region" {',
+        '  default = "eu-central-1"',
+        "}",
+      ]),
+    );
+    expect(findings.map((f) => [f.line, f.title])).toEqual([[4, "Hardcoded default value of the `db_password` variable"]]);
+    expect(JSON.stringify(findings)).not.toContain(random);
+  });
+
+  it("flags a secret assigned through a subscript (app.config[...], os.environ[...])", () => {
+    const findings = run(
+      newFileDiff("app/__init__.py", [`app.config["JWT_SECRET_KEY"] = "${random}"`, 'app.config["JWT_ACCESS_TOKEN_EXPIRES"] = 3600', `os.environ['API_TOKEN'] = '${random}B'`]),
+    );
+    expect(findings.map((f) => [f.line, f.title])).toEqual([
+      [1, "Hardcoded credential assigned to `JWT_SECRET_KEY`"],
+      [3, "Hardcoded credential assigned to `API_TOKEN`"],
+    ]);
+    expect(JSON.stringify(findings)).not.toContain(random);
   });
 });

@@ -1,0 +1,447 @@
+/**
+ * QA bench: runs every built-in analyzer over the labelled corpus (bench/qa/corpus) and prints precision and
+ * recall per rule (TP/FP/FN), the misses and false positives by case, and throughput in MB of diff per second
+ * on the corpus and on a generated large diff. It prints; it never asserts (exit code 0 unless the corpus
+ * itself is invalid).
+ *
+ *   npm run build && node dist/bench/qa/run-qa-bench.js [--min-confidence 0.5] [--corpus DIR]
+ *     [--large-mb 8] [--min-seconds 2] [--json]
+ *
+ * Corpus layout: one folder per case with `change.diff` (real `git diff` output) and `case.json`
+ * (description, expected findings, and the analyzer input the pipeline would add: manifests, repoFiles,
+ * fileSizes, fileHeads). Fake credentials are stored as `⟪fake|prefix|length|alphabet⟫` and expanded here, so the
+ * repository never contains a credential-shaped literal.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import type { AnalyzerInput } from "../../src/qa/analyzer.ts";
+import type { Finding } from "../../src/qa/finding.ts";
+import { parseDiff } from "../../src/qa/parse-diff.ts";
+import { ANALYZERS, runAnalyzers } from "../../src/qa/run-analyzers.ts";
+
+const Expected = z.strictObject({
+  rule: z.string().min(1),
+  /** Omitted for findings about the whole change (tests/missing). */
+  path: z.string().min(1).optional(),
+  /** A new-version line, "any" (any line of the file, or none), or omitted (the finding has no line). */
+  line: z.union([z.number().int().positive(), z.literal("any")]).optional(),
+});
+type Expected = z.infer<typeof Expected>;
+
+const CaseLabel = z.strictObject({
+  description: z.string().min(1),
+  languages: z.array(z.string()).min(1),
+  manifests: z.record(z.string(), z.string()).optional(),
+  repoFiles: z.array(z.string()).optional(),
+  fileSizes: z.record(z.string(), z.number().nonnegative()).optional(),
+  fileHeads: z.record(z.string(), z.string()).optional(),
+  expected: z.array(Expected),
+});
+type CaseLabel = z.infer<typeof CaseLabel>;
+
+interface BenchCase {
+  name: string;
+  label: CaseLabel;
+  diff: string;
+}
+
+interface Options {
+  corpus: string;
+  minConfidence: number;
+  largeMb: number;
+  minSeconds: number;
+  json: boolean;
+}
+
+interface RuleScore {
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+interface Miss {
+  caseName: string;
+  rule: string;
+  where: string;
+  detail?: string;
+}
+
+// ---------------------------------------------------------------- arguments and corpus
+
+function parseArgs(argv: string[]): Options {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // From dist/bench/qa/ the corpus is in the source tree; from bench/qa/ it is next to this file.
+  const candidates = [path.join(here, "corpus"), path.resolve(here, "../../../bench/qa/corpus")];
+  const options: Options = {
+    corpus: candidates.find((c) => existsSync(c)) ?? candidates[0]!,
+    minConfidence: 0.5,
+    largeMb: 8,
+    minSeconds: 2,
+    json: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const number = (min: number, max: number): number => {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${arg} must be a number from ${min} to ${max}, got "${raw}"`);
+      return n;
+    };
+    if (arg === "--corpus") options.corpus = path.resolve(value());
+    else if (arg === "--min-confidence") options.minConfidence = number(0, 1);
+    else if (arg === "--large-mb") options.largeMb = number(0, 512);
+    else if (arg === "--min-seconds") options.minSeconds = number(0.1, 600);
+    else if (arg === "--json") options.json = true;
+    else if (arg === "--help" || arg === "-h") {
+      process.stdout.write(
+        "usage: node dist/bench/qa/run-qa-bench.js [--min-confidence 0.5] [--corpus DIR] [--large-mb 8] [--min-seconds 2] [--json]\n",
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument "${arg}" (try --help)`);
+  }
+  return options;
+}
+
+function loadCorpus(dir: string): BenchCase[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`corpus folder not found: ${dir}`);
+  const cases: BenchCase[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const caseDir = path.join(dir, name);
+    if (!statSync(caseDir).isDirectory()) continue;
+    const labelPath = path.join(caseDir, "case.json");
+    const diffPath = path.join(caseDir, "change.diff");
+    if (!existsSync(labelPath) || !existsSync(diffPath)) throw new Error(`${caseDir}: needs both case.json and change.diff`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(labelPath, "utf8"));
+    } catch (error) {
+      throw new Error(`${labelPath}: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const parsed = CaseLabel.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+      throw new Error(`${labelPath}: ${issues}`);
+    }
+    const known = new Set(ANALYZERS.map((a) => a.id));
+    for (const e of parsed.data.expected) {
+      if (!known.has(e.rule)) throw new Error(`${labelPath}: unknown rule "${e.rule}" (known: ${[...known].join(", ")})`);
+    }
+    cases.push({ name, label: parsed.data, diff: expandFakes(readFileSync(diffPath, "utf8"), name) });
+  }
+  if (cases.length === 0) throw new Error(`no cases in ${dir}`);
+  return cases;
+}
+
+const ALPHABETS: Record<string, string> = {
+  alnum: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+  letters: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+  hex: "0123456789abcdef",
+  upperdigits: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+  b64: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+  b64url: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+};
+
+/** Replace `⟪fake|prefix|length|alphabet⟫` with deterministic pseudo-random text (seeded by case and position). */
+function expandFakes(text: string, caseName: string): string {
+  let counter = 0;
+  return text.replace(/⟪fake\|([^|⟫]*)\|(\d+)\|(\w+)⟫/g, (whole, prefix: string, length: string, alphabet: string) => {
+    const chars = ALPHABETS[alphabet];
+    if (!chars) throw new Error(`${caseName}/change.diff: unknown alphabet "${alphabet}" in ${whole} (known: ${Object.keys(ALPHABETS).join(", ")})`);
+    const random = mulberry32(hashString(`${caseName}#${counter++}`));
+    let out = prefix;
+    for (let i = 0; i < Number(length); i++) out += chars[Math.floor(random() * chars.length)];
+    return out;
+  });
+}
+
+function hashString(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------- scoring
+
+function inputOf(c: BenchCase): AnalyzerInput {
+  return {
+    files: parseDiff(c.diff),
+    fileSizes: c.label.fileSizes ?? {},
+    ...(c.label.manifests ? { manifests: c.label.manifests } : {}),
+    ...(c.label.repoFiles ? { repoFiles: c.label.repoFiles } : {}),
+    ...(c.label.fileHeads ? { fileHeads: c.label.fileHeads } : {}),
+  };
+}
+
+function matches(f: Finding, e: Expected): boolean {
+  if (f.ruleId !== e.rule || f.path !== e.path) return false;
+  if (e.line === "any") return true;
+  if (e.line === undefined) return f.line === undefined;
+  if (f.line === undefined) return false;
+  return f.line === e.line || (f.endLine !== undefined && f.line <= e.line && e.line <= f.endLine);
+}
+
+const where = (p: { path?: string; line?: number | "any" }): string =>
+  p.path === undefined ? "(whole change)" : p.line === undefined ? p.path : `${p.path}:${p.line}`;
+
+interface Scored {
+  scores: Map<string, RuleScore>;
+  misses: Miss[];
+  falsePositives: Miss[];
+  /** Expected findings that were found, but under the confidence threshold. */
+  lowConfidenceHits: Miss[];
+  findings: number;
+}
+
+function score(cases: BenchCase[], minConfidence: number): Scored {
+  const scores = new Map<string, RuleScore>(ANALYZERS.map((a) => [a.id, { tp: 0, fp: 0, fn: 0 }]));
+  const misses: Miss[] = [];
+  const falsePositives: Miss[] = [];
+  const lowConfidenceHits: Miss[] = [];
+  let findings = 0;
+  for (const c of cases) {
+    const all = runAnalyzers(inputOf(c));
+    const posted = all.filter((f) => f.confidence >= minConfidence);
+    findings += posted.length;
+    const used = new Set<Finding>();
+    for (const e of c.label.expected) {
+      const s = scores.get(e.rule)!;
+      const hit = posted.find((f) => !used.has(f) && matches(f, e));
+      if (hit) {
+        used.add(hit);
+        s.tp++;
+        continue;
+      }
+      s.fn++;
+      const quiet = all.find((f) => !posted.includes(f) && matches(f, e));
+      const miss = { caseName: c.name, rule: e.rule, where: where(e) };
+      misses.push(quiet ? { ...miss, detail: `found at confidence ${quiet.confidence}` } : miss);
+      if (quiet) lowConfidenceHits.push(miss);
+    }
+    for (const f of posted) {
+      if (used.has(f)) continue;
+      const s = scores.get(f.ruleId) ?? { tp: 0, fp: 0, fn: 0 };
+      s.fp++;
+      scores.set(f.ruleId, s);
+      falsePositives.push({ caseName: c.name, rule: f.ruleId, where: where(f), detail: `${f.title} (confidence ${f.confidence})` });
+    }
+  }
+  return { scores, misses, falsePositives, lowConfidenceHits, findings };
+}
+
+const ratio = (num: number, den: number): number | undefined => (den === 0 ? undefined : num / den);
+const sum = (s: Scored): RuleScore =>
+  [...s.scores.values()].reduce((a, r) => ({ tp: a.tp + r.tp, fp: a.fp + r.fp, fn: a.fn + r.fn }), { tp: 0, fp: 0, fn: 0 });
+const row = (label: string, s: RuleScore): string =>
+  `${label.padEnd(26)}${String(s.tp).padStart(5)}${String(s.fp).padStart(5)}${String(s.fn).padStart(5)}` +
+  `${fmt(ratio(s.tp, s.tp + s.fp)).padStart(11)}${fmt(ratio(s.tp, s.tp + s.fn)).padStart(8)}`;
+const fmt = (n: number | undefined): string => (n === undefined ? "   -" : n.toFixed(2));
+
+// ---------------------------------------------------------------- throughput
+
+interface Throughput {
+  label: string;
+  bytes: number;
+  files: number;
+  rounds: number;
+  medianMbPerSecond: number;
+  minMbPerSecond: number;
+  maxMbPerSecond: number;
+}
+
+/**
+ * Run `work` (parse + analyze `bytes` of diff) repeatedly, after one warm-up round, until minSeconds have
+ * passed and at least 5 rounds ran; report the median, slowest and fastest rates.
+ */
+function measure(label: string, bytes: number, files: number, work: () => void, minSeconds: number): Throughput {
+  const once = (): number => {
+    const start = process.hrtime.bigint();
+    work();
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  };
+  once();
+  const times: number[] = [];
+  let total = 0;
+  while (times.length < 5 || total < minSeconds) {
+    const t = once();
+    times.push(t);
+    total += t;
+    if (times.length >= 10_000) break;
+  }
+  const rates = times.map((t) => bytes / 1e6 / t).sort((a, b) => a - b);
+  return {
+    label,
+    bytes,
+    files,
+    rounds: times.length,
+    medianMbPerSecond: rates[Math.floor(rates.length / 2)]!,
+    minMbPerSecond: rates[0]!,
+    maxMbPerSecond: rates.at(-1)!,
+  };
+}
+
+/** Time each analyzer alone over already-parsed files (median of 3 runs), in MB of diff per second. */
+function measureAnalyzers(text: string, extra: Omit<AnalyzerInput, "files">): Array<{ id: string; mbPerSecond: number }> {
+  const files = parseDiff(text);
+  const bytes = Buffer.byteLength(text, "utf8");
+  return ANALYZERS.map((a) => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const start = process.hrtime.bigint();
+      a.analyze({ ...extra, files });
+      times.push(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+    times.sort((x, y) => x - y);
+    return { id: a.id, mbPerSecond: bytes / 1e6 / Math.max(times[1]!, 1e-9) };
+  });
+}
+
+/**
+ * A large diff made of the corpus diffs repeated under distinct paths (copy-N/...), so every analyzer sees
+ * realistic content at scale; manifests and repo files are repeated with the same prefixes.
+ */
+function generateLargeDiff(cases: BenchCase[], targetMb: number): { text: string; extra: Omit<AnalyzerInput, "files"> } {
+  const parts: string[] = [];
+  const manifests: Record<string, string> = {};
+  const repoFiles: string[] = [];
+  const fileSizes: Record<string, number> = {};
+  const fileHeads: Record<string, string> = {};
+  let bytes = 0;
+  for (let copy = 0; bytes < targetMb * 1e6; copy++) {
+    for (const c of cases) {
+      const prefix = `copy-${copy}/${c.name}/`;
+      const text = c.diff
+        .replace(/^(diff --git a\/)(\S+)( b\/)(\S+)/gm, `$1${prefix}$2$3${prefix}$4`)
+        .replace(/^(--- a\/|\+\+\+ b\/|rename from |rename to |Binary files a\/)/gm, `$1${prefix}`)
+        .replace(/( and b\/)(\S+)( differ)$/gm, `$1${prefix}$2$3`);
+      parts.push(text);
+      bytes += Buffer.byteLength(text, "utf8");
+      for (const [p, v] of Object.entries(c.label.manifests ?? {})) manifests[prefix + p] = v;
+      for (const p of c.label.repoFiles ?? []) repoFiles.push(prefix + p);
+      for (const [p, v] of Object.entries(c.label.fileSizes ?? {})) fileSizes[prefix + p] = v;
+      for (const [p, v] of Object.entries(c.label.fileHeads ?? {})) fileHeads[prefix + p] = v;
+      if (bytes >= targetMb * 1e6) break;
+    }
+  }
+  return { text: parts.join(""), extra: { fileSizes, manifests, repoFiles, fileHeads } };
+}
+
+// ---------------------------------------------------------------- report
+
+function main(): void {
+  let options: Options;
+  let cases: BenchCase[];
+  try {
+    options = parseArgs(process.argv.slice(2));
+    cases = loadCorpus(options.corpus);
+  } catch (error) {
+    process.stderr.write(`qa bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const scored = score(cases, options.minConfidence);
+  const anyConfidence = score(cases, 0);
+  // Cases named holdout-* were written after the analyzers were tuned on the others: report them apart.
+  const heldOut = cases.filter((c) => c.name.startsWith("holdout-"));
+  const tuning = cases.filter((c) => !c.name.startsWith("holdout-"));
+  const subsets = heldOut.length > 0 && tuning.length > 0
+    ? [
+        { label: `tuning set (${tuning.length} cases)`, ...sum(score(tuning, options.minConfidence)) },
+        { label: `held-out set (${heldOut.length} cases)`, ...sum(score(heldOut, options.minConfidence)) },
+      ]
+    : [];
+
+  // The corpus as the pipeline sees it: one change at a time, each with its own manifests and repository files.
+  const corpusBytes = cases.reduce((n, c) => n + Buffer.byteLength(c.diff, "utf8"), 0);
+  const corpusFiles = cases.reduce((n, c) => n + parseDiff(c.diff).length, 0);
+  const corpusRun = measure("corpus, case by case", corpusBytes, corpusFiles, () => {
+    for (const c of cases) runAnalyzers(inputOf(c));
+  }, options.minSeconds);
+  const large = options.largeMb > 0 ? generateLargeDiff(cases, options.largeMb) : undefined;
+  const largeRun = large
+    ? measure("generated large diff, one change", Buffer.byteLength(large.text, "utf8"), parseDiff(large.text).length, () => {
+        runAnalyzers({ ...large.extra, files: parseDiff(large.text) });
+      }, options.minSeconds)
+    : undefined;
+  const perAnalyzer = large ? measureAnalyzers(large.text, large.extra) : [];
+
+  const totals = sum(scored);
+  const anyTotals = sum(anyConfidence);
+
+  if (options.json) {
+    const rules = Object.fromEntries(
+      [...scored.scores].map(([id, s]) => [id, { ...s, precision: ratio(s.tp, s.tp + s.fp) ?? null, recall: ratio(s.tp, s.tp + s.fn) ?? null }]),
+    );
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          cases: cases.length,
+          minConfidence: options.minConfidence,
+          rules,
+          overall: { ...totals, precision: ratio(totals.tp, totals.tp + totals.fp) ?? null, recall: ratio(totals.tp, totals.tp + totals.fn) ?? null },
+          anyConfidence: { ...anyTotals, precision: ratio(anyTotals.tp, anyTotals.tp + anyTotals.fp) ?? null, recall: ratio(anyTotals.tp, anyTotals.tp + anyTotals.fn) ?? null },
+          subsets: subsets.map((t) => ({ ...t, precision: ratio(t.tp, t.tp + t.fp) ?? null, recall: ratio(t.tp, t.tp + t.fn) ?? null })),
+          misses: scored.misses,
+          falsePositives: scored.falsePositives,
+          throughput: [corpusRun, ...(largeRun ? [largeRun] : [])],
+          perAnalyzer,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+
+  const out: string[] = [];
+  const languages = new Set(cases.flatMap((c) => c.label.languages));
+  const clean = cases.filter((c) => c.label.expected.length === 0).length;
+  out.push(
+    `QA bench: ${cases.length} cases (${clean} clean), ${[...languages].sort().join(", ")}`,
+    `corpus: ${path.relative(process.cwd(), options.corpus) || "."}; counting findings at confidence >= ${options.minConfidence}`,
+    "",
+    `${"rule".padEnd(26)}${"TP".padStart(5)}${"FP".padStart(5)}${"FN".padStart(5)}${"precision".padStart(11)}${"recall".padStart(8)}`,
+  );
+  for (const [id, s] of scored.scores) out.push(row(id, s));
+  out.push(
+    row("overall", totals),
+    row("(at any confidence)", anyTotals),
+    ...subsets.map((t) => row(t.label, t)),
+    "",
+  );
+  out.push(`Misses (FN): ${scored.misses.length}`);
+  for (const m of scored.misses) out.push(`  ${m.caseName}: ${m.rule} at ${m.where}${m.detail ? ` — ${m.detail}` : ""}`);
+  out.push(`False positives (FP): ${scored.falsePositives.length}`);
+  for (const m of scored.falsePositives) out.push(`  ${m.caseName}: ${m.rule} at ${m.where} — ${m.detail}`);
+  out.push("", "Throughput (parse + all analyzers, one thread):");
+  for (const t of [corpusRun, ...(largeRun ? [largeRun] : [])]) {
+    out.push(
+      `  ${t.label}: ${(t.bytes / 1e6).toFixed(2)} MB, ${t.files} files — median ${t.medianMbPerSecond.toFixed(2)} MB/s ` +
+        `(min ${t.minMbPerSecond.toFixed(2)}, max ${t.maxMbPerSecond.toFixed(2)}, ${t.rounds} rounds)`,
+    );
+  }
+  if (perAnalyzer.length > 0) {
+    out.push("  each analyzer alone on the large diff (parsing excluded):");
+    for (const a of perAnalyzer) out.push(`    ${a.id.padEnd(26)}${a.mbPerSecond.toFixed(1).padStart(8)} MB/s`);
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+main();
