@@ -1,26 +1,46 @@
 import type { ApplicationFunction, Context } from "probot";
-import type { RepoConfigResult } from "../config/repo-config.ts";
 import type { CodeHost } from "../codehost/code-host.ts";
+import type { RepoConfigResult } from "../config/repo-config.ts";
+import { toFeedbackFinding } from "../pipeline/follow-up.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
+import { CheckRunPayload, CheckSuitePayload } from "./check-run-payload.ts";
+import { buildCommandContext } from "./commands/build-command-context.ts";
+import type { CommandContext } from "./commands/command-context.ts";
+import { findCommandThread } from "./commands/find-command-thread.ts";
+import { handleConversationCommand, isConversationCommand } from "./commands/handle-conversation-command.ts";
+import { postReply } from "./commands/post-reply.ts";
+import { recordDismissal } from "./commands/record-dismissal.ts";
+import { replyDenied } from "./commands/reply-denied.ts";
+import { cancelActiveRun, resumeWithAnswer, waitUntilInactive, type CancelRun } from "./control-runs.ts";
 import { fetchRepoConfig } from "./fetch-repo-config.ts";
 import { canWrite, getSenderPermission } from "./get-sender-permission.ts";
 import type { GitHubClient } from "./github-client.ts";
 import { isBotSender } from "./is-bot-sender.ts";
 import { parseCommands } from "./parse-command.ts";
 import { renderConfigError } from "./render-config-error.ts";
-import { startRun } from "./start-run.ts";
+import { ReviewCommentPayload } from "./review-comment-payload.ts";
+import { startRun, type StartRunInput } from "./start-run.ts";
 import { CommentPayload, LabeledPayload } from "./trigger-payload.ts";
 
 export interface AppDeps {
   store: Store;
   queue: RunQueue;
+  /** Cancels a run wherever it runs (see src/queue/cancel-run.ts). */
+  cancelRun: CancelRun;
   createCodeHost: (octokit: GitHubClient) => CodeHost;
   log: Logger;
+  /** How long a new trigger waits for the run it replaces to stop (default 8 s: GitHub waits 10 s for the answer). */
+  supersedeWaitMs?: number;
 }
 
-/** The Probot application: thin handlers that verify, authorize and hand over to startRun. */
+type Repo = { id: number; name: string; owner: { login: string }; default_branch?: string | undefined };
+
+/**
+ * The Probot application: thin handlers that verify, authorize and hand over. Only writers (asked of the API)
+ * start, steer or stop runs; bots never do. Every delivery is recorded once (redeliveries are ignored).
+ */
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app) => {
     app.on("issues.labeled", async (context) => {
@@ -32,12 +52,12 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         if (p.issue.pull_request) return "ignored: label on a pull request";
         if (p.issue.state === "closed") return "ignored: closed issue";
         const octokit = context.octokit as unknown as GitHubClient;
-        const owner = p.repository.owner.login;
-        const repo = p.repository.name;
-        const cfg = await fetchRepoConfig(octokit, owner, repo);
+        const cfg = await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name);
         const label = cfg.ok ? cfg.config.label : (cfg.rawLabel ?? "moderator");
         if (p.label.name !== label) return "ignored: other label";
-        return trigger(context, deps, octokit, p, cfg, "label");
+        const permission = await getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login);
+        if (!canWrite(permission)) return `denied: ${p.sender.login} has ${permission} permission`;
+        return trigger(context, deps, octokit, p.repository, p.installation.id, { number: p.issue.number, title: p.issue.title }, p.sender.login, cfg, { trigger: "label" });
       });
     });
 
@@ -47,62 +67,247 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
         if (isBotSender(p.sender) || isBotSender(p.comment.user)) return "ignored: bot sender";
-        const commands = parseCommands(p.comment.body ?? "");
-        const command = commands.find((c) => c.ok && (c.name === "run" || c.name === "review"));
-        if (!command || !command.ok) return commands.length > 0 ? "ignored: no run or review command" : "ignored: no command";
-        const onPullRequest = p.issue.pull_request !== undefined && p.issue.pull_request !== null;
-        if (command.name === "run" && onPullRequest) return "ignored: /moderator run on a pull request";
-        if (command.name === "review" && !onPullRequest) return "ignored: /moderator review on an issue";
         const octokit = context.octokit as unknown as GitHubClient;
-        const cfg = await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name);
-        if (command.name === "review") return trigger(context, deps, octokit, p, cfg, "comment", undefined, undefined, "review");
-        return trigger(context, deps, octokit, p, cfg, "comment", command.flags.backend, command.args);
+        const onPullRequest = p.issue.pull_request !== undefined && p.issue.pull_request !== null;
+        const commands = parseCommands(p.comment.body ?? "");
+        const first = commands[0];
+        const codeHost = deps.createCodeHost(octokit);
+        const permission = () => getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login);
+        if (!first) {
+          // Not a command: perhaps a maintainer answering Moderator's question.
+          if (onPullRequest) return "ignored: no command";
+          const repo = await deps.store.prisma.repository.findUnique({ where: { githubId: BigInt(p.repository.id) } });
+          const waiting = repo ? await deps.store.findActiveExecution(repo.id, p.issue.number) : null;
+          if (!repo || waiting?.status !== "waiting_for_human") return "ignored: no command";
+          if (!canWrite(await permission())) return "ignored: an answer from someone without write access";
+          const resumed = await resumeWithAnswer(
+            { store: deps.store, queue: deps.queue, cancelRun: deps.cancelRun, codeHost, log: deps.log },
+            { repositoryId: repo.id, repositoryGithubId: p.repository.id, issueNumber: p.issue.number, answer: p.comment.body ?? "", by: p.sender.login, commentId: p.comment.id },
+          );
+          return resumed ? "answer: run resumed" : "ignored: no run waiting";
+        }
+        const ctx = await buildCommandContext({ event: "issue_comment", payload: p }, { codeHost, store: deps.store, log: deps.log });
+        if (isConversationCommand(first)) return handleConversationCommand(ctx, first, { getPermission: permission });
+        if (!first.ok) return "ignored";
+        if (!canWrite(await permission())) return replyDenied(ctx);
+        const issue = { number: p.issue.number, title: p.issue.title };
+        switch (first.name) {
+          case "run":
+            if (onPullRequest) return reply(ctx, "`/moderator run` works on issues. On a pull request, use `/moderator review` (QA alone).", "ignored: run on a pull request");
+            return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
+              trigger: "comment",
+              ...(first.flags.backend ? { backend: first.flags.backend } : {}),
+              ...(first.args ? { instructions: first.args } : {}),
+            }, ctx);
+          case "review":
+            if (!onPullRequest) return reply(ctx, "`/moderator review` works on pull requests. On an issue, use `/moderator run`.", "ignored: review on an issue");
+            return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), { trigger: "comment", kind: "review" }, ctx);
+          case "cancel": {
+            const result = await cancelActiveRun(
+              { store: deps.store, queue: deps.queue, cancelRun: deps.cancelRun, codeHost, log: deps.log },
+              { repositoryId: ctx.repositoryId, repositoryGithubId: p.repository.id, issueNumber: p.issue.number, by: p.sender.login, why: "/moderator cancel" },
+            );
+            return reply(ctx, result === "none" ? "There is no active Moderator run here." : "⏹️ Stopping the active run; the tracking comment will say when it has stopped.", `cancel: ${result}`);
+          }
+          case "retry": {
+            const last = await deps.store.prisma.execution.findFirst({ where: { repositoryId: ctx.repositoryId, issueNumber: p.issue.number }, orderBy: { createdAt: "desc" } });
+            if (!last) return reply(ctx, "There is no earlier run to retry here; use `/moderator run`.", "retry: nothing to retry");
+            return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
+              trigger: "comment",
+              kind: last.kind === "review" ? "review" : "run",
+              ...(last.backend ? { backend: last.backend } : {}),
+              ...(last.instructions ? { instructions: last.instructions } : {}),
+            }, ctx);
+          }
+          case "fix":
+            return reply(ctx, "`/moderator fix` works in a review thread on a Moderator pull request: reply in the thread of the comment to address.", "ignored: fix outside a review thread");
+          default:
+            return reply(ctx, `\`/moderator ${first.name}\` is not available in this version of Moderator yet.`, `unavailable: ${first.name}`);
+        }
+      });
+    });
+
+    app.on("pull_request_review_comment.created", async (context) => {
+      await handle(context, "pull_request_review_comment.created", deps, async () => {
+        const parsed = ReviewCommentPayload.safeParse(context.payload);
+        if (!parsed.success) return malformed(context, deps, parsed.error);
+        const p = parsed.data;
+        if (isBotSender(p.sender) || isBotSender(p.comment.user)) return "ignored: bot sender";
+        const first = parseCommands(p.comment.body ?? "")[0];
+        if (!first) return "ignored: no command";
+        const octokit = context.octokit as unknown as GitHubClient;
+        const codeHost = deps.createCodeHost(octokit);
+        const ctx = await buildCommandContext({ event: "pull_request_review_comment", payload: p }, { codeHost, store: deps.store, log: deps.log });
+        const permission = () => getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login);
+        if (isConversationCommand(first)) return handleConversationCommand(ctx, first, { getPermission: permission });
+        if (!first.ok) return "ignored";
+        if (!canWrite(await permission())) return replyDenied(ctx);
+        if (first.name !== "fix") return reply(ctx, `\`/moderator ${first.name}\` works in an issue or pull request comment, not in a review thread.`, `ignored: ${first.name} in a review thread`);
+        // `/moderator fix`: address the thread's root comment with a new commit on the PR branch, then reply there.
+        const pr = p.pull_request.number;
+        const opener = await deps.store.prisma.execution.findFirst({ where: { repositoryId: ctx.repositoryId, prNumber: pr, kind: "run" }, orderBy: { createdAt: "desc" } });
+        if (!opener || !p.pull_request.head.ref.startsWith("moderator/")) {
+          return reply(ctx, "`/moderator fix` works on pull requests Moderator opened.", "ignored: fix on a pull request Moderator did not open");
+        }
+        const { thread } = await findCommandThread(ctx);
+        const root = thread?.comments[0];
+        const rootId = p.comment.in_reply_to_id ?? p.comment.id;
+        const extra = first.args ? `\n\nThe maintainer adds: ${first.args}` : "";
+        const body = `${root && root.id !== p.comment.id ? root.body : ""}${extra}`.trim() || (p.comment.body ?? "");
+        return trigger(context, deps, octokit, p.repository, p.installation.id, { number: opener.issueNumber, title: opener.issueTitle }, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
+          trigger: "review_comment",
+          ...(opener.backend ? { backend: opener.backend } : {}),
+          continueFrom: p.pull_request.head.sha,
+          followUp: {
+            comment: { body, by: p.sender.login, path: p.comment.path, ...(p.comment.line ? { line: p.comment.line } : {}) },
+            replyTo: { pullNumber: pr, commentId: rootId },
+          },
+        }, ctx);
+      });
+    });
+
+    app.on(["check_run.requested_action", "check_run.rerequested"], async (context) => {
+      await handle(context, `check_run.${context.payload.action}`, deps, async () => {
+        const parsed = CheckRunPayload.safeParse(context.payload);
+        if (!parsed.success) return malformed(context, deps, parsed.error);
+        const p = parsed.data;
+        if (isBotSender(p.sender)) return "ignored: bot sender";
+        const executionId = p.check_run.external_id ?? "";
+        const execution = /^[0-9a-f-]{36}$/.test(executionId) ? await deps.store.getExecution(executionId) : null;
+        if (!execution) return "ignored: not a Moderator check run";
+        const octokit = context.octokit as unknown as GitHubClient;
+        const permission = await getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login);
+        if (!canWrite(permission)) return `denied: ${p.sender.login} has ${permission} permission`;
+        const codeHost = deps.createCodeHost(octokit);
+        const action = p.action === "rerequested" ? "rerun" : (p.requested_action?.identifier ?? "");
+        const issue = { number: execution.issueNumber, title: execution.issueTitle };
+        const cfg = () => fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name);
+        switch (action) {
+          case "rerun":
+            return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await cfg(), {
+              trigger: "check_run",
+              kind: execution.kind === "review" ? "review" : "run",
+              ...(execution.backend ? { backend: execution.backend } : {}),
+              ...(execution.instructions ? { instructions: execution.instructions } : {}),
+            });
+          case "fix_findings": {
+            const open = await deps.store.prisma.finding.findMany({ where: { executionId: execution.id, status: "open" } });
+            if (open.length === 0 || !execution.headSha) return "ignored: no open findings to fix";
+            return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await cfg(), {
+              trigger: "check_run",
+              ...(execution.backend ? { backend: execution.backend } : {}),
+              continueFrom: execution.headSha,
+              followUp: {
+                findings: open.map((f) =>
+                  toFeedbackFinding({ ruleId: f.ruleId, source: "analyzer", severity: f.severity, confidence: f.confidence, title: f.title, message: f.message, fingerprint: f.fingerprint, ...(f.path ? { path: f.path } : {}), ...(f.line ? { line: f.line } : {}), ...(f.suggestion ? { suggestion: f.suggestion } : {}) }),
+                ),
+              },
+            });
+          }
+          case "dismiss_findings": {
+            const open = await deps.store.prisma.finding.findMany({ where: { executionId: execution.id, status: "open" }, select: { fingerprint: true } });
+            const result = await recordDismissal(deps.store.prisma, {
+              repositoryId: execution.repositoryId,
+              fingerprints: open.map((f) => f.fingerprint),
+              actor: p.sender.login,
+              reason: "Dismiss findings (check run button)",
+              commentId: p.check_run.id,
+            });
+            const target = execution.prNumber ?? execution.issueNumber;
+            await codeHost.ensureComment(
+              { owner: p.repository.owner.login, repo: p.repository.name },
+              target,
+              `dismissed-${execution.id}`,
+              `### Moderator · Findings dismissed\n\n${p.sender.login} dismissed ${result.dismissed.length} finding(s) of this run; Moderator will not raise them again on this repository.`,
+            );
+            return `dismissed ${result.dismissed.length}`;
+          }
+          default:
+            return `ignored: unknown action ${action}`;
+        }
+      });
+    });
+
+    app.on("check_suite.rerequested", async (context) => {
+      await handle(context, "check_suite.rerequested", deps, async () => {
+        const parsed = CheckSuitePayload.safeParse(context.payload);
+        if (!parsed.success) return malformed(context, deps, parsed.error);
+        const p = parsed.data;
+        if (isBotSender(p.sender)) return "ignored: bot sender";
+        const repo = await deps.store.prisma.repository.findUnique({ where: { githubId: BigInt(p.repository.id) } });
+        const execution = repo ? await deps.store.prisma.execution.findFirst({ where: { repositoryId: repo.id, headSha: p.check_suite.head_sha }, orderBy: { createdAt: "desc" } }) : null;
+        if (!execution) return "ignored: no Moderator run on this commit";
+        const octokit = context.octokit as unknown as GitHubClient;
+        const permission = await getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login);
+        if (!canWrite(permission)) return `denied: ${p.sender.login} has ${permission} permission`;
+        return trigger(context, deps, octokit, p.repository, p.installation.id, { number: execution.issueNumber, title: execution.issueTitle }, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
+          trigger: "check_run",
+          kind: execution.kind === "review" ? "review" : "run",
+          ...(execution.backend ? { backend: execution.backend } : {}),
+        });
       });
     });
   };
 }
 
+type TriggerOptions = Pick<StartRunInput, "trigger" | "kind" | "backend" | "instructions" | "continueFrom" | "followUp">;
+
+/**
+ * Start a run (or review) for a writer: a repository config problem gets one comment; a run still active on the
+ * issue is cancelled first (one live run per thread), then the new one is queued.
+ */
 async function trigger(
   context: Context,
   deps: AppDeps,
   octokit: GitHubClient,
-  p: LabeledPayload | CommentPayload,
+  repository: Repo,
+  installationId: number,
+  issue: { number: number; title: string },
+  sender: string,
   cfg: RepoConfigResult,
-  kind: "label" | "comment",
-  backend?: string,
-  instructions?: string,
-  runKind: "run" | "review" = "run",
+  opts: TriggerOptions,
+  replyCtx?: CommandContext,
 ): Promise<string> {
-  const owner = p.repository.owner.login;
-  const repo = p.repository.name;
-  const permission = await getSenderPermission(octokit, owner, repo, p.sender.login);
-  if (!canWrite(permission)) return `denied: ${p.sender.login} has ${permission} permission`;
+  const owner = repository.owner.login;
+  const repo = repository.name;
   const codeHost = deps.createCodeHost(octokit);
   if (!cfg.ok) {
-    await codeHost.ensureComment(
-      { owner, repo },
-      p.issue.number,
-      "config-error",
-      renderConfigError(cfg.problems, p.repository.default_branch ?? "the default branch"),
-    );
+    await codeHost.ensureComment({ owner, repo }, issue.number, "config-error", renderConfigError(cfg.problems, repository.default_branch ?? "the default branch"));
     return "invalid repository config";
+  }
+  const repoRow = await deps.store.upsertRepository({ githubId: repository.id, owner, name: repo, installationId, ...(repository.default_branch ? { defaultBranch: repository.default_branch } : {}) });
+  // A label is a state, not an action: re-adding it while a run is active changes nothing. Explicit requests
+  // (a command, a button) replace the active run: one live run per thread.
+  const active = opts.trigger === "label" ? null : await deps.store.findActiveExecution(repoRow.id, issue.number);
+  if (active) {
+    const result = await cancelActiveRun(
+      { store: deps.store, queue: deps.queue, cancelRun: deps.cancelRun, codeHost, log: deps.log },
+      { repositoryId: repoRow.id, repositoryGithubId: repository.id, issueNumber: issue.number, by: sender, why: "a new run was requested" },
+    );
+    if (result === "signalled" && !(await waitUntilInactive(deps.store, repoRow.id, issue.number, deps.supersedeWaitMs ?? 8000))) {
+      if (replyCtx) await reply(replyCtx, "The previous run is still stopping; try again in a moment.", "");
+      return "already-active: the previous run is still stopping";
+    }
   }
   const result = await startRun(
     {
-      installationId: p.installation.id,
-      repository: { githubId: p.repository.id, owner, name: repo, defaultBranch: p.repository.default_branch ?? "main" },
-      issue: { number: p.issue.number, title: p.issue.title },
-      trigger: kind,
-      sender: p.sender.login,
+      installationId,
+      repository: { githubId: repository.id, owner, name: repo, defaultBranch: repository.default_branch ?? "main" },
+      issue,
+      sender,
       deliveryId: context.id,
-      ...(backend ? { backend } : {}),
-      ...(instructions ? { instructions } : {}),
-      kind: runKind,
+      ...opts,
     },
     { store: deps.store, codeHost, queue: deps.queue, log: deps.log },
   );
   await deps.store.setDeliveryOutcome(context.id, result.outcome, result.executionId);
   return result.outcome;
+}
+
+/** One reply to the command's comment (idempotent on redelivery); returns the outcome for the delivery log. */
+async function reply(ctx: CommandContext, body: string, outcome: string): Promise<string> {
+  await postReply(ctx, body);
+  return outcome;
 }
 
 /** Dedupe by delivery id, run the handler, record the outcome. Errors are logged and rethrown (HTTP 500). */

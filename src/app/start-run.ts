@@ -1,4 +1,6 @@
 import type { CodeHost } from "../codehost/code-host.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { FollowUp } from "../pipeline/follow-up.ts";
 import { PhaseTracker } from "../pipeline/phase-tracker.ts";
 import { runJobId, type RunQueue } from "../queue/run-queue.ts";
 import { renderTrackingComment } from "../render/render-tracking-comment.ts";
@@ -12,7 +14,7 @@ export interface StartRunInput {
   installationId: number;
   repository: { githubId: number; owner: string; name: string; defaultBranch: string };
   issue: { number: number; title: string };
-  trigger: "label" | "comment" | "cli";
+  trigger: "label" | "comment" | "cli" | "check_run" | "review_comment";
   /** A run resolves the issue; a review runs QA alone on a pull request (issue.number is the PR's number). */
   kind?: "run" | "review";
   sender: string;
@@ -20,6 +22,9 @@ export interface StartRunInput {
   backend?: string;
   /** Free text of `/moderator run <text>`: a maintainer's instructions for the agent. */
   instructions?: string;
+  /** A follow-up run (`/moderator fix`, Fix findings): continue the PR branch from this commit, addressing this. */
+  continueFrom?: string;
+  followUp?: FollowUp;
 }
 
 export type StartRunOutcome =
@@ -53,6 +58,8 @@ export async function startRun(
     ...(input.backend ? { backend: input.backend } : {}),
     ...(input.instructions ? { instructions: input.instructions.slice(0, 4000) } : {}),
     ...(input.kind ? { kind: input.kind } : {}),
+    ...(input.continueFrom ? { continueFrom: input.continueFrom } : {}),
+    ...(input.followUp ? { followUp: input.followUp as Prisma.InputJsonObject } : {}),
   });
   const execution = created.execution;
   if (!created.created) {

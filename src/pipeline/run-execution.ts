@@ -165,11 +165,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     if (!codeHost) throw new ModeratorError("no code host to ask on", { phase: "decide", infrastructure: true });
     const askedAt = new Date(now()).toISOString();
     const question = d.question ?? "The change is uncertain. How should Moderator go on?";
-    status = "waiting_for_human";
     view.question = question;
-    await persist({ status, decision: { action: d.action, confidence: d.confidence, reasons: d.reasons, question, askedAt, timeoutHours } });
     await codeHost.addLabels(ref, execution.issueNumber, [NEEDS_HUMAN_LABEL]);
     await codeHost.ensureComment(ref, execution.issueNumber, QUESTION_TOPIC, renderQuestion(question, d.reasons, execution.triggeredBy, timeoutHours));
+    // The state changes last: an answer is only taken once the question is out.
+    status = "waiting_for_human";
+    await persist({ status, decision: { action: d.action, confidence: d.confidence, reasons: d.reasons, question, askedAt, timeoutHours } });
     await store.appendEvent(executionId, { type: "run.waiting", phase: "decide", message: question, data: { askedAt, timeoutHours } });
     await deps.scheduleBreakpointTimeout?.(executionId, askedAt, timeoutHours * 3600 * 1000);
     await updateComment(true);
@@ -222,7 +223,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       branch,
       rootDir: deps.workspaceDir,
       signal: ctx.signal,
-      ...(execution.resultSha ? { resumeSha: execution.resultSha } : {}),
+      ...(execution.resultSha || execution.continueFrom ? { resumeSha: (execution.resultSha ?? execution.continueFrom) as string } : {}),
     });
     workspace = ws;
     const scratch = await mkdtemp(path.join(deps.workspaceDir, `scratch-${executionId.slice(0, 8)}-`));
@@ -433,6 +434,16 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
 
     const check = { conclusion: published.conclusion };
 
+    if (followUp?.replyTo) {
+      const done = taskOutcomes.filter((t) => t.status === "succeeded" && t.sha);
+      const text = done.length > 0
+        ? `Addressed in ${done.map((t) => t.sha?.slice(0, 7)).join(", ")}${agentSummary ? `: ${agentSummary.replace(/\s+/g, " ").slice(0, 600)}` : "."} QA: **${published.conclusion}**.`
+        : "The agent looked at this and changed nothing.";
+      await codeHost
+        .replyToReviewComment(ref, followUp.replyTo.pullNumber, followUp.replyTo.commentId, redactSecrets(text, secrets))
+        .catch((err: unknown) => log.warn({ err }, "could not reply in the review thread"));
+    }
+
     // 7. record.
     status = "completed";
     const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: view.findingsBySeverity, filesChanged: changed.length, backend: route.name, tasks: taskOutcomes.length };
@@ -462,7 +473,11 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await persist();
       await store.finishExecution(executionId, "cancelled", { error: message, ...(by ? { cancelledBy: by } : {}) });
       await store.appendEvent(executionId, { type: "run.cancelled", level: "warn", message, data: { by: by ?? null } });
-      await updateComment(false, { error: { phase: failedPhase, message, hint: "Comment `/moderator run` (or add the label again) to start a new run." } });
+      // A run replaced by a new trigger leaves the tracking comment to its successor.
+      const successor = await store.findActiveExecution(repository.id, execution.issueNumber);
+      if (!successor || successor.id === executionId) {
+        await updateComment(false, { error: { phase: failedPhase, message, hint: "Comment `/moderator run` (or add the label again) to start a new run." } });
+      }
       await updateRunCheck(false, { conclusion: "cancelled", actions: [RUN_CHECK_ACTIONS.rerun], error: { message } });
       return { status: "cancelled" };
     }

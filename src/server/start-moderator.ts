@@ -8,6 +8,8 @@ import type { Env } from "../config/env.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { connectGitHub } from "../pipeline/connect-github.ts";
 import { createRunQueue } from "../queue/run-queue.ts";
+import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
+import { listenForCancellations } from "../queue/listen-for-cancellations.ts";
 import { startRunWorker, type RunWorker } from "../queue/start-run-worker.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { openDatabase, type Database } from "../store/open-database.ts";
@@ -129,6 +131,15 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         await w.close();
         workerConnection.disconnect();
       });
+      // Cancellations reach this worker's runs; its closer goes before the worker's in the list (closers run in
+      // reverse), so a cancel still works during the shutdown grace period.
+      const cancelSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
+      cancelSubscriber.on("error", (err) => log.warn({ err: err.message }, "redis (cancel) error"));
+      const cancelListener = listenForCancellations({ redis: cancelSubscriber, channel: cancelChannel(queueName), worker: w.worker, log });
+      closers.splice(closers.length - 1, 0, async () => {
+        await cancelListener.close();
+        cancelSubscriber.disconnect();
+      });
       log.info({ queue: queueName, concurrency: operator.limits.concurrency, sandbox: runner.mode }, "worker started");
     }
 
@@ -144,7 +155,13 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         log,
       });
       await server.load(
-        createApp({ store, queue, createCodeHost: (octokit) => createGitHubCodeHost(octokit), log }),
+        createApp({
+          store,
+          queue,
+          cancelRun: (input) => requestCancel({ redis: queueConnection, queue: queue.queue, channel: cancelChannel(queueName) }, input),
+          createCodeHost: (octokit) => createGitHubCodeHost(octokit),
+          log,
+        }),
       );
       const http = await server.start();
       closers.push(() => server.stop());

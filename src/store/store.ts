@@ -43,6 +43,9 @@ export interface CreateExecutionInput {
   backend?: string | null;
   /** Free text of `/moderator run <text>`. */
   instructions?: string | null;
+  /** A follow-up run: continue the branch from this commit, addressing `followUp`. */
+  continueFrom?: string | null;
+  followUp?: Prisma.InputJsonObject | null;
 }
 
 export type CreateExecutionResult =
@@ -169,6 +172,8 @@ export class Store {
             deliveryId: input.deliveryId ?? null,
             backend: input.backend ?? null,
             instructions: input.instructions ?? null,
+            continueFrom: input.continueFrom ?? null,
+            ...(input.followUp ? { followUp: input.followUp } : {}),
             ...(input.kind === undefined ? {} : { kind: input.kind }),
             activeKey,
           },

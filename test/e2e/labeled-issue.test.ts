@@ -23,7 +23,8 @@ function operatorYaml(mode: string, extra = "", timeoutSeconds = 60): string {
   ].join("\n");
 }
 
-const REPO_CONFIG = "qa:\n  commands:\n    - name: unit tests\n      run: test -f README.md && echo 'all 3 tests passed'\n  failOn: high\n";
+// No QA retry round and no breakpoint here: this test is about publishing (test/e2e/conversation.test.ts covers those).
+const REPO_CONFIG = "decision:\n  maxRetries: 0\n  ask: { enabled: false }\nqa:\n  commands:\n    - name: unit tests\n      run: test -f README.md && echo 'all 3 tests passed'\n  failOn: high\n";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -91,7 +92,9 @@ describe("a labeled issue becomes a reviewed pull request", () => {
     const pulls = requests(h, "POST", /\/pulls$/);
     expect(pulls).toHaveLength(1);
     const prBody = pulls[0]?.body as { head: string; base: string; title: string; body: string; draft: boolean };
-    expect(prBody).toMatchObject({ head: "moderator/issue-7", base: "main", title: "Add a greeting (#7)", draft: false });
+    // A hard-coded secret and an undeclared dependency: the DecisionEngine opens the PR as a draft.
+    expect(prBody).toMatchObject({ head: "moderator/issue-7", base: "main", title: "Add a greeting (#7)", draft: true });
+    expect(tracking).toContain("**Decision:** open the pull request as a draft");
     expect(prBody.body.startsWith("Closes #7\n")).toBe(true);
     expect(prBody.body).toContain("> Added src/greet.js and documented it in the README.");
     expect(prBody.body).toContain("| `unit tests` | ✅ passed |");

@@ -54,6 +54,10 @@ describe("moderator run --repo", () => {
       `    command: ${JSON.stringify([process.execPath, AGENT, "good"])}`,
       `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
     ].join("\n");
+    execFileSync("mkdir", ["-p", path.join(repo, ".github")]);
+    writeFileSync(path.join(repo, ".github", "moderator.yml"), "decision:\n  maxRetries: 0\n  ask: { enabled: false }\n");
+    execFileSync("git", ["-C", repo, "add", "-A"]);
+    execFileSync("git", ["-C", repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m", "config"]);
     const issue = path.join(tmp, "issue.md");
     writeFileSync(issue, "# Add a greeting\n\nPlease add greet() to src/.\n");
     const out = path.join(tmp, "out");

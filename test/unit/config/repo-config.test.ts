@@ -12,6 +12,7 @@ describe("parseRepoConfig", () => {
           setup: [],
           commands: [],
           sarif: [],
+          secrets: { values: [], patterns: [], paths: [] },
           llmReview: { enabled: false, minScore: 7, maxFindings: 5 },
           peers: [],
           failOn: "high",
@@ -19,6 +20,7 @@ describe("parseRepoConfig", () => {
           minConfidence: 0.5,
         });
         expect(r.config.onTaskFailure).toBe("stop");
+        expect(r.config.decision).toMatchObject({ proceedAt: 0.75, draftAt: 0.5, askAt: 0.3, maxRetries: 1, blockOn: "critical" });
         expect(r.config.draft).toBe(false);
       }
     }
