@@ -448,9 +448,10 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     status = "completed";
     const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: view.findingsBySeverity, filesChanged: changed.length, backend: route.name, tasks: taskOutcomes.length };
     await persist({ summary });
+    // What maintainers see first, then the state: whoever watches the state finds the comment final.
+    await updateComment(true, { totalMs: tracker.totalMs() });
     await store.finishExecution(executionId, "completed", { summary });
     await store.appendEvent(executionId, { type: "run.completed", message: `PR #${pr.number}, QA ${check.conclusion}` });
-    await updateComment(true, { totalMs: tracker.totalMs() });
     return { status: "completed", prNumber: pr.number, conclusion: check.conclusion };
   } catch (err) {
     const failedPhase = tracker.current;
@@ -471,14 +472,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       tracker.fail();
       status = "cancelled";
       await persist();
+      // The comment before the state: a run that replaces this one starts only once this one has finished,
+      // so its "Queued" comment comes after this one's "Cancelled".
+      await updateComment(false, { error: { phase: failedPhase, message, hint: "Comment `/moderator run` (or add the label again) to start a new run." } });
+      await updateRunCheck(false, { conclusion: "cancelled", actions: [RUN_CHECK_ACTIONS.rerun], error: { message } });
       await store.finishExecution(executionId, "cancelled", { error: message, ...(by ? { cancelledBy: by } : {}) });
       await store.appendEvent(executionId, { type: "run.cancelled", level: "warn", message, data: { by: by ?? null } });
-      // A run replaced by a new trigger leaves the tracking comment to its successor.
-      const successor = await store.findActiveExecution(repository.id, execution.issueNumber);
-      if (!successor || successor.id === executionId) {
-        await updateComment(false, { error: { phase: failedPhase, message, hint: "Comment `/moderator run` (or add the label again) to start a new run." } });
-      }
-      await updateRunCheck(false, { conclusion: "cancelled", actions: [RUN_CHECK_ACTIONS.rerun], error: { message } });
       return { status: "cancelled" };
     }
     const willRetry = classified.kind === "transient" && ctx.attempt < ctx.maxAttempts;
@@ -498,7 +497,6 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     tracker.fail();
     status = "failed";
     await persist({ errorPhase: classified.phase ?? null, error: classified.message });
-    await store.finishExecution(executionId, "failed", { errorPhase: classified.phase ?? null, error: classified.message });
     await updateComment(false, {
       error: {
         phase: classified.phase,
@@ -512,6 +510,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       actions: [RUN_CHECK_ACTIONS.rerun],
       error: { ...(classified.phase ? { phase: classified.phase } : {}), message: classified.message, ...(classified.hint ? { hint: classified.hint } : {}) },
     });
+    await store.finishExecution(executionId, "failed", { errorPhase: classified.phase ?? null, error: classified.message });
     return { status: "failed", error: classified, willRetry: false };
   } finally {
     await workspace?.dispose().catch((err: unknown) => log.warn({ err }, "could not delete the workspace"));
