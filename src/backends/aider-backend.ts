@@ -2,11 +2,10 @@ import path from "node:path";
 import { z } from "zod";
 import type { Backend } from "./backend.ts";
 import { cliBackendFields, validateCliBackendConfig } from "./cli-backend-config.ts";
-import { checkCliHealth } from "./cli-health.ts";
 import { operatorParts, type ArgPart, type LaunchPlan } from "./cli-launch-plan.ts";
 import { unknownFlagRule, type RecoveryRule } from "./cli-recovery.ts";
 import { createAiderStreamParser } from "./parse-aider-stream.ts";
-import { runCliAgent, type CliAgentDefinition, type CliPlanInput } from "./run-cli-agent.ts";
+import { createCliBackend, type CliPlanInput } from "./run-cli-agent.ts";
 
 /**
  * backends.<name> with `type: aider` in moderator.config.yml: aider (aider.chat), one message, no chat.
@@ -68,21 +67,10 @@ export const AIDER_RECOVERIES: readonly RecoveryRule[] = [
 export function createAiderBackend(def: AiderBackendConfig, deps: { processEnv: Readonly<Record<string, string | undefined>>; name?: string }): Backend {
   const name = deps.name ?? "aider";
   const cfg = validateCliBackendConfig(AiderBackendConfig, def, `aider backend "${name}"`);
-  const cli: CliAgentDefinition = {
-    name,
-    type: "aider",
-    label: LABEL,
-    binary: cfg.binary,
-    timeoutSeconds: cfg.timeoutSeconds,
-    network: cfg.network,
-    env: cfg.env,
-    mounts: cfg.mounts,
-    installHint: INSTALL,
-  };
-  return {
-    name,
-    type: "aider",
-    health: () => checkCliHealth({ name, label: LABEL, binary: cfg.binary, env: cfg.env, processEnv: deps.processEnv, installHint: INSTALL }),
-    run: (ctx) => runCliAgent(cli, { buildPlan: (input) => buildAiderPlan(cfg, input), createParser: createAiderStreamParser, recoveries: AIDER_RECOVERIES }, ctx, deps.processEnv),
-  };
+  return createCliBackend(
+    { name, type: "aider", label: LABEL, installHint: INSTALL },
+    cfg,
+    { buildPlan: (input) => buildAiderPlan(cfg, input), createParser: createAiderStreamParser, recoveries: AIDER_RECOVERIES },
+    deps.processEnv,
+  );
 }

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import type { Backend } from "./backend.ts";
 import { cliBackendFields, validateCliBackendConfig } from "./cli-backend-config.ts";
-import { checkCliHealth } from "./cli-health.ts";
 import { hasFlag, operatorParts, withoutFlags, type ArgPart, type LaunchPlan } from "./cli-launch-plan.ts";
 import { lineAround, unknownFlagRule, type RecoveryRule } from "./cli-recovery.ts";
 import { createClaudeStreamParser } from "./parse-claude-stream.ts";
-import { runCliAgent, type CliAgentDefinition, type CliPlanInput } from "./run-cli-agent.ts";
+import { createCliBackend, type CliPlanInput } from "./run-cli-agent.ts";
 
 export const DEFAULT_CLAUDE_ALLOWED_TOOLS = ["Bash", "Read", "Edit", "Write", "Glob", "Grep"] as const;
 
@@ -100,21 +99,10 @@ export const CLAUDE_RECOVERIES: readonly RecoveryRule[] = [
 export function createClaudeCodeBackend(def: ClaudeCodeBackendConfig, deps: { processEnv: Readonly<Record<string, string | undefined>>; name?: string }): Backend {
   const name = deps.name ?? "claude-code";
   const cfg = validateCliBackendConfig(ClaudeCodeBackendConfig, def, `claude-code backend "${name}"`);
-  const cli: CliAgentDefinition = {
-    name,
-    type: "claude-code",
-    label: LABEL,
-    binary: cfg.binary,
-    timeoutSeconds: cfg.timeoutSeconds,
-    network: cfg.network,
-    env: cfg.env,
-    mounts: cfg.mounts,
-    installHint: INSTALL,
-  };
-  return {
-    name,
-    type: "claude-code",
-    health: () => checkCliHealth({ name, label: LABEL, binary: cfg.binary, env: cfg.env, processEnv: deps.processEnv, installHint: INSTALL }),
-    run: (ctx) => runCliAgent(cli, { buildPlan: (input) => buildClaudePlan(cfg, input), createParser: createClaudeStreamParser, recoveries: CLAUDE_RECOVERIES }, ctx, deps.processEnv),
-  };
+  return createCliBackend(
+    { name, type: "claude-code", label: LABEL, installHint: INSTALL },
+    cfg,
+    { buildPlan: (input) => buildClaudePlan(cfg, input), createParser: createClaudeStreamParser, recoveries: CLAUDE_RECOVERIES },
+    deps.processEnv,
+  );
 }

@@ -2,11 +2,10 @@ import path from "node:path";
 import { z } from "zod";
 import type { Backend } from "./backend.ts";
 import { cliBackendFields, validateCliBackendConfig } from "./cli-backend-config.ts";
-import { checkCliHealth } from "./cli-health.ts";
 import { hasFlag, operatorParts, withParts, type ArgPart, type LaunchPlan } from "./cli-launch-plan.ts";
 import { lineAround, unknownFlagRule, type RecoveryRule } from "./cli-recovery.ts";
 import { createCodexStreamParser } from "./parse-codex-stream.ts";
-import { runCliAgent, type CliAgentDefinition, type CliPlanInput } from "./run-cli-agent.ts";
+import { createCliBackend, type CliPlanInput } from "./run-cli-agent.ts";
 
 /**
  * backends.<name> with `type: codex` in moderator.config.yml: OpenAI's Codex CLI, non-interactive.
@@ -92,21 +91,10 @@ export const CODEX_RECOVERIES: readonly RecoveryRule[] = [
 export function createCodexBackend(def: CodexBackendConfig, deps: { processEnv: Readonly<Record<string, string | undefined>>; name?: string }): Backend {
   const name = deps.name ?? "codex";
   const cfg = validateCliBackendConfig(CodexBackendConfig, def, `codex backend "${name}"`);
-  const cli: CliAgentDefinition = {
-    name,
-    type: "codex",
-    label: LABEL,
-    binary: cfg.binary,
-    timeoutSeconds: cfg.timeoutSeconds,
-    network: cfg.network,
-    env: cfg.env,
-    mounts: cfg.mounts,
-    installHint: INSTALL,
-  };
-  return {
-    name,
-    type: "codex",
-    health: () => checkCliHealth({ name, label: LABEL, binary: cfg.binary, env: cfg.env, processEnv: deps.processEnv, installHint: INSTALL }),
-    run: (ctx) => runCliAgent(cli, { buildPlan: (input) => buildCodexPlan(cfg, input), createParser: createCodexStreamParser, recoveries: CODEX_RECOVERIES }, ctx, deps.processEnv),
-  };
+  return createCliBackend(
+    { name, type: "codex", label: LABEL, installHint: INSTALL },
+    cfg,
+    { buildPlan: (input) => buildCodexPlan(cfg, input), createParser: createCodexStreamParser, recoveries: CODEX_RECOVERIES },
+    deps.processEnv,
+  );
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { DEFAULT_PATH } from "../sandbox/default-path.ts";
 import { resolveProgram } from "../sandbox/resolve-program.ts";
 import { ModeratorError } from "../util/errors.ts";
+import { createKnownValueRedactor, createLineTail } from "./agent-output.ts";
 import type { AgentEvent, AgentResult, Backend, BackendHealth, BackendRunContext } from "./backend.ts";
 import { buildAgentEnv } from "./build-agent-env.ts";
 
@@ -22,38 +23,10 @@ export interface CommandBackendDefinition {
 }
 
 const OUTPUT_TAIL_CHARS = 4000;
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
-const MIN_SECRET_LENGTH = 6;
 
 type Usage = AgentResult["usage"];
 
-/** The last ~maxChars of the agent's combined output, as lines in arrival order. */
-function createLineTail(maxChars: number): { push(line: string): void; text(): string } {
-  const lines: string[] = [];
-  let size = 0;
-  return {
-    push(line: string): void {
-      const kept = line.length > maxChars ? line.slice(line.length - maxChars) : line;
-      lines.push(kept);
-      size += kept.length + 1;
-      while (size > maxChars && lines.length > 1) size -= lines.shift()!.length + 1;
-    },
-    text: () => lines.join("\n"),
-  };
-}
 
-/** Replaces the values of secret-looking variables the agent was given (its API key) with a marker. */
-function createRedactor(env: Record<string, string>): (text: string) => string {
-  const secrets = Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && value.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b[1].length - a[1].length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const [name, value] of secrets) if (out.includes(value)) out = out.split(value).join(`[redacted ${name}]`);
-    return out;
-  };
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -184,7 +157,7 @@ export function createCommandBackend(
       await writeFile(taskFile, `${JSON.stringify(ctx.task, null, 2)}\n`, { mode: 0o644 });
 
       const env = buildAgentEnv(def.env, deps.processEnv, { MODERATOR_TASK_FILE: taskFile, HOME: home });
-      const redact = createRedactor(env);
+      const redact = createKnownValueRedactor(env);
       const tail = createLineTail(OUTPUT_TAIL_CHARS);
       const usage: Usage = {};
       let lastError: string | undefined;

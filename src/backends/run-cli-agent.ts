@@ -3,8 +3,10 @@ import path from "node:path";
 import type { RunResult } from "../sandbox/process-runner.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
-import type { AgentEvent, AgentResult, BackendRunContext } from "./backend.ts";
+import { createKnownValueRedactor, createLineTail } from "./agent-output.ts";
+import type { AgentEvent, AgentResult, Backend, BackendRunContext } from "./backend.ts";
 import { buildAgentEnv } from "./build-agent-env.ts";
+import { checkCliHealth } from "./cli-health.ts";
 import { describePlan, flattenPlan, type LaunchPlan } from "./cli-launch-plan.ts";
 import { findRecovery, type RecoveryRule } from "./cli-recovery.ts";
 import type { CliStreamParser } from "./cli-stream-parser.ts";
@@ -53,38 +55,10 @@ export interface CliAgentAdapter {
 const OUTPUT_TAIL_CHARS = 4000;
 /** Linux limits one argument to 128 KiB (MAX_ARG_STRLEN); the prompt is one argument. */
 const MAX_PROMPT_BYTES = 120_000;
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
-const MIN_SECRET_LENGTH = 6;
 
 type Usage = AgentResult["usage"];
 
-/** The last ~maxChars of the output, as lines in arrival order. */
-function createLineTail(maxChars: number): { push(line: string): void; text(): string } {
-  const lines: string[] = [];
-  let size = 0;
-  return {
-    push(line: string): void {
-      const kept = line.length > maxChars ? line.slice(line.length - maxChars) : line;
-      lines.push(kept);
-      size += kept.length + 1;
-      while (size > maxChars && lines.length > 1) size -= lines.shift()!.length + 1;
-    },
-    text: () => lines.join("\n"),
-  };
-}
 
-/** Replaces the values of the secret-looking variables the CLI was given (its API key) with a marker. Cheap: runs on every line. */
-function createKnownValueRedactor(env: Record<string, string>): (text: string) => string {
-  const secrets = Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && value.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b[1].length - a[1].length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const [name, value] of secrets) if (out.includes(value)) out = out.split(value).join(`[redacted ${name}]`);
-    return out;
-  };
-}
 
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -260,4 +234,23 @@ export async function runCliAgent(
   if (result.exitCode === 0) return { ...base, status: "failed", error: clean(`${def.label} reported a failure: ${failure}`) };
   const why = failure ?? launch.lastError ?? launch.lastStderr ?? "it printed no error message";
   return { ...base, status: "failed", error: clean(`${def.label} exited with code ${String(result.exitCode)}: ${why}`) };
+}
+
+/**
+ * The Backend for one CLI adapter: health by `<binary> --version`, runs through runCliAgent. Each adapter
+ * supplies only what differs (its type, label, install hint and how it launches and parses).
+ */
+export function createCliBackend(
+  identity: { name: string; type: string; label: string; installHint: string },
+  cfg: { binary: string; timeoutSeconds: number; network: boolean; env: string[]; mounts: string[] },
+  adapter: CliAgentAdapter | ((ctx: BackendRunContext) => CliAgentAdapter),
+  processEnv: Readonly<Record<string, string | undefined>>,
+): Backend {
+  const cli: CliAgentDefinition = { ...identity, binary: cfg.binary, timeoutSeconds: cfg.timeoutSeconds, network: cfg.network, env: cfg.env, mounts: cfg.mounts };
+  return {
+    name: identity.name,
+    type: identity.type,
+    health: () => checkCliHealth({ name: identity.name, label: identity.label, binary: cfg.binary, env: cfg.env, processEnv, installHint: identity.installHint }),
+    run: (ctx) => runCliAgent(cli, typeof adapter === "function" ? adapter(ctx) : adapter, ctx, processEnv),
+  };
 }
