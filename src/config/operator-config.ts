@@ -6,6 +6,7 @@ import { ClaudeCodeBackendConfig } from "../backends/claude-code-backend.ts";
 import { CodexBackendConfig } from "../backends/codex-backend.ts";
 import { GeminiBackendConfig } from "../backends/gemini-backend.ts";
 import { OllamaBackendConfig } from "../backends/ollama-backend.ts";
+import { LearnerConfig } from "../learner/learner-config.ts";
 import { ConfigError } from "../util/errors.ts";
 import { formatZodIssues } from "./format-zod-issues.ts";
 import { parseYamlDocument } from "./parse-yaml-document.ts";
@@ -49,6 +50,8 @@ export const OperatorConfig = z
     allowRepoCommands: z.boolean().default(true),
     /** Network inside the sandbox for repositories' QA: `setup` (installing dependencies) and `checks` (tests, scanners). */
     qaNetwork: z.strictObject({ setup: z.boolean().default(false), checks: z.boolean().default(false) }).prefault({}),
+    /** What Moderator learns from maintainers' outcomes (pooled across the installation's repositories). */
+    learner: LearnerConfig.prefault({}),
     /** When the chosen backend is unavailable or crashes, try the next healthy one. */
     allowFallback: z.boolean().default(true),
     /** The operator's LLM (Ollama) for planning and LLM review; absent = heuristics only. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Severity } from "../qa/finding.ts";
 import { SecretAllowlistConfig } from "../qa/secret-allowlist.ts";
+import { ImprovementBudgets } from "../improve/improvement-budgets.ts";
 import { DecisionConfig } from "./decision-config.ts";
 import { formatZodIssues } from "./format-zod-issues.ts";
 import { parseYamlDocument } from "./parse-yaml-document.ts";
@@ -41,6 +42,8 @@ export const RepoConfig = z.strictObject({
   onTaskFailure: z.enum(["stop", "continue"]).default("stop"),
   /** Split the issue into tasks with the operator's LLM (when one is configured), or always run it as one task. */
   planning: z.enum(["auto", "single"]).default("auto"),
+  /** Follow-up improvement PRs after a run: types, budgets, and whether a writer must tick each one first. */
+  improvements: ImprovementBudgets.prefault({}),
   /** The DecisionEngine's thresholds: proceed, draft, ask a maintainer, retry with QA feedback, or escalate. */
   decision: DecisionConfig.prefault({}),
   qa: z

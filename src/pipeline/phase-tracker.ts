@@ -2,7 +2,9 @@ import type { PhaseState, TrackingView } from "../render/render-tracking-comment
 import type { Phase } from "../util/errors.ts";
 
 /** The phases shown to maintainers for a run, in order. */
-export const RUN_PHASES: Phase[] = ["prepare", "plan", "execute", "qa", "decide", "publish"];
+export const RUN_PHASES: Phase[] = ["prepare", "plan", "execute", "qa", "decide", "publish", "improve"];
+/** Phases shown only once they happen (a repository without improvements never sees "Improve"). */
+const OPTIONAL_PHASES: Phase[] = ["improve"];
 
 export type PhaseTimings = Partial<Record<Phase, { state: PhaseState; startedAt?: number; durationMs?: number }>>;
 
@@ -46,7 +48,7 @@ export class PhaseTracker {
   }
 
   view(): TrackingView["phases"] {
-    return RUN_PHASES.map((phase) => {
+    return RUN_PHASES.filter((phase) => !OPTIONAL_PHASES.includes(phase) || this.timings[phase] !== undefined).map((phase) => {
       const t = this.timings[phase];
       return { phase, state: t?.state ?? "pending", ...(t?.durationMs !== undefined ? { durationMs: t.durationMs } : {}) };
     });

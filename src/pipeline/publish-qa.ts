@@ -37,8 +37,13 @@ export async function publishQa(input: {
   executionId: string;
   repositoryId: number;
   store: Store;
+  /** Rules the learner switched off in this repository: their findings are recorded as suppressed, not posted. */
+  suppressedRules?: ReadonlySet<string>;
 }): Promise<PublishQaResult> {
-  const { codeHost, ref, store, executionId, repoConfig, qa } = input;
+  const { codeHost, ref, store, executionId, repoConfig } = input;
+  const suppressed = input.suppressedRules ?? new Set<string>();
+  const qa = { ...input.qa, findings: input.qa.findings.filter((f) => !suppressed.has(f.ruleId)) };
+  const quiet = input.qa.findings.filter((f) => suppressed.has(f.ruleId));
   const dismissed = await store.dismissedFingerprints(input.repositoryId);
   const history = await loadReviewHistory(codeHost, ref, input.pullNumber, { dismissed });
   // When QA did not run completely, a finding missing now may just be unchecked: resolve nothing.
@@ -65,11 +70,14 @@ export async function publishQa(input: {
   });
   const applied = await applyReviewPlan(codeHost, ref, input.pullNumber, plan, { commitSha: input.headSha });
   const inline = new Map((plan.review?.inline ?? []).map((f) => [f.fingerprint, { inline: true }]));
-  await store.saveFindings(executionId, input.repositoryId, qa.findings, inline);
+  await store.saveFindings(executionId, input.repositoryId, input.qa.findings, inline);
+  if (quiet.length > 0) {
+    await store.prisma.finding.updateMany({ where: { executionId, ruleId: { in: [...new Set(quiet.map((f) => f.ruleId))] } }, data: { status: "suppressed" } });
+  }
   await store.appendEvent(executionId, {
     type: "qa.published",
     phase: "publish",
-    message: `${plan.post.length} new, ${plan.keepQuiet.length} already posted, ${applied.resolved.length} thread(s) resolved; check run ${check.conclusion}`,
+    message: `${plan.post.length} new, ${plan.keepQuiet.length} already posted, ${quiet.length} suppressed by the learner, ${applied.resolved.length} thread(s) resolved; check run ${check.conclusion}`,
     data: {
       checkRunId: checkRun.id,
       reviewId: applied.review?.id ?? null,

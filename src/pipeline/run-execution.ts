@@ -15,7 +15,16 @@ import { RUN_CHECK_ACTIONS, renderRunCheck } from "../render/render-run-check.ts
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import { Prisma, type Execution, type Repository } from "../generated/prisma/client.ts";
+import type { Improvement } from "../improve/improvement.ts";
+import { runImprover } from "../improve/run-improver.ts";
+import { createRng } from "../learner/create-rng.ts";
+import type { AcceptanceTable } from "../learner/estimate-acceptance.ts";
+import { LEARNINGS_FILE_PATH } from "../learner/learnings-file.ts";
+import { learnedSuppressions, loadAcceptanceTable } from "../learner/load-learnings.ts";
+import { rankImprovements as rankByAcceptance } from "../learner/rank-improvements.ts";
+import { thompsonScores } from "../learner/thompson-route.ts";
 import type { Llm } from "../llm/llm.ts";
+import type { RunQueue } from "../queue/run-queue.ts";
 import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
@@ -32,6 +41,7 @@ import { followUpTask, readFollowUp, renderFollowUpFeedback, toFeedbackFinding, 
 import { PhaseTracker } from "./phase-tracker.ts";
 import { publishQa } from "./publish-qa.ts";
 import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
+import { runImproveExecution } from "./run-improve-execution.ts";
 import { runReviewExecution } from "./run-review-execution.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import type { RunConnection } from "./run-connection.ts";
@@ -57,6 +67,8 @@ export interface PipelineDeps {
   backendHealth(name: string): Promise<BackendHealth>;
   /** The operator's LLM, for planning (and LLM review); absent = heuristics only. */
   llm?: Llm;
+  /** The queue, for runs that start other runs (improvements). Absent in local runs. */
+  queue?: RunQueue;
   /** Ends a breakpoint that gets no answer: a delayed job (absent in local runs: they never wait). */
   scheduleBreakpointTimeout?: (executionId: string, askedAt: string, delayMs: number) => Promise<void>;
   workspaceDir: string;
@@ -94,6 +106,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     return { status: "skipped", reason: `execution already ${execution.status}` };
   }
   if (execution.kind === "review") return runReviewExecution(execution, deps, ctx);
+  if (execution.kind === "improve") return runImproveExecution(execution, deps, ctx);
   const repository = execution.repository;
   const ref: RepoRef = { owner: repository.owner, repo: repository.name };
   const tracker = new PhaseTracker(execution.phaseTimings, now);
@@ -211,7 +224,9 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       });
     }
     const repoConfig = cfg.config;
-    const route = await chooseRoute(execution.backend, repoConfig, deps);
+    const learnerConfig = deps.operator.learner;
+    const routingTable = learnerConfig.enabled ? (await loadAcceptanceTable(store.prisma, { config: learnerConfig, now: new Date(now()) })).table : undefined;
+    const route = await chooseRoute(execution.backend, repoConfig, deps, routingTable ? { table: routingTable, repositoryId: repository.id, seed: seedOf(executionId) } : undefined);
     view.backend = route.name;
     await store.appendEvent(executionId, { type: "backend.routed", phase: "prepare", message: route.reason, data: { backend: route.name, fallbacks: route.fallbacks } });
     const branch = `moderator/issue-${execution.issueNumber}`;
@@ -229,6 +244,18 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const scratch = await mkdtemp(path.join(deps.workspaceDir, `scratch-${executionId.slice(0, 8)}-`));
     scratchDir = scratch;
     const resumed = execution.resultSha !== null && (await ws.headSha()) === execution.resultSha;
+    // What the learner knows about this repository, with the committed .github/moderator-learnings.yml applied.
+    const learned = learnerConfig.enabled
+      ? await loadAcceptanceTable(store.prisma, {
+          config: learnerConfig,
+          now: new Date(now()),
+          repositoryId: repository.id,
+          ...(await learningsFileText(ws)),
+        })
+      : undefined;
+    if (learned && learned.problems.length > 0) {
+      await store.appendEvent(executionId, { type: "learner.file_invalid", phase: "prepare", level: "warn", message: `${LEARNINGS_FILE_PATH} is invalid and was ignored: ${learned.problems.join("; ")}` });
+    }
     tracker.finish("prepare");
 
     // 2. plan + 3. execute (skipped when this attempt resumes an agent result already pushed).
@@ -311,9 +338,11 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     let files: DiffFile[];
     let changed: Awaited<ReturnType<Workspace["changedFiles"]>>;
     let decision: Decision;
+    let lastDiff = "";
     for (;;) {
       await enter("qa", "qa");
       const diffText = await ws.diff();
+      lastDiff = diffText;
       files = parseDiff(diffText);
       qa = await runQaPhase({
         executionId,
@@ -417,7 +446,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     view.prNumber = pr.number;
     view.prUrl = pr.url;
     await store.updateExecution(executionId, { prNumber: pr.number, prUrl: pr.url, headSha: head });
-    const published = await publishQa({ codeHost, ref, pullNumber: pr.number, headSha: head, files, qa, repoConfig, executionId, repositoryId: repository.id, store });
+    const suppressed = learned ? learnedSuppressions(learned.table, repository.id, learnerConfig) : new Set<string>();
+    const published = await publishQa({ codeHost, ref, pullNumber: pr.number, headSha: head, files, qa, repoConfig, executionId, repositoryId: repository.id, store, suppressedRules: suppressed });
     if (published.review) await store.updateExecution(executionId, { reviewId: BigInt(published.review.id), reviewUrl: published.review.url });
     if (peer?.action === "draft_and_ask" || peer?.action === "request_changes_and_ask_human") {
       await codeHost.ensureComment(ref, pr.number, "peer-verdict", renderPeerQuestion(peer.action, peer.summary, peer.reasons));
@@ -444,7 +474,44 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         .catch((err: unknown) => log.warn({ err }, "could not reply in the review thread"));
     }
 
-    // 7. record.
+    // 7. improve: follow-up improvements, listed for approval or started within the repository's budgets.
+    if (repoConfig.improvements.enabled && deps.queue && !followUp) {
+      await enter("improve", "improving");
+      const improved = await runImprover(
+        { store, queue: deps.queue, codeHost, log },
+        {
+          repositoryId: repository.id,
+          ref,
+          issueNumber: execution.issueNumber,
+          parentExecutionId: executionId,
+          parentPrNumber: pr.number,
+          backend: route.name,
+          files,
+          findings: qa.findings,
+          diff: lastDiff,
+          ...(deps.llm ? { llm: deps.llm } : {}),
+          budgets: repoConfig.improvements,
+          ...(learned ? { rank: (c: Improvement[]) => rankByAcceptance(c, learned.table, repository.id) } : {}),
+          signal: ctx.signal,
+        },
+      ).catch(async (err: unknown) => {
+        // Improvements are a bonus: their failure never fails the run that already opened its PR.
+        log.warn({ err, executionId }, "could not propose improvements");
+        await store.appendEvent(executionId, { type: "improve.failed", phase: "improve", level: "warn", message: (err as Error).message });
+        return undefined;
+      });
+      if (improved) {
+        await store.appendEvent(executionId, {
+          type: "improve.proposed",
+          phase: "improve",
+          message: `${improved.proposed.length} proposed, ${improved.started.length} started, ${improved.skipped} skipped`,
+          data: { proposed: improved.proposed.map((i) => ({ type: i.type, title: i.title, fingerprint: i.fingerprint })), started: improved.started, notes: improved.notes },
+        });
+      }
+      tracker.finish("improve");
+    }
+
+    // 8. record.
     status = "completed";
     const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: view.findingsBySeverity, filesChanged: changed.length, backend: route.name, tasks: taskOutcomes.length };
     await persist({ summary });
@@ -519,7 +586,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
 }
 
 /** Route the run to a backend: `/moderator run --backend`, then the repository's choice, then the operator's default. */
-async function chooseRoute(requested: string | null, repoConfig: RepoConfig, deps: PipelineDeps): Promise<BackendRoute> {
+async function chooseRoute(
+  requested: string | null,
+  repoConfig: RepoConfig,
+  deps: PipelineDeps,
+  learner?: { table: AcceptanceTable; repositoryId: number; seed: number },
+): Promise<BackendRoute> {
   const names = Object.keys(deps.operator.backends);
   if (names.length === 0) {
     throw new ModeratorError("no agent backend is configured", {
@@ -529,8 +601,11 @@ async function chooseRoute(requested: string | null, repoConfig: RepoConfig, dep
     });
   }
   const backends = await Promise.all(names.map(async (name) => ({ name, health: await deps.backendHealth(name) })));
+  // Thompson sampling on the learner's merge rates orders the candidates when the preferences leave a choice.
+  const sampled = learner ? thompsonScores(learner.table, { repositoryId: learner.repositoryId, taskType: "change", backends: names, rng: createRng(learner.seed) }) : undefined;
   const route = routeBackend({
     ...(requested ? { requested } : {}),
+    ...(sampled ? { taskType: "change", scores: (name: string) => sampled.get(name) } : {}),
     ...(repoConfig.backend ? { repoPreference: repoConfig.backend } : {}),
     ...(deps.operator.defaultBackend ? { operatorDefault: deps.operator.defaultBackend } : {}),
     backends,
@@ -577,6 +652,16 @@ function renderQuestion(question: string, reasons: string[], askedOf: string, ti
     "",
     `Reply in a comment on this issue (anyone with write access): the run resumes with your answer. Without an answer within ${timeoutHours} hours the run ends; \`/moderator cancel\` ends it now.`,
   ].join("\n");
+}
+
+/** A stable seed per run: routing decisions are reproducible for a given run. */
+function seedOf(executionId: string): number {
+  return Number.parseInt(executionId.replace(/-/g, "").slice(0, 8), 16) >>> 0;
+}
+
+async function learningsFileText(ws: Workspace): Promise<{ learningsFileText?: string }> {
+  const [file] = await readBaseFiles(ws.dir, ws.baseSha, [LEARNINGS_FILE_PATH]);
+  return file ? { learningsFileText: file.content } : {};
 }
 
 function countChangedLines(files: DiffFile[]): number {

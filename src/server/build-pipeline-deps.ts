@@ -24,6 +24,7 @@ export function buildPipelineDeps(opts: {
   log: Logger;
   connect: PipelineDeps["connect"];
   scheduleBreakpointTimeout?: PipelineDeps["scheduleBreakpointTimeout"];
+  queue?: PipelineDeps["queue"];
 }): PipelineDeps {
   const createBackend = createBackendFactory(opts.operator, opts.processEnv);
   const health = new Map<string, { at: number; value: Promise<BackendHealth> }>();
@@ -36,6 +37,7 @@ export function buildPipelineDeps(opts: {
     log: opts.log,
     connect: opts.connect,
     ...(opts.scheduleBreakpointTimeout ? { scheduleBreakpointTimeout: opts.scheduleBreakpointTimeout } : {}),
+    ...(opts.queue ? { queue: opts.queue } : {}),
     createBackend,
     backendHealth(name) {
       const cached = health.get(name);

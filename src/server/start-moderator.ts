@@ -95,6 +95,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       const auth = new ProbotBase() as Probot;
       const pipeline = buildPipelineDeps({
         scheduleBreakpointTimeout: (executionId, askedAt, delayMs) => queue.scheduleBreakpointTimeout({ executionId, askedAt }, delayMs),
+        queue,
         operator,
         processEnv: env.raw,
         store,

@@ -45,6 +45,8 @@ export interface CreateExecutionInput {
   instructions?: string | null;
   /** A follow-up run: continue the branch from this commit, addressing `followUp`. */
   continueFrom?: string | null;
+  /** For kind `improve`: the Improvement it implements. Its active key is the improvement, not the issue. */
+  improvementId?: string | null;
   followUp?: Prisma.InputJsonObject | null;
 }
 
@@ -159,7 +161,7 @@ export class Store {
    * returned. Race-safe across processes: the unique `activeKey` decides.
    */
   async createExecution(input: CreateExecutionInput): Promise<CreateExecutionResult> {
-    const activeKey = `${input.repositoryId}#${input.issueNumber}`;
+    const activeKey = input.improvementId ? `${input.repositoryId}#improvement-${input.improvementId}` : `${input.repositoryId}#${input.issueNumber}`;
     for (let attempt = 0; attempt < CREATE_EXECUTION_ATTEMPTS; attempt++) {
       try {
         const execution = await this.prisma.execution.create({
@@ -173,6 +175,7 @@ export class Store {
             backend: input.backend ?? null,
             instructions: input.instructions ?? null,
             continueFrom: input.continueFrom ?? null,
+            improvementId: input.improvementId ?? null,
             ...(input.followUp ? { followUp: input.followUp } : {}),
             ...(input.kind === undefined ? {} : { kind: input.kind }),
             activeKey,

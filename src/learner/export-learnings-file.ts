@@ -1,0 +1,108 @@
+import { Document, isMap, isScalar, type Pair } from "yaml";
+import { isSafetyRule, isSuppressed, SAFETY_RULES } from "./decide-suppression.ts";
+import type { AcceptanceEntry, AcceptanceTable } from "./estimate-acceptance.ts";
+import type { SuppressionSettings } from "./learner-config.ts";
+import type { LearnerScope } from "./learner-event.ts";
+import { BackendTaskKey, ImprovementType, LEARNINGS_FILE_PATH, RuleId } from "./learnings-file.ts";
+
+export interface ExportOptions {
+  /** Written into the header; omitted when absent. */
+  exportedAt?: Date;
+  /** The thresholds suppression uses, so that each rule's `suppress` is the decision in force. */
+  suppression?: Partial<SuppressionSettings>;
+}
+
+const SECTIONS: ReadonlyArray<{ scope: LearnerScope; name: "rules" | "improvements" | "backends"; key: { safeParse(v: unknown): { success: boolean } } }> = [
+  { scope: "rule", name: "rules", key: RuleId },
+  { scope: "improvement", name: "improvements", key: ImprovementType },
+  { scope: "backend", name: "backends", key: BackendTaskKey },
+];
+
+/**
+ * What Moderator learned in one repository, as the text of `.github/moderator-learnings.yml`. Pure.
+ * Every entry is written with its current values: rules with `suppress` (the decision in force) and `acceptance`,
+ * improvement types with `acceptance` (and `disabled` when an override set it), backends with `acceptance`;
+ * acceptance rounded to 3 decimals. A comment above each entry gives the evidence behind it. The header says that
+ * the file was exported and that its values override what was learned. parseLearningsFile accepts the result.
+ */
+export function exportLearningsFile(table: AcceptanceTable, repositoryId: number, opts: ExportOptions = {}): string {
+  const entries = table.filter((e) => e.repositoryId === repositoryId);
+  const body: Record<string, unknown> = { version: 1 };
+  const comments = new Map<string, Map<string, string>>();
+  const skipped: string[] = [];
+  for (const section of SECTIONS) {
+    const values: Record<string, Record<string, number | boolean>> = {};
+    const notes = new Map<string, string>();
+    for (const entry of entries.filter((e) => e.scope === section.scope)) {
+      if (!section.key.safeParse(entry.key).success) {
+        skipped.push(JSON.stringify(entry.key));
+        continue;
+      }
+      values[entry.key] = valuesOf(entry, opts.suppression);
+      notes.set(entry.key, describeEvidence(entry));
+    }
+    if (Object.keys(values).length > 0) {
+      body[section.name] = values;
+      comments.set(section.name, notes);
+    }
+  }
+
+  const doc = new Document(body);
+  const header = [
+    ` Moderator's learnings for this repository${opts.exportedAt ? `, exported ${opts.exportedAt.toISOString()}` : ", exported"} from maintainers' feedback.`,
+    ` Edits override what was learned: while this file is at ${LEARNINGS_FILE_PATH} on the default branch,`,
+    " every value in it replaces Moderator's estimate. Remove an entry to let Moderator keep learning it;",
+    " remove the file to go back to what it learned.",
+    "   rules:        suppress: true hides the rule's findings, false always shows them; acceptance: 0 to 1",
+    "   improvements: acceptance: 0 to 1; disabled: true never proposes that type",
+    '   backends:     "<backend>:<taskType>" -> acceptance (how often its pull requests are merged): 0 to 1',
+    ` Safety rules (${SAFETY_RULES.join(", ")}) are never suppressed.`,
+    " Counts below are weighted and decayed (recent feedback counts more); only people with write access count.",
+  ];
+  if (skipped.length > 0) header.push(` Left out (not valid keys in this file): ${skipped.join(", ")}`);
+  doc.commentBefore = header.join("\n");
+  for (const [section, notes] of comments) {
+    const map = doc.get(section);
+    if (!isMap(map)) continue;
+    for (const pair of map.items as Array<Pair<unknown, unknown>>) {
+      const key = pair.key;
+      if (isScalar(key)) {
+        const note = notes.get(String(key.value));
+        if (note) key.commentBefore = ` ${note}`;
+      }
+    }
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
+function valuesOf(entry: AcceptanceEntry, suppression: Partial<SuppressionSettings> | undefined): Record<string, number | boolean> {
+  const acceptance = round3(entry.mean);
+  switch (entry.scope) {
+    case "rule":
+      return { suppress: isSuppressed(entry, suppression), acceptance };
+    case "improvement":
+      return entry.override?.disabled !== undefined ? { acceptance, disabled: entry.override.disabled } : { acceptance };
+    case "backend":
+      return { acceptance };
+  }
+}
+
+function describeEvidence(entry: AcceptanceEntry): string {
+  const learned = entry.override?.learned ?? entry;
+  const parts = [
+    `${fmt(entry.accepts)} accepted, ${fmt(entry.rejects)} rejected`,
+    `learned ${round3(learned.mean)} (range ${round3(learned.lower)} to ${round3(learned.upper)})`,
+    `all repositories ${round3(entry.installationRate)}`,
+  ];
+  if (entry.override) parts.push("overridden before this export");
+  if (entry.scope === "rule" && isSafetyRule(entry.key)) parts.push("safety rule");
+  return parts.join("; ");
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function fmt(v: number): string {
+  return (Math.round(v * 10) / 10).toFixed(1);
+}
