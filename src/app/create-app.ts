@@ -22,7 +22,19 @@ import { parseCommands } from "./parse-command.ts";
 import { renderConfigError } from "./render-config-error.ts";
 import { ReviewCommentPayload } from "./review-comment-payload.ts";
 import { startRun, type StartRunInput } from "./start-run.ts";
-import { CommentPayload, LabeledPayload } from "./trigger-payload.ts";
+import { CommentPayload, EditedCommentPayload, LabeledPayload } from "./trigger-payload.ts";
+import { selectImprovements } from "../improve/apply-budgets.ts";
+import type { Improvement } from "../improve/improvement.ts";
+import { parseTickedImprovements } from "../improve/render-improvement-checklist.ts";
+import { IMPROVEMENTS_TOPIC, improvementState, renderChecklistComment, runImprover, startImprovementRun } from "../improve/run-improver.ts";
+import type { LearnerConfig } from "../learner/learner-config.ts";
+import { LEARNINGS_FILE_PATH } from "../learner/learnings-file.ts";
+import { loadAcceptanceTable } from "../learner/load-learnings.ts";
+import { rankImprovements as rankByAcceptance } from "../learner/rank-improvements.ts";
+import { parsePullRequestFiles } from "../codehost/parse-pull-request-files.ts";
+import { FindingSource, type Finding } from "../qa/finding.ts";
+import { handleLearnings } from "./commands/handle-learnings.ts";
+import { fetchRepoFile } from "./fetch-repo-file.ts";
 
 export interface AppDeps {
   store: Store;
@@ -31,6 +43,8 @@ export interface AppDeps {
   cancelRun: CancelRun;
   createCodeHost: (octokit: GitHubClient) => CodeHost;
   log: Logger;
+  /** The operator's learner settings (`/moderator learnings`, improvement ranking). */
+  learner: LearnerConfig;
   /** How long a new trigger waits for the run it replaces to stop (default 8 s: GitHub waits 10 s for the answer). */
   supersedeWaitMs?: number;
 }
@@ -89,6 +103,14 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         const ctx = await buildCommandContext({ event: "issue_comment", payload: p }, { codeHost, store: deps.store, log: deps.log });
         if (isConversationCommand(first)) return handleConversationCommand(ctx, first, { getPermission: permission });
         if (!first.ok) return "ignored";
+        if (first.name === "learnings" && !/\breset\b/.test(first.args)) {
+          // Reading what was learned is open to anyone who can see the repository; resetting is for writers.
+          return handleLearnings(ctx, first, {
+            config: deps.learner,
+            learningsFileText: await fetchRepoFile(octokit, p.repository.owner.login, p.repository.name, LEARNINGS_FILE_PATH),
+            canWrite: async () => canWrite(await permission()),
+          });
+        }
         if (!canWrite(await permission())) return replyDenied(ctx);
         const issue = { number: p.issue.number, title: p.issue.title };
         switch (first.name) {
@@ -121,9 +143,50 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           }
           case "fix":
             return reply(ctx, "`/moderator fix` works in a review thread on a Moderator pull request: reply in the thread of the comment to address.", "ignored: fix outside a review thread");
+          case "learnings":
+            return handleLearnings(ctx, first, {
+              config: deps.learner,
+              learningsFileText: await fetchRepoFile(octokit, p.repository.owner.login, p.repository.name, LEARNINGS_FILE_PATH),
+              canWrite: async () => true,
+            });
+          case "improve":
+            return improveCommand(deps, octokit, codeHost, ctx, p.repository, { number: p.issue.number, onPullRequest });
           default:
-            return reply(ctx, `\`/moderator ${first.name}\` is not available in this version of Moderator yet.`, `unavailable: ${first.name}`);
+            return reply(ctx, `\`/moderator ${first.name}\` is not available here.`, `unavailable: ${first.name}`);
         }
+      });
+    });
+
+    app.on("issue_comment.edited", async (context) => {
+      await handle(context, "issue_comment.edited", deps, async () => {
+        const parsed = EditedCommentPayload.safeParse(context.payload);
+        if (!parsed.success) return malformed(context, deps, parsed.error);
+        const p = parsed.data;
+        // Only ticks in Moderator's own improvements checklist, by a writer, count.
+        if (isBotSender(p.sender)) return "ignored: bot sender";
+        if (!isBotSender(p.comment.user) || !(p.comment.body ?? "").includes(`<!-- moderator:${IMPROVEMENTS_TOPIC} -->`)) return "ignored: not the improvements checklist";
+        const ticked = parseTickedImprovements(p.changes?.body?.from ?? "", p.comment.body ?? "");
+        if (ticked.length === 0) return "ignored: no box ticked";
+        const octokit = context.octokit as unknown as GitHubClient;
+        if (!canWrite(await getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login))) return `denied: ${p.sender.login} cannot start improvements`;
+        const repo = await deps.store.prisma.repository.findUnique({ where: { githubId: BigInt(p.repository.id) } });
+        if (!repo) return "ignored: unknown repository";
+        const codeHost = deps.createCodeHost(octokit);
+        const cfg = await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name);
+        const budgets = cfg.ok ? { ...cfg.config.improvements, enabled: true } : undefined;
+        if (!budgets) return "invalid repository config";
+        const rows = await deps.store.prisma.improvement.findMany({ where: { repositoryId: repo.id, fingerprint: { in: ticked } }, include: { execution: true } });
+        const state = await improvementState(deps.store, repo.id, new Date());
+        const candidates = rows.map((r) => ({ type: r.type as Improvement["type"], title: r.title, rationale: r.rationale, priority: r.priority, impact: r.impact, task: r.task, files: r.files, fingerprint: r.fingerprint }));
+        const { selected, skipped } = selectImprovements(candidates, state, budgets, "start");
+        const improverDeps = { store: deps.store, queue: deps.queue, codeHost, log: deps.log };
+        for (const imp of selected) {
+          const r = rows.find((x) => x.fingerprint === imp.fingerprint);
+          if (r) await startImprovementRun(improverDeps, { improvementId: r.id, issueNumber: r.execution?.issueNumber ?? p.issue.number, backend: r.execution?.backend ?? null, by: p.sender.login });
+        }
+        const parentId = rows[0]?.executionId;
+        if (parentId) await renderChecklistComment(improverDeps, { repositoryId: repo.id, ref: { owner: p.repository.owner.login, repo: p.repository.name }, issueNumber: p.issue.number, parentExecutionId: parentId });
+        return `improvements: ${selected.length} started, ${skipped.length} skipped`;
       });
     });
 
@@ -302,6 +365,62 @@ async function trigger(
   );
   await deps.store.setDeliveryOutcome(context.id, result.outcome, result.executionId);
   return result.outcome;
+}
+
+/** `/moderator improve`: propose improvements for the issue's (or this PR's) Moderator PR and start what the budgets allow. */
+async function improveCommand(
+  deps: AppDeps,
+  octokit: GitHubClient,
+  codeHost: CodeHost,
+  ctx: CommandContext,
+  repository: Repo,
+  target: { number: number; onPullRequest: boolean },
+): Promise<string> {
+  const owner = repository.owner.login;
+  const cfg = await fetchRepoConfig(octokit, owner, repository.name);
+  if (!cfg.ok) return reply(ctx, renderConfigError(cfg.problems, repository.default_branch ?? "the default branch"), "invalid repository config");
+  const parent = await deps.store.prisma.execution.findFirst({
+    where: { repositoryId: ctx.repositoryId, kind: "run", ...(target.onPullRequest ? { prNumber: target.number } : { issueNumber: target.number, prNumber: { not: null } }) },
+    orderBy: { createdAt: "desc" },
+  });
+  if (!parent?.prNumber) return reply(ctx, "There is no Moderator pull request here to improve yet.", "improve: no parent PR");
+  const ref = { owner, repo: repository.name };
+  const files = parsePullRequestFiles(await codeHost.listPullRequestFiles(ref, parent.prNumber));
+  const rows = await deps.store.prisma.finding.findMany({ where: { executionId: parent.id, status: "open" } });
+  const findings: Finding[] = rows.map((f) => ({
+    ruleId: f.ruleId,
+    source: FindingSource.safeParse(f.source).success ? (f.source as Finding["source"]) : "analyzer",
+    severity: f.severity,
+    confidence: f.confidence,
+    title: f.title,
+    message: f.message,
+    fingerprint: f.fingerprint,
+    ...(f.path ? { path: f.path } : {}),
+    ...(f.line ? { line: f.line } : {}),
+    ...(f.suggestion ? { suggestion: f.suggestion } : {}),
+  }));
+  const learned = deps.learner.enabled ? await loadAcceptanceTable(deps.store.prisma, { config: deps.learner, now: new Date() }) : undefined;
+  const result = await runImprover(
+    { store: deps.store, queue: deps.queue, codeHost, log: deps.log },
+    {
+      repositoryId: ctx.repositoryId,
+      ref,
+      issueNumber: parent.issueNumber,
+      parentExecutionId: parent.id,
+      parentPrNumber: parent.prNumber,
+      backend: parent.backend,
+      files,
+      findings,
+      budgets: { ...cfg.config.improvements, enabled: true },
+      startNow: true,
+      ...(learned ? { rank: (c: Improvement[]) => rankByAcceptance(c, learned.table, ctx.repositoryId) } : {}),
+    },
+  );
+  const text =
+    result.started.length > 0
+      ? `Started ${result.started.length} improvement(s) as follow-up pull requests to #${parent.prNumber}; the checklist on #${parent.issueNumber} tracks them.`
+      : `Nothing to start for #${parent.prNumber} within this repository's improvement budgets (${result.skipped} candidate(s) skipped).`;
+  return reply(ctx, text, `improve: ${result.started.length} started`);
 }
 
 /** One reply to the command's comment (idempotent on redelivery); returns the outcome for the delivery log. */

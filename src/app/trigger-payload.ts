@@ -36,3 +36,15 @@ export const CommentPayload = z.object({
   installation: Installation,
 });
 export type CommentPayload = z.infer<typeof CommentPayload>;
+
+/** issue_comment.edited: the new body and what it was (a writer ticking an improvement's checkbox). */
+export const EditedCommentPayload = z.object({
+  action: z.literal("edited"),
+  issue: Issue,
+  comment: z.object({ id: z.number(), body: z.string().nullable(), user: Sender.nullable() }),
+  changes: z.object({ body: z.object({ from: z.string() }).optional() }).optional(),
+  repository: Repository,
+  sender: Sender,
+  installation: Installation,
+});
+export type EditedCommentPayload = z.infer<typeof EditedCommentPayload>;

@@ -4,6 +4,8 @@ import path from "node:path";
 import { loadEnv, type Env } from "../config/env.ts";
 import { loadOperatorConfig } from "../config/operator-config.ts";
 import { createBackendFactory } from "../backends/create-backend-factory.ts";
+import { loadAcceptanceTable } from "../learner/load-learnings.ts";
+import { renderLearningsTable } from "../learner/render-learnings-table.ts";
 import { runLocal } from "../local/run-local.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { startModerator } from "../server/start-moderator.ts";
@@ -21,6 +23,8 @@ const HELP = `moderator <command>
   run --repo <path> --issue <file|text> [--backend <name>] [--number N] [--base <branch>] [--out <dir>]
                      run the pipeline on a local git repository; what would be posted is written to files
   backends           each configured backend with its health and version
+  stats [--repo owner/name]
+                     what the learner has learned: acceptance per rule, improvement type and backend
   migrate            apply pending database migrations and exit
   list [--limit N]   recent runs
   status <run-id>    one run: phases, agent runs, findings, events
@@ -45,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(env, rest);
     case "backends":
       return backendsCommand(env);
+    case "stats":
+      return statsCommand(env, rest);
     case "migrate": {
       const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: false });
       try {
@@ -148,6 +154,35 @@ async function runCommand(env: Env, args: string[]): Promise<number> {
     return o.status === "completed" ? 0 : 1;
   } finally {
     process.off("SIGINT", onSigint);
+    await db.close();
+  }
+}
+
+async function statsCommand(env: Env, args: string[]): Promise<number> {
+  const { flags, problems } = parseFlags(args, ["repo"]);
+  if (problems.length > 0) throw new ConfigError("moderator stats", problems);
+  const { config: operator } = loadOperatorConfig(env.configPath);
+  const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: true });
+  try {
+    const { table } = await loadAcceptanceTable(db.prisma, { config: operator.learner, now: new Date() });
+    const repos = await db.prisma.repository.findMany({ orderBy: { id: "asc" } });
+    const wanted = flags["repo"] ? repos.filter((r) => `${r.owner}/${r.name}` === flags["repo"]) : repos;
+    if (flags["repo"] && wanted.length === 0) {
+      console.error(`no repository ${flags["repo"]} in the database`);
+      return 1;
+    }
+    const withData = wanted.filter((r) => table.some((e) => e.repositoryId === r.id));
+    if (withData.length === 0) {
+      console.log("nothing learned yet: no maintainer feedback has been recorded");
+      return 0;
+    }
+    for (const r of withData) {
+      console.log(`## ${r.owner}/${r.name}\n`);
+      console.log(renderLearningsTable(table, r.id, undefined, { suppression: operator.learner.suppression }));
+      console.log("");
+    }
+    return 0;
+  } finally {
     await db.close();
   }
 }

@@ -162,6 +162,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           cancelRun: (input) => requestCancel({ redis: queueConnection, queue: queue.queue, channel: cancelChannel(queueName) }, input),
           createCodeHost: (octokit) => createGitHubCodeHost(octokit),
           log,
+          learner: operator.learner,
         }),
       );
       const http = await server.start();
