@@ -112,6 +112,20 @@ export interface PullRequestDetails {
   author: Author | null;
 }
 
+/** When and by whom a pull request was opened, closed and merged (what its outcome needs). */
+export interface PullRequestClosing {
+  state: "open" | "closed";
+  merged: boolean;
+  /** ISO times; null when not (yet) closed or merged, or when the code host does not say. */
+  createdAt: string | null;
+  closedAt: string | null;
+  mergedAt: string | null;
+  /** Login of whoever merged it; null when unmerged or unknown. */
+  mergedBy: string | null;
+  /** Login of whoever last closed it (the merger for a merge); null when open or unknown. */
+  closedBy: string | null;
+}
+
 /** One changed file of a pull request (`GET /pulls/{n}/files`). */
 export interface PullRequestFile {
   path: string;
@@ -122,6 +136,58 @@ export interface PullRequestFile {
   deletions: number;
   /** The unified-diff hunks; absent for binary files and diffs too large for GitHub to return. */
   patch?: string;
+}
+
+/** One reaction on a comment (GitHub's reactions API). */
+export interface CommentReaction {
+  id: number;
+  /** "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket" or "eyes". */
+  content: string;
+  /** null when the account was deleted. */
+  user: Author | null;
+  createdAt: string;
+}
+
+/** One comment of an issue or of a pull request's conversation. */
+export interface IssueCommentSummary {
+  id: number;
+  body: string;
+  author: Author | null;
+  url: string;
+  createdAt: string;
+}
+
+/** One review comment of a pull request (REST), root or reply. */
+export interface ReviewCommentSummary {
+  id: number;
+  body: string;
+  author: Author | null;
+  path: string;
+  /** Line in the PR head; null once outdated (a later push changed it). */
+  line: number | null;
+  startLine: number | null;
+  /** Line in the commit the comment was made on (stays after the comment is outdated). */
+  originalLine: number | null;
+  originalStartLine: number | null;
+  /** The commit the comment was made on. */
+  originalCommitId: string | null;
+  /** The thread's root comment when this one is a reply; null for a root. */
+  inReplyToId: number | null;
+  url: string;
+  createdAt: string;
+}
+
+/** One commit of a pull request, oldest first (GitHub lists at most 250). */
+export interface PullRequestCommit {
+  sha: string;
+  message: string;
+  /** The GitHub account of the commit's author; null when the author email matches no account. */
+  author: Author | null;
+  authorName: string | null;
+  authorEmail: string | null;
+  /** ISO time the commit was committed (as the committer says). */
+  committedAt: string | null;
+  parents: string[];
 }
 
 export interface CodeHost {
@@ -171,6 +237,20 @@ export interface CodeHost {
   getPullRequest(ref: RepoRef, pullNumber: number): Promise<PullRequestDetails>;
   /** Every changed file of the pull request (GitHub lists at most 3000). */
   listPullRequestFiles(ref: RepoRef, pullNumber: number): Promise<PullRequestFile[]>;
+  /** Every comment of an issue or of a pull request's conversation, oldest first. */
+  listIssueComments(ref: RepoRef, issueNumber: number): Promise<IssueCommentSummary[]>;
+  /** Every review comment of a pull request (roots and replies), oldest first. */
+  listReviewComments(ref: RepoRef, pullNumber: number): Promise<ReviewCommentSummary[]>;
+  /** The reactions on issue comment `commentId`; throws (404) when the comment does not exist. */
+  listIssueCommentReactions(ref: RepoRef, commentId: number): Promise<CommentReaction[]>;
+  /** The reactions on review comment `commentId`; throws (404) when the comment does not exist. */
+  listReviewCommentReactions(ref: RepoRef, commentId: number): Promise<CommentReaction[]>;
+  /** The pull request's commits, oldest first, without their files (see getCommitFiles). */
+  listPullRequestCommits(ref: RepoRef, pullNumber: number): Promise<PullRequestCommit[]>;
+  /** The files one commit changed, with their patches (GitHub lists at most 3000). */
+  getCommitFiles(ref: RepoRef, sha: string): Promise<PullRequestFile[]>;
+  /** When and by whom pull request `pullNumber` was opened, closed and merged; throws (404) when there is none. */
+  getPullRequestClosing(ref: RepoRef, pullNumber: number): Promise<PullRequestClosing>;
 }
 
 export type { Finding };

@@ -7,10 +7,14 @@ import type {
   CheckRunAnnotation,
   CheckRunInput,
   CodeHost,
+  CommentReaction,
+  IssueCommentSummary,
+  PullRequestCommit,
   PullRequestFile,
   PullRequestInfo,
   RepoRef,
   ReviewComment,
+  ReviewCommentSummary,
   ReviewThread,
 } from "./code-host.ts";
 import {
@@ -47,6 +51,11 @@ const MAX_LEAVE_ONE_OUT = 10;
 const MAX_FILE_PAGES = 30;
 /** Upper bound for listing issue comments (100 per page). */
 const MAX_COMMENT_PAGES = 100;
+/** GET .../pulls/{n}/commits lists at most 250 commits. */
+const MAX_COMMIT_PAGES = 3;
+/** Upper bound for listing a comment's reactions and an issue's events (100 per page). */
+const MAX_REACTION_PAGES = 10;
+const MAX_EVENT_PAGES = 30;
 /** Upper bound for listing reviews, review threads and a check run's annotations (100 per page). */
 const MAX_REVIEW_PAGES = 30;
 const MAX_THREAD_PAGES = 50;
@@ -75,6 +84,9 @@ const PullRequestFull = PullRequest.extend({
   state: z.enum(["open", "closed"]),
   merged: z.boolean().nullish(),
   merged_at: z.string().nullish(),
+  created_at: z.string().nullish(),
+  closed_at: z.string().nullish(),
+  merged_by: User,
   user: User,
   head: z.object({ ref: z.string(), sha: z.string(), repo: z.object({ full_name: z.string() }).nullish() }),
 });
@@ -103,6 +115,35 @@ const CheckRunListed = CheckRun.extend({
   output: z.object({ annotations_count: z.number().nullish() }).nullish(),
 });
 const CheckRunList = z.object({ total_count: z.number(), check_runs: z.array(CheckRunListed) });
+const ListedReaction = z.object({ id: z.number(), content: z.string(), user: User, created_at: z.string().nullish() });
+const ListedIssueComment = IssueComment.extend({ created_at: z.string().nullish() });
+const ListedReviewComment = z.object({
+  id: z.number(),
+  body: z.string().nullish(),
+  user: User,
+  path: z.string(),
+  line: z.number().nullish(),
+  start_line: z.number().nullish(),
+  original_line: z.number().nullish(),
+  original_start_line: z.number().nullish(),
+  commit_id: z.string().nullish(),
+  original_commit_id: z.string().nullish(),
+  in_reply_to_id: z.number().nullish(),
+  html_url: z.string().nullish(),
+  created_at: z.string().nullish(),
+});
+const ListedCommit = z.object({
+  sha: z.string(),
+  commit: z.object({
+    message: z.string().nullish(),
+    author: z.object({ name: z.string().nullish(), email: z.string().nullish(), date: z.string().nullish() }).nullish(),
+    committer: z.object({ date: z.string().nullish() }).nullish(),
+  }),
+  author: User,
+  parents: z.array(z.object({ sha: z.string() })).nullish(),
+});
+const CommitWithFiles = z.object({ sha: z.string(), files: z.array(PullFile).nullish() });
+const IssueEvent = z.object({ event: z.string(), actor: User });
 const ListedAnnotation = z.object({
   path: z.string(),
   start_line: z.number(),
@@ -148,6 +189,22 @@ const normalizeNewlines = (s: string): string => s.replace(/\r\n/g, "\n");
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function toPullRequestFile(f: z.infer<typeof PullFile>): PullRequestFile {
+  const file: PullRequestFile = {
+    path: f.filename,
+    status: FILE_STATUS[f.status ?? "modified"] ?? "modified",
+    additions: f.additions ?? 0,
+    deletions: f.deletions ?? 0,
+  };
+  if (f.previous_filename) file.previousPath = f.previous_filename;
+  if (typeof f.patch === "string") file.patch = f.patch;
+  return file;
+}
+
+function toReaction(r: z.infer<typeof ListedReaction>): CommentReaction {
+  return { id: r.id, content: r.content, user: toAuthor(r.user), createdAt: r.created_at ?? "" };
 }
 
 function repoName(ref: RepoRef): string {
@@ -760,6 +817,160 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
         },
       );
       return files;
+    },
+
+    async listIssueComments(ref, issueNumber) {
+      const comments: IssueCommentSummary[] = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        { owner: ref.owner, repo: ref.repo, issue_number: issueNumber },
+        ListedIssueComment,
+        MAX_COMMENT_PAGES,
+        (items) => {
+          for (const c of items) {
+            comments.push({ id: c.id, body: c.body ?? "", author: toAuthor(c.user), url: c.html_url, createdAt: c.created_at ?? "" });
+          }
+          return false;
+        },
+      );
+      return comments;
+    },
+
+    async listReviewComments(ref, pullNumber) {
+      const comments: ReviewCommentSummary[] = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+        { owner: ref.owner, repo: ref.repo, pull_number: pullNumber },
+        ListedReviewComment,
+        MAX_COMMENT_PAGES,
+        (items) => {
+          for (const c of items) {
+            comments.push({
+              id: c.id,
+              body: c.body ?? "",
+              author: toAuthor(c.user),
+              path: c.path,
+              line: c.line ?? null,
+              startLine: c.start_line ?? null,
+              originalLine: c.original_line ?? c.line ?? null,
+              originalStartLine: c.original_start_line ?? c.start_line ?? null,
+              originalCommitId: c.original_commit_id ?? c.commit_id ?? null,
+              inReplyToId: c.in_reply_to_id ?? null,
+              url: c.html_url ?? "",
+              createdAt: c.created_at ?? "",
+            });
+          }
+          return false;
+        },
+      );
+      return comments;
+    },
+
+    async listIssueCommentReactions(ref, commentId) {
+      const reactions: CommentReaction[] = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+        { owner: ref.owner, repo: ref.repo, comment_id: commentId },
+        ListedReaction,
+        MAX_REACTION_PAGES,
+        (items) => {
+          reactions.push(...items.map(toReaction));
+          return false;
+        },
+      );
+      return reactions;
+    },
+
+    async listReviewCommentReactions(ref, commentId) {
+      const reactions: CommentReaction[] = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+        { owner: ref.owner, repo: ref.repo, comment_id: commentId },
+        ListedReaction,
+        MAX_REACTION_PAGES,
+        (items) => {
+          reactions.push(...items.map(toReaction));
+          return false;
+        },
+      );
+      return reactions;
+    },
+
+    async listPullRequestCommits(ref, pullNumber) {
+      const commits: PullRequestCommit[] = [];
+      await eachPage(
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+        { owner: ref.owner, repo: ref.repo, pull_number: pullNumber },
+        ListedCommit,
+        MAX_COMMIT_PAGES,
+        (items) => {
+          for (const c of items) {
+            commits.push({
+              sha: c.sha,
+              message: c.commit.message ?? "",
+              author: toAuthor(c.author),
+              authorName: c.commit.author?.name ?? null,
+              authorEmail: c.commit.author?.email ?? null,
+              committedAt: c.commit.committer?.date ?? c.commit.author?.date ?? null,
+              parents: (c.parents ?? []).map((p) => p.sha),
+            });
+          }
+          return false;
+        },
+      );
+      return commits;
+    },
+
+    async getCommitFiles(ref, sha) {
+      const route = "GET /repos/{owner}/{repo}/commits/{ref}";
+      if (typeof sha !== "string" || !/^[0-9a-f]{4,64}$/i.test(sha)) {
+        throw new Error(`getCommitFiles(${repoName(ref)}): ${JSON.stringify(sha)} is not a commit sha`);
+      }
+      const files: PullRequestFile[] = [];
+      // The files of one commit come 300 per page by default and are paged like a list.
+      for (let page = 1; page <= MAX_FILE_PAGES; page += 1) {
+        const res = await octokit.request(route, { owner: ref.owner, repo: ref.repo, ref: sha, per_page: 100, page });
+        const commit = parseResponse(CommitWithFiles, res.data, route);
+        const items = commit.files ?? [];
+        files.push(...items.map(toPullRequestFile));
+        const link = res.headers.link;
+        if (items.length === 0 || typeof link !== "string" || !/rel="next"/.test(link)) break;
+      }
+      return files;
+    },
+
+    async getPullRequestClosing(ref, pullNumber) {
+      const route = "GET /repos/{owner}/{repo}/pulls/{pull_number}";
+      const res = await octokit.request(route, { owner: ref.owner, repo: ref.repo, pull_number: pullNumber });
+      const pr = parseResponse(PullRequestFull, res.data, route);
+      const merged = pr.merged ?? (pr.merged_at !== null && pr.merged_at !== undefined);
+      const mergedBy = merged ? (pr.merged_by?.login ?? null) : null;
+      let closedBy: string | null = null;
+      if (pr.state === "closed") {
+        // A pull request does not say who closed it; its latest `closed` event does (events come oldest first).
+        closedBy = mergedBy;
+        if (closedBy === null) {
+          await eachPage(
+            "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+            { owner: ref.owner, repo: ref.repo, issue_number: pullNumber },
+            IssueEvent,
+            MAX_EVENT_PAGES,
+            (items) => {
+              for (const e of items) if (e.event === "closed") closedBy = e.actor?.login ?? null;
+              return false;
+            },
+          );
+        }
+      }
+      return {
+        state: pr.state,
+        merged,
+        createdAt: pr.created_at ?? null,
+        closedAt: pr.closed_at ?? null,
+        mergedAt: pr.merged_at ?? null,
+        mergedBy,
+        closedBy,
+      };
     },
   };
 }

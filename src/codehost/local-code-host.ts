@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
@@ -12,10 +12,13 @@ import type {
   Author,
   CheckRunAnnotation,
   CodeHost,
+  IssueCommentSummary,
+  PullRequestCommit,
   PullRequestDetails,
   PullRequestFile,
   RepoRef,
   ReviewComment,
+  ReviewCommentSummary,
   ReviewThread,
 } from "./code-host.ts";
 import { fitsHunks, parseHunkRanges } from "./parse-hunk-ranges.ts";
@@ -310,6 +313,72 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
     });
   }
 
+  /** The comments `ensureComment` wrote on `issueNumber`, in topic order (the files keep no creation time). */
+  async function issueComments(ref: RepoRef, issueNumber: number): Promise<IssueCommentSummary[]> {
+    const dir = file("comments");
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+    const out: IssueCommentSummary[] = [];
+    for (const name of names.filter((n) => n.startsWith(`${issueNumber}-`) && n.endsWith(".md")).sort()) {
+      const abs = path.join(dir, name);
+      const body = (await readText(abs)) ?? "";
+      // The topic is in the marker ensureComment appended (the file name has it with unsafe characters replaced).
+      const topic = [...body.matchAll(/<!-- moderator:([A-Za-z0-9][A-Za-z0-9._:/-]*) -->/g)].pop()?.[1];
+      if (topic === undefined) continue;
+      out.push({ id: stableId(`${repoName(ref)}#${issueNumber}:${topic}`), body, author: LOCAL_BOT, url: urlOf(abs), createdAt: "" });
+    }
+    return out;
+  }
+
+  /** The commits of `base..branch` in the local repository, oldest first. */
+  async function pullRequestCommits(ref: RepoRef, pullNumber: number): Promise<PullRequestCommit[]> {
+    const pr = await readPull(ref, pullNumber);
+    if (opts.repoDir === undefined) {
+      throw new Error(`local code host: listing the commits of pull request #${pullNumber} needs the local repository (repoDir)`);
+    }
+    const out = await git(["log", "--reverse", "--format=%H%x00%P%x00%an%x00%ae%x00%cI%x00%B%x1e", `refs/heads/${pr.base}..refs/heads/${pr.branch}`, "--"]);
+    return out
+      .split("\x1e")
+      .map((record) => record.replace(/^\n/, ""))
+      .filter((record) => record.trim() !== "")
+      .map((record) => {
+        const [sha = "", parents = "", name = "", email = "", date = "", ...message] = record.split("\0");
+        // Local commits have no GitHub account: the author is unknown, as GitHub says for an unmatched email.
+        return {
+          sha,
+          message: message.join("\0").replace(/\n+$/, ""),
+          author: null,
+          authorName: name || null,
+          authorEmail: email || null,
+          committedAt: date || null,
+          parents: parents.split(" ").filter(Boolean),
+        };
+      });
+  }
+
+  async function commitFiles(sha: string): Promise<PullRequestFile[]> {
+    if (opts.repoDir === undefined) throw new Error(`local code host: reading commit ${sha} needs the local repository (repoDir)`);
+    if (!/^[0-9a-f]{4,64}$/i.test(sha)) throw new Error(`local code host: ${JSON.stringify(sha)} is not a commit sha`);
+    const diff = await git(["diff-tree", "-p", "-r", "-M", "--root", "--no-commit-id", "--no-color", "--no-ext-diff", "--no-textconv", sha, "--"]);
+    return parseDiff(diff).map((f) => {
+      const out: PullRequestFile = {
+        path: f.path,
+        status: f.status,
+        additions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "add").length, 0),
+        deletions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "del").length, 0),
+      };
+      if (f.oldPath !== undefined) out.previousPath = f.oldPath;
+      const patch = toPatch(f);
+      if (patch !== undefined) out.patch = patch;
+      return out;
+    });
+  }
+
   async function readPull(ref: RepoRef, pullNumber: number): Promise<PullRequestState> {
     const pr = await readJson(file("pull-request.json"), PullRequestState);
     if (!pr || pr.number !== pullNumber || pr.repo !== repoName(ref)) {
@@ -588,5 +657,60 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
       }),
 
     listPullRequestFiles: (ref, pullNumber) => serialized(() => pullRequestFiles(ref, pullNumber)),
+
+    listIssueComments: (ref, issueNumber) => serialized(() => issueComments(ref, issueNumber)),
+
+    listReviewComments: (ref, pullNumber) =>
+      serialized(async () => {
+        const state = await readReviews(ref);
+        const out: ReviewCommentSummary[] = [];
+        for (const r of state.reviews) {
+          if (r.pullNumber !== pullNumber) continue;
+          for (const c of r.comments) {
+            const url = `${urlOf(file("review.md"))}#comment-${c.id}`;
+            const common = { path: c.path, line: c.line, originalLine: c.line, originalCommitId: r.commitSha || null, author: LOCAL_BOT };
+            out.push({ ...common, id: c.id, body: c.body, startLine: c.startLine ?? null, originalStartLine: c.startLine ?? null, inReplyToId: null, url, createdAt: r.createdAt });
+            for (const reply of c.replies) {
+              out.push({ ...common, id: reply.id, body: reply.body, startLine: null, originalStartLine: null, inReplyToId: c.id, url: `${urlOf(file("review.md"))}#comment-${reply.id}`, createdAt: reply.createdAt });
+            }
+          }
+        }
+        return out.sort((a, b) => a.id - b.id);
+      }),
+
+    // Nobody reacts to files: a comment that exists has no reactions, one that does not is a 404.
+    listIssueCommentReactions: (ref, commentId) =>
+      serialized(async () => {
+        let names: string[] = [];
+        try {
+          names = await readdir(file("comments"));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        }
+        const issues = new Set(names.map((n) => /^(\d+)-/.exec(n)?.[1]).filter((n): n is string => n !== undefined));
+        for (const issue of issues) {
+          if ((await issueComments(ref, Number(issue))).some((c) => c.id === commentId)) return [];
+        }
+        throw notFound(`local code host: no issue comment ${commentId} in ${file("comments")}`);
+      }),
+
+    listReviewCommentReactions: (ref, commentId) =>
+      serialized(async () => {
+        const state = await readReviews(ref);
+        const exists = state.reviews.some((r) => r.comments.some((c) => c.id === commentId || c.replies.some((x) => x.id === commentId)));
+        if (!exists) throw notFound(`local code host: no review comment ${commentId} in ${file("review.json")}`);
+        return [];
+      }),
+
+    listPullRequestCommits: (ref, pullNumber) => serialized(() => pullRequestCommits(ref, pullNumber)),
+
+    getCommitFiles: (_ref, sha) => serialized(() => commitFiles(sha)),
+
+    // Local pull requests are never closed.
+    getPullRequestClosing: (ref, pullNumber) =>
+      serialized(async () => {
+        const pr = await readPull(ref, pullNumber);
+        return { state: "open" as const, merged: false, createdAt: pr.createdAt, closedAt: null, mergedAt: null, mergedBy: null, closedBy: null };
+      }),
   };
 }

@@ -488,6 +488,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
           backend: route.name,
           files,
           findings: qa.findings,
+          ...(qa.repoFiles ? { repoFiles: qa.repoFiles } : {}),
+          ...(qa.fileHeads ? { fileHeads: qa.fileHeads } : {}),
           diff: lastDiff,
           ...(deps.llm ? { llm: deps.llm } : {}),
           budgets: repoConfig.improvements,

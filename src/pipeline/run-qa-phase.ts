@@ -49,6 +49,9 @@ export interface QaPhaseResult {
   qaError: string | undefined;
   peerDecision: PeerDecision | undefined;
   notes: string[];
+  /** Every tracked path of the clone and the first lines of changed files (for the improver), when the code was there. */
+  repoFiles?: string[];
+  fileHeads?: Record<string, string>;
 }
 
 /**
@@ -195,7 +198,15 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
     });
   }
 
-  return { findings, commands, qaError: problems.length > 0 ? problems.join("; ") : undefined, peerDecision, notes };
+  return {
+    findings,
+    commands,
+    qaError: problems.length > 0 ? problems.join("; ") : undefined,
+    peerDecision,
+    notes,
+    ...(repoFiles ? { repoFiles } : {}),
+    ...(input.workdir ? { fileHeads } : {}),
+  };
 }
 
 /** The first `lines` lines of a text file (at most 8 KiB read). */
