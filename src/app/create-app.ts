@@ -34,6 +34,8 @@ import { rankImprovements as rankByAcceptance } from "../learner/rank-improvemen
 import { parsePullRequestFiles } from "../codehost/parse-pull-request-files.ts";
 import { FindingSource, type Finding } from "../qa/finding.ts";
 import { handleLearnings } from "./commands/handle-learnings.ts";
+import { handlePullRequestClosed } from "../outcomes/handle-pull-request-closed.ts";
+import { toPullRequestClosedInput } from "../outcomes/to-pull-request-closed-input.ts";
 import { fetchRepoFile } from "./fetch-repo-file.ts";
 
 export interface AppDeps {
@@ -288,6 +290,33 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           default:
             return `ignored: unknown action ${action}`;
         }
+      });
+    });
+
+    app.on("pull_request.closed", async (context) => {
+      await handle(context, "pull_request.closed", deps, async () => {
+        const payload = context.payload as { repository?: { id?: number; name?: string; owner?: { login?: string }; default_branch?: string }; installation?: { id?: number }; sender?: { login?: string; type?: string } };
+        const r = payload.repository;
+        if (!r?.id || !r.name || !r.owner?.login || !payload.installation?.id) return "malformed payload: repository or installation missing";
+        const repo = await deps.store.upsertRepository({ githubId: r.id, owner: r.owner.login, name: r.name, installationId: payload.installation.id, ...(r.default_branch ? { defaultBranch: r.default_branch } : {}) });
+        const input = toPullRequestClosedInput(context.payload, repo.id);
+        const octokit = context.octokit as unknown as GitHubClient;
+        const codeHost = deps.createCodeHost(octokit);
+        const outcome = await handlePullRequestClosed(
+          { store: deps.store, codeHost, getPermission: (ref, login) => getSenderPermission(octokit, ref.owner, ref.repo, login) },
+          input,
+        );
+        // A parent closed unmerged takes its stacked improvement PRs with it.
+        let closed = 0;
+        if (!input.merged) {
+          const stacked = await deps.store.prisma.improvement.findMany({ where: { repositoryId: repo.id, parentPrNumber: input.prNumber, status: "opened", prNumber: { not: null } } });
+          for (const imp of stacked) {
+            await codeHost.closePullRequest(input.ref, imp.prNumber as number, `Closing: this improvement was stacked on #${input.prNumber}, which was closed without merging.`);
+            await deps.store.prisma.improvement.update({ where: { id: imp.id }, data: { status: "closed" } });
+            closed++;
+          }
+        }
+        return `pull request closed: ${JSON.stringify(outcome).slice(0, 200)}${closed > 0 ? `; closed ${closed} stacked improvement PR(s)` : ""}`;
       });
     });
 

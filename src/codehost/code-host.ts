@@ -195,6 +195,8 @@ export interface CodeHost {
   addIssueReaction(ref: RepoRef, issueNumber: number, content: "eyes" | "+1" | "rocket" | "confused"): Promise<void>;
   /** Add labels to an issue or pull request (GitHub creates a missing label). */
   addLabels(ref: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
+  /** Close a pull request (with a comment saying why). */
+  closePullRequest(ref: RepoRef, pullNumber: number, comment: string): Promise<void>;
   /** Remove a label; no-op when it is not there. */
   removeLabel(ref: RepoRef, issueNumber: number, label: string): Promise<void>;
   /**

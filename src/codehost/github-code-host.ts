@@ -434,6 +434,11 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
       await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { owner: ref.owner, repo: ref.repo, issue_number: issueNumber, labels });
     },
 
+    async closePullRequest(ref, pullNumber, comment) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: ref.owner, repo: ref.repo, issue_number: pullNumber, body: comment });
+      await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { owner: ref.owner, repo: ref.repo, pull_number: pullNumber, state: "closed" });
+    },
+
     async removeLabel(ref, issueNumber, label) {
       try {
         await octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", { owner: ref.owner, repo: ref.repo, issue_number: issueNumber, name: label });

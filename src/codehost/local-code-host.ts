@@ -114,6 +114,7 @@ type CheckRunState = z.infer<typeof CheckRunState>;
 
 const ReactionsState = z.array(z.object({ repo: z.string(), issue: z.number().int(), content: z.string(), createdAt: z.string() }));
 const LabelsState = z.record(z.string(), z.array(z.string()));
+const ClosedState = z.array(z.object({ pullNumber: z.number().int(), comment: z.string(), closedAt: z.string() }));
 
 /** A positive 31-bit id derived from `key`: the same key gives the same id in every process. */
 function stableId(key: string): number {
@@ -412,6 +413,14 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
         const key = `${repoName(ref)}#${issueNumber}`;
         state[key] = [...new Set([...(state[key] ?? []), ...labels])];
         await write(abs, json(state), `labels on #${issueNumber}:`);
+      }),
+
+    closePullRequest: (_ref, pullNumber, comment) =>
+      serialized(async () => {
+        const abs = file("closed-pull-requests.json");
+        const closed = ((await readJson(abs, ClosedState)) ?? []) as Array<{ pullNumber: number; comment: string; closedAt: string }>;
+        closed.push({ pullNumber, comment, closedAt: now() });
+        await write(abs, json(closed), `pull request #${pullNumber} closed:`);
       }),
 
     removeLabel: (ref, issueNumber, label) =>

@@ -7,6 +7,7 @@ import { CodexBackendConfig } from "../backends/codex-backend.ts";
 import { GeminiBackendConfig } from "../backends/gemini-backend.ts";
 import { OllamaBackendConfig } from "../backends/ollama-backend.ts";
 import { LearnerConfig } from "../learner/learner-config.ts";
+import { OutcomeCollectionConfig } from "../outcomes/outcome-collection-config.ts";
 import { ConfigError } from "../util/errors.ts";
 import { formatZodIssues } from "./format-zod-issues.ts";
 import { parseYamlDocument } from "./parse-yaml-document.ts";
@@ -50,6 +51,8 @@ export const OperatorConfig = z
     allowRepoCommands: z.boolean().default(true),
     /** Network inside the sandbox for repositories' QA: `setup` (installing dependencies) and `checks` (tests, scanners). */
     qaNetwork: z.strictObject({ setup: z.boolean().default(false), checks: z.boolean().default(false) }).prefault({}),
+    /** Collecting outcomes (reactions, applied suggestions, resolved threads) from Moderator's open PRs. */
+    outcomes: OutcomeCollectionConfig.prefault({}),
     /** What Moderator learns from maintainers' outcomes (pooled across the installation's repositories). */
     learner: LearnerConfig.prefault({}),
     /** When the chosen backend is unavailable or crashes, try the next healthy one. */

@@ -5,6 +5,8 @@ import { expireBreakpoint } from "../pipeline/expire-breakpoint.ts";
 import { BREAKPOINT_TIMEOUT_JOB, BreakpointTimeoutData, RUN_JOB, RunJobData } from "./run-queue.ts";
 
 export interface RunWorkerOptions {
+  /** Handles other job kinds by name (e.g. the repeatable outcome collection); returns undefined when not its job. */
+  otherJobs?: (job: Job) => Promise<unknown> | undefined;
   connection: ConnectionOptions;
   queueName: string;
   prefix?: string;
@@ -32,6 +34,8 @@ export interface RunWorker {
 export function startRunWorker(opts: RunWorkerOptions): RunWorker {
   const { log } = opts;
   const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> => {
+    const other = opts.otherJobs?.(job);
+    if (other !== undefined) return other;
     if (job.name === BREAKPOINT_TIMEOUT_JOB) {
       const t = BreakpointTimeoutData.safeParse(job.data);
       if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);

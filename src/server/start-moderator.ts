@@ -8,6 +8,10 @@ import type { Env } from "../config/env.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { connectGitHub } from "../pipeline/connect-github.ts";
 import { createRunQueue } from "../queue/run-queue.ts";
+import { UnrecoverableError } from "bullmq";
+import { getSenderPermission } from "../app/get-sender-permission.ts";
+import { COLLECT_OUTCOMES_JOB, processCollectOutcomesJob, scheduleOutcomeCollection } from "../outcomes/collect-outcomes-job.ts";
+import type { OutcomeCollectorDeps } from "../outcomes/collect-outcomes-for-open-prs.ts";
 import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
 import { listenForCancellations } from "../queue/listen-for-cancellations.ts";
 import { startRunWorker, type RunWorker } from "../queue/start-run-worker.ts";
@@ -118,7 +122,21 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       });
       const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
       workerConnection.on("error", (err) => log.warn({ err: err.message }, "redis (worker) error"));
+      const outcomeDeps: OutcomeCollectorDeps = {
+        store,
+        connect: async (repo) => {
+          const octokit = (await auth.auth(Number(repo.installationId))) as unknown as GitHubClient;
+          return { codeHost: createGitHubCodeHost(octokit), getPermission: (r, login) => getSenderPermission(octokit, r.owner, r.repo, login) };
+        },
+        warn: (message, data) => log.warn(data, message),
+      };
       worker = startRunWorker({
+        otherJobs: (job) =>
+          job.name === COLLECT_OUTCOMES_JOB.name
+            ? processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
+                throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
+              })
+            : undefined,
         connection: workerConnection,
         queueName,
         concurrency: operator.limits.concurrency,
@@ -141,6 +159,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         await cancelListener.close();
         cancelSubscriber.disconnect();
       });
+      await scheduleOutcomeCollection(queue.queue, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
       log.info({ queue: queueName, concurrency: operator.limits.concurrency, sandbox: runner.mode }, "worker started");
     }
 

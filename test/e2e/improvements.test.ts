@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAINTAINER, OWNER, REPO, REPO_ID, startHarness, type Harness } from "../support/moderator-harness.ts";
-import { issueCommentCreated, issueLabeled } from "../support/payloads.ts";
+import { issueCommentCreated, issueLabeled, pullRequestClosed } from "../support/payloads.ts";
 
 // Follow-up improvements: proposed after a run, listed as checkboxes, started by a writer's tick, opened as
 // stacked PRs; and /moderator learnings.
@@ -69,6 +69,16 @@ describe("improvements", () => {
     const row = await db(x).improvement.findUnique({ where: { id: testsItem?.id ?? "" } });
     expect(row).toMatchObject({ status: "opened", prNumber: improvementPr?.number });
     expect(x.repo.issueComments.find((c) => c.body.includes("<!-- moderator:improvements -->"))?.body).toContain("- [x] ");
+
+    // The parent PR is closed without merging: the outcome is recorded and the stacked improvement PR is closed.
+    const parentPr = x.repo.pulls.find((p) => p.number === parent.prNumber);
+    if (parentPr) parentPr.state = "closed";
+    await x.send("pull_request", pullRequestClosed({ number: parent.prNumber ?? 0, headRef: "moderator/issue-41", merged: false, sender: MAINTAINER }));
+    await x.waitFor("the stacked PR to be closed", async () => (await db(x).improvement.findUnique({ where: { id: testsItem?.id ?? "" } }))?.status === "closed");
+    expect(x.fake.requests.some((r) => r.method === "PATCH" && r.path.endsWith(`/pulls/${improvementPr?.number}`) && (r.body as { state?: string }).state === "closed")).toBe(true);
+    const feedback = await db(x).feedback.findMany({ where: { kind: "closed_unmerged" } });
+    expect(feedback).toHaveLength(1);
+    expect(feedback[0]).toMatchObject({ executionId: parent.id, actor: MAINTAINER });
   });
 
   it("/moderator learnings shows what was learned; reset is recorded", async () => {

@@ -87,6 +87,8 @@ export interface FakePull {
   updated_at: string;
   closed_at: string | null;
   merged_at: string | null;
+  /** Set by `closePullRequest` when merged. */
+  merged_by?: FakeUser | null;
 }
 
 export interface FakeReview {
@@ -126,6 +128,28 @@ export interface FakeReaction {
   id: number;
   content: string;
   user: FakeUser;
+  created_at: string;
+}
+
+/** One commit of a pull request, seeded with `addPullRequestCommit`. */
+export interface FakeCommit {
+  sha: string;
+  message: string;
+  /** The author's GitHub account; null when the author email matches none. */
+  author: FakeUser | null;
+  authorName: string;
+  authorEmail: string;
+  date: string;
+  parents: string[];
+  files: FakePullFile[];
+}
+
+/** One event of an issue or pull request timeline (`GET .../issues/{n}/events`). */
+export interface FakeIssueEvent {
+  id: number;
+  issueNumber: number;
+  event: string;
+  actor: FakeUser;
   created_at: string;
 }
 
@@ -197,6 +221,12 @@ export interface FakeRepo {
   threadResolutionForbidden: boolean;
   /** Review comment id -> its reactions. */
   reviewCommentReactions: Map<number, FakeReaction[]>;
+  /** Issue comment id -> its reactions. */
+  issueCommentReactions: Map<number, FakeReaction[]>;
+  /** Pull number -> its commits, oldest first (answered by GET .../pulls/{n}/commits and GET .../commits/{sha}). */
+  pullCommits: Map<number, FakeCommit[]>;
+  /** Issue and pull request events (closed, reopened, merged), oldest first. */
+  issueEvents: FakeIssueEvent[];
   checkRuns: FakeCheckRun[];
   /** Pull number -> path -> RIGHT-side lines a review comment may use. Unset: every line is accepted. */
   commentableLines: Map<number, Record<string, number[]>>;
@@ -298,6 +328,32 @@ export interface FakeGitHub {
     content: string,
     user?: { login: string; type?: "User" | "Bot" },
   ): FakeReaction;
+  /** Seed a reaction on an issue comment, by a human unless `user` says otherwise. */
+  addIssueCommentReaction(
+    owner: string,
+    repo: string,
+    commentId: number,
+    content: string,
+    user?: { login: string; type?: "User" | "Bot" },
+  ): FakeReaction;
+  /**
+   * Seed a commit on pull request `pull` (after the ones it has) and move its head branch to it. The author is a
+   * human unless `author` says otherwise; `author: null` is a commit whose email matches no GitHub account.
+   */
+  addPullRequestCommit(
+    owner: string,
+    repo: string,
+    pull: number,
+    input: {
+      message: string;
+      files: FakePullFile[];
+      sha?: string;
+      author?: { login: string; type?: "User" | "Bot" } | null;
+      date?: string;
+    },
+  ): FakeCommit;
+  /** Close pull request `pull` as `by` (a human unless told otherwise), merging it when `merged`; records the events. */
+  closePullRequest(owner: string, repo: string, pull: number, input?: { merged?: boolean; by?: { login: string; type?: "User" | "Bot" } }): FakePull;
   /** Requests no route answered (each got a 404), and GraphQL operations the fake does not know. */
   unhandled(): RecordedRequest[];
   close(): Promise<void>;
@@ -523,6 +579,7 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       updated_at: pr.updated_at,
       closed_at: pr.closed_at,
       merged_at: pr.merged_at,
+      merged_by: pr.merged_by ? userJson(pr.merged_by) : null,
     };
   }
 
@@ -545,6 +602,9 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
     return {
       ...rest,
       ...(outdated ? { line: null, original_line: c.line } : { original_line: c.line }),
+      ...(outdated ? { start_line: null } : {}),
+      original_start_line: c.start_line,
+      original_commit_id: c.commit_id,
       user: userJson(c.user),
       url: `${api}/repos/${repo.owner}/${repo.name}/pulls/comments/${c.id}`,
       html_url: `${web}/${repo.owner}/${repo.name}/pull/${pullNumber}#discussion_r${c.id}`,
@@ -1069,6 +1129,7 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       if (body.state === "closed" && pr.state === "open") {
         pr.state = "closed";
         pr.closed_at = now();
+        repo.issueEvents.push({ id: nextId(), issueNumber: pr.number, event: "closed", actor: APP_BOT, created_at: pr.closed_at });
       } else if (body.state === "open" && pr.state === "closed" && !pr.merged) {
         pr.state = "open";
         pr.closed_at = null;
@@ -1315,6 +1376,95 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       list.push(reaction);
       repo.reviewCommentReactions.set(commentId, list);
       return { status: 201, body: reactionJson(reaction) };
+    }),
+  );
+
+  on(
+    "GET",
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+    withRepo((repo, ctx, [id]) => {
+      const commentId = int(id);
+      if (!repo.issueComments.some((c) => c.id === commentId)) return notFound();
+      const reactions = (repo.issueCommentReactions.get(commentId ?? -1) ?? []).filter(
+        (r) => ctx.query.content === undefined || r.content === ctx.query.content,
+      );
+      return paginate(ctx, reactions.map(reactionJson));
+    }),
+  );
+  on(
+    "POST",
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+    withRepo((repo, ctx, [id]) => {
+      const commentId = int(id);
+      if (commentId === undefined || !repo.issueComments.some((c) => c.id === commentId)) return notFound();
+      const content = str(asRecord(ctx.body).content);
+      if (!content || !REACTIONS.has(content)) {
+        return validationFailed([{ resource: "Reaction", code: "invalid", field: "content" }]);
+      }
+      const list = repo.issueCommentReactions.get(commentId) ?? [];
+      const existing = list.find((r) => r.content === content && r.user.login === APP_BOT.login);
+      if (existing) return { status: 200, body: reactionJson(existing) };
+      const reaction: FakeReaction = { id: nextId(), content, user: APP_BOT, created_at: now() };
+      list.push(reaction);
+      repo.issueCommentReactions.set(commentId, list);
+      return { status: 201, body: reactionJson(reaction) };
+    }),
+  );
+  on(
+    "GET",
+    "/repos/{owner}/{repo}/issues/{issue_number}/events",
+    withRepo((repo, ctx, [n]) =>
+      paginate(
+        ctx,
+        repo.issueEvents
+          .filter((e) => e.issueNumber === int(n))
+          .map((e) => ({ id: e.id, node_id: `E_${e.id}`, event: e.event, actor: userJson(e.actor), created_at: e.created_at, commit_id: null })),
+      ),
+    ),
+  );
+
+  // --- Commits -------------------------------------------------------------------------------------
+  const commitJson = (repo: FakeRepo, c: FakeCommit) => ({
+    sha: c.sha,
+    node_id: `C_${c.sha}`,
+    url: `${api}/repos/${repo.owner}/${repo.name}/commits/${c.sha}`,
+    html_url: `${web}/${repo.owner}/${repo.name}/commit/${c.sha}`,
+    commit: {
+      message: c.message,
+      author: { name: c.authorName, email: c.authorEmail, date: c.date },
+      committer: { name: c.authorName, email: c.authorEmail, date: c.date },
+    },
+    author: c.author ? userJson(c.author) : null,
+    committer: c.author ? userJson(c.author) : null,
+    parents: c.parents.map((sha) => ({ sha, url: `${api}/repos/${repo.owner}/${repo.name}/commits/${sha}` })),
+  });
+  on(
+    "GET",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+    withRepo((repo, ctx, [n]) => {
+      const pr = findPull(repo, n);
+      if (!pr) return notFound();
+      // GitHub lists at most 250 commits of a pull request.
+      return paginate(ctx, (repo.pullCommits.get(pr.number) ?? []).slice(0, 250).map((c) => commitJson(repo, c)));
+    }),
+  );
+  on(
+    "GET",
+    "/repos/{owner}/{repo}/commits/{ref}",
+    withRepo((repo, ctx, [ref]) => {
+      const commit = [...repo.pullCommits.values()].flat().find((c) => c.sha === ref);
+      if (!commit) return errorReply(422, `No commit found for SHA: ${String(ref)}`);
+      const page = paginate(
+        ctx,
+        commit.files.map((f) => ({ sha: blobSha(`${commit.sha}:${f.filename}`), blob_url: `${web}/${repo.owner}/${repo.name}/blob/${commit.sha}/${f.filename}`, ...f })),
+      );
+      const additions = commit.files.reduce((n, f) => n + f.additions, 0);
+      const deletions = commit.files.reduce((n, f) => n + f.deletions, 0);
+      return {
+        status: 200,
+        body: { ...commitJson(repo, commit), stats: { additions, deletions, total: additions + deletions }, files: page.body },
+        ...(page.headers ? { headers: page.headers } : {}),
+      };
     }),
   );
 
@@ -1792,6 +1942,9 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
         resolvedThreads: new Map(),
         threadResolutionForbidden: false,
         reviewCommentReactions: new Map(),
+        issueCommentReactions: new Map(),
+        pullCommits: new Map(),
+        issueEvents: [],
         checkRuns: [],
         commentableLines: new Map(),
         pullFiles: new Map(),
@@ -1881,6 +2034,60 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       list.push(reaction);
       r.reviewCommentReactions.set(commentId, list);
       return reaction;
+    },
+    addIssueCommentReaction(owner, repo, commentId, content, user) {
+      const r = requireRepo(owner, repo);
+      if (!r.issueComments.some((c) => c.id === commentId)) {
+        throw new Error(`fake GitHub: issue comment ${commentId} does not exist in ${owner}/${repo}`);
+      }
+      const reaction: FakeReaction = { id: nextId(), content, user: userFrom(user, HUMAN), created_at: now() };
+      const list = r.issueCommentReactions.get(commentId) ?? [];
+      list.push(reaction);
+      r.issueCommentReactions.set(commentId, list);
+      return reaction;
+    },
+    addPullRequestCommit(owner, repo, pull, input) {
+      const r = requireRepo(owner, repo);
+      const pr = r.pulls.find((p) => p.number === pull);
+      if (!pr) throw new Error(`fake GitHub: pull request #${pull} does not exist in ${owner}/${repo}`);
+      const list = r.pullCommits.get(pull) ?? [];
+      const parent = list.at(-1)?.sha ?? r.branches.get(pr.headRef) ?? pr.headSha;
+      const sha = input.sha ?? sha1(`${owner}/${repo}#${pull}:${list.length}:${input.message}:${nextId()}`);
+      const author = input.author === null ? null : userFrom(input.author ?? undefined, HUMAN);
+      const login = author?.login ?? "someone";
+      const commit: FakeCommit = {
+        sha,
+        message: input.message,
+        author,
+        authorName: login,
+        authorEmail: `${author?.id ?? 0}+${login}@users.noreply.github.com`,
+        date: input.date ?? now(),
+        parents: [parent],
+        files: input.files,
+      };
+      list.push(commit);
+      r.pullCommits.set(pull, list);
+      r.branches.set(pr.headRef, sha);
+      pr.headSha = sha;
+      return commit;
+    },
+    closePullRequest(owner, repo, pull, input = {}) {
+      const r = requireRepo(owner, repo);
+      const pr = r.pulls.find((p) => p.number === pull);
+      if (!pr) throw new Error(`fake GitHub: pull request #${pull} does not exist in ${owner}/${repo}`);
+      const by = userFrom(input.by, HUMAN);
+      const at = now();
+      pr.state = "closed";
+      pr.closed_at = at;
+      pr.updated_at = at;
+      if (input.merged) {
+        pr.merged = true;
+        pr.merged_at = at;
+        pr.merged_by = by;
+        r.issueEvents.push({ id: nextId(), issueNumber: pull, event: "merged", actor: by, created_at: at });
+      }
+      r.issueEvents.push({ id: nextId(), issueNumber: pull, event: "closed", actor: by, created_at: at });
+      return pr;
     },
     unhandled() {
       return requests.filter((r) => r.route === null);

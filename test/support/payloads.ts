@@ -56,3 +56,20 @@ export function pullRequestCommentCreated(o: { number: number; title: string; bo
   };
   return p;
 }
+
+/** pull_request.closed, from the real example, for PR `number` (merged or not). */
+export function pullRequestClosed(o: { number: number; headRef: string; merged: boolean; sender?: string }): Record<string, unknown> {
+  const p = retarget(example("pull_request", (e) => e["action"] === "closed"), { login: o.sender ?? "maia", type: "User" });
+  const pr = p["pull_request"] as Record<string, unknown>;
+  Object.assign(pr, {
+    number: o.number,
+    state: "closed",
+    merged: o.merged,
+    merged_at: o.merged ? new Date().toISOString() : null,
+    closed_at: new Date().toISOString(),
+    merged_by: o.merged ? { login: o.sender ?? "maia", type: "User" } : null,
+    head: { ...(pr["head"] as object), ref: o.headRef },
+  });
+  p["number"] = o.number;
+  return p;
+}
