@@ -34,6 +34,7 @@ import { rankImprovements as rankByAcceptance } from "../learner/rank-improvemen
 import { parsePullRequestFiles } from "../codehost/parse-pull-request-files.ts";
 import { FindingSource, type Finding } from "../qa/finding.ts";
 import { handleLearnings } from "./commands/handle-learnings.ts";
+import { EXPORT_LEARNINGS_JOB } from "../learner/export-learnings-pr.ts";
 import { handlePullRequestClosed } from "../outcomes/handle-pull-request-closed.ts";
 import { toPullRequestClosedInput } from "../outcomes/to-pull-request-closed-input.ts";
 import { fetchRepoFile } from "./fetch-repo-file.ts";
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         const ctx = await buildCommandContext({ event: "issue_comment", payload: p }, { codeHost, store: deps.store, log: deps.log });
         if (isConversationCommand(first)) return handleConversationCommand(ctx, first, { getPermission: permission });
         if (!first.ok) return "ignored";
-        if (first.name === "learnings" && !/\breset\b/.test(first.args)) {
+        if (first.name === "learnings" && /^\s*(show)?\s*$/.test(first.args)) {
           // Reading what was learned is open to anyone who can see the repository; resetting is for writers.
           return handleLearnings(ctx, first, {
             config: deps.learner,
@@ -146,6 +147,15 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           case "fix":
             return reply(ctx, "`/moderator fix` works in a review thread on a Moderator pull request: reply in the thread of the comment to address.", "ignored: fix outside a review thread");
           case "learnings":
+            if (/^\s*export\b/.test(first.args)) {
+              // A worker clones, writes .github/moderator-learnings.yml and opens the PR, then replies here.
+              await deps.queue.enqueueJob(
+                EXPORT_LEARNINGS_JOB,
+                { repositoryId: ctx.repositoryId, issueNumber: p.issue.number, commentId: p.comment.id, requestedBy: p.sender.login },
+                `learnings-export-${p.repository.id}-${p.comment.id}`,
+              );
+              return "learnings export queued";
+            }
             return handleLearnings(ctx, first, {
               config: deps.learner,
               learningsFileText: await fetchRepoFile(octokit, p.repository.owner.login, p.repository.name, LEARNINGS_FILE_PATH),

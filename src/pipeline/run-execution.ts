@@ -61,7 +61,7 @@ export interface PipelineDeps {
   operator: OperatorConfig;
   runner: ProcessRunner;
   /** Where the run's inputs come from and its outputs go (GitHub through the installation, or a local repository). */
-  connect(execution: Execution & { repository: Repository }): Promise<RunConnection>;
+  connect(target: { repository: Repository }): Promise<RunConnection>;
   createBackend(name: string): Backend;
   /** Health of an operator backend (implementations cache it briefly). */
   backendHealth(name: string): Promise<BackendHealth>;

@@ -21,6 +21,8 @@ export interface RunQueueOptions {
 /** What the webhook side needs of the queue. */
 export interface RunQueue {
   enqueue(data: RunJobData, jobId: string): Promise<void>;
+  /** Any other job of the catalog (learnings export...), by name; the id makes it idempotent. */
+  enqueueJob(name: string, data: Record<string, unknown>, jobId: string): Promise<void>;
   /** A delayed job that ends a breakpoint if nobody answered by then. */
   scheduleBreakpointTimeout(data: BreakpointTimeoutData, delayMs: number): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +39,15 @@ export function createRunQueue(opts: RunQueueOptions): RunQueue & { queue: Queue
     queue,
     async enqueue(data, jobId) {
       await queue.add(RUN_JOB, RunJobData.parse(data), {
+        jobId,
+        attempts: opts.attempts,
+        backoff: { type: "exponential", delay: Math.round(opts.backoffSeconds * 1000) },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      });
+    },
+    async enqueueJob(name, data, jobId) {
+      await queue.add(name, data, {
         jobId,
         attempts: opts.attempts,
         backoff: { type: "exponential", delay: Math.round(opts.backoffSeconds * 1000) },

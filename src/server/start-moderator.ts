@@ -10,6 +10,7 @@ import { connectGitHub } from "../pipeline/connect-github.ts";
 import { createRunQueue } from "../queue/run-queue.ts";
 import { UnrecoverableError } from "bullmq";
 import { getSenderPermission } from "../app/get-sender-permission.ts";
+import { EXPORT_LEARNINGS_JOB, ExportLearningsData, exportLearningsPr } from "../learner/export-learnings-pr.ts";
 import { COLLECT_OUTCOMES_JOB, processCollectOutcomesJob, scheduleOutcomeCollection } from "../outcomes/collect-outcomes-job.ts";
 import type { OutcomeCollectorDeps } from "../outcomes/collect-outcomes-for-open-prs.ts";
 import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
@@ -131,12 +132,19 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         warn: (message, data) => log.warn(data, message),
       };
       worker = startRunWorker({
-        otherJobs: (job) =>
-          job.name === COLLECT_OUTCOMES_JOB.name
-            ? processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
-                throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
-              })
-            : undefined,
+        otherJobs: (job) => {
+          if (job.name === COLLECT_OUTCOMES_JOB.name) {
+            return processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
+              throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
+            });
+          }
+          if (job.name === EXPORT_LEARNINGS_JOB) {
+            const data = ExportLearningsData.safeParse(job.data);
+            if (!data.success) return Promise.reject(new UnrecoverableError(`${EXPORT_LEARNINGS_JOB} job ${job.id}: invalid data`));
+            return exportLearningsPr(pipeline, data.data);
+          }
+          return undefined;
+        },
         connection: workerConnection,
         queueName,
         concurrency: operator.limits.concurrency,

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAINTAINER, OWNER, REPO, REPO_ID, startHarness, type Harness } from "../support/moderator-harness.ts";
@@ -97,5 +98,13 @@ describe("improvements", () => {
     expect(shown.body).toContain("debug/leftover");
     await x.send("issue_comment", issueCommentCreated({ number: 1, title: "x", body: "/moderator learnings reset debug/leftover", sender: MAINTAINER }));
     await x.waitFor("the reset row", async () => ((await db(x).feedback.count({ where: { kind: "learner_reset" } })) === 1 ? true : undefined));
+
+    // Export: a worker clones, writes .github/moderator-learnings.yml, pushes a branch and opens a PR.
+    await x.send("issue_comment", issueCommentCreated({ number: 1, title: "x", body: "/moderator learnings export", sender: MAINTAINER }));
+    const pr = await x.waitFor("the export PR", async () => x.repo.pulls.find((p) => p.headRef === "moderator/learnings-export"));
+    expect(pr.title).toContain("what it has learned");
+    const file = execFileSync("git", ["--git-dir", x.barePath, "show", "moderator/learnings-export:.github/moderator-learnings.yml"], { encoding: "utf8" });
+    expect(file).toContain("version: 1");
+    await x.waitFor("the reply with the PR", async () => x.repo.issueComments.find((c) => c.body.includes(`Exported what Moderator has learned here in #${pr.number}`)));
   });
 });

@@ -32,7 +32,7 @@ export async function handleLearnings(
     return `learnings reset${rule ? `: ${rule}` : ""}`;
   }
   if (sub !== undefined && sub !== "show") {
-    await postReply(ctx, "Usage: `/moderator learnings` shows them; `/moderator learnings reset [rule]` forgets them.");
+    await postReply(ctx, "Usage: `/moderator learnings` shows them; `/moderator learnings reset [rule]` forgets them; `/moderator learnings export` opens a PR with them.");
     return "learnings: bad arguments";
   }
   const { table, overrides, problems } = await loadAcceptanceTable(ctx.store.prisma, {
