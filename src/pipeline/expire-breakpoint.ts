@@ -13,8 +13,7 @@ export async function expireBreakpoint(executionId: string, askedAt: string, dep
   const decision = (execution?.decision ?? {}) as { askedAt?: string; timeoutHours?: number };
   if (!execution || execution.status !== "waiting_for_human" || decision.askedAt !== askedAt) return "stale";
   const message = `no maintainer answered within ${decision.timeoutHours ?? "?"} hours`;
-  await deps.store.finishExecution(executionId, "failed", { errorPhase: "decide", error: message });
-  await deps.store.appendEvent(executionId, { type: "run.expired", phase: "decide", level: "warn", message });
+  // What maintainers see first, then the state.
   const conn = await deps.connect(execution);
   const ref = { owner: execution.repository.owner, repo: execution.repository.name };
   await conn.codeHost.removeLabel(ref, execution.issueNumber, NEEDS_HUMAN_LABEL);
@@ -25,5 +24,7 @@ export async function expireBreakpoint(executionId: string, askedAt: string, dep
     error: { phase: "decide", message, hint: `The agent's work stays on branch ${execution.branch ?? "(none)"}. Comment \`/moderator run\` to start again.` },
   });
   await conn.codeHost.ensureComment(ref, execution.issueNumber, TRACKING_TOPIC, body, execution.trackingCommentId !== null ? Number(execution.trackingCommentId) : undefined);
+  await deps.store.finishExecution(executionId, "failed", { errorPhase: "decide", error: message });
+  await deps.store.appendEvent(executionId, { type: "run.expired", phase: "decide", level: "warn", message });
   return "expired";
 }
