@@ -73,3 +73,29 @@ export function pullRequestClosed(o: { number: number; headRef: string; merged: 
   p["number"] = o.number;
   return p;
 }
+
+/** pull_request_review_comment.created: a reply in a review thread (in_reply_to_id = the thread's root comment). */
+export function reviewCommentCreated(o: {
+  pullNumber: number;
+  headRef: string;
+  headSha: string;
+  inReplyTo: number;
+  path: string;
+  line: number;
+  body: string;
+  id?: number;
+  sender?: string;
+}): Record<string, unknown> {
+  const p = retarget(example("pull_request_review_comment", (e) => e["action"] === "created"), { login: o.sender ?? "maia", type: "User" });
+  Object.assign(p["comment"] as object, {
+    id: o.id ?? 900_000 + Math.floor(Math.random() * 90_000),
+    body: o.body,
+    in_reply_to_id: o.inReplyTo,
+    path: o.path,
+    line: o.line,
+    original_line: o.line,
+    user: { login: o.sender ?? "maia", type: "User" },
+  });
+  Object.assign(p["pull_request"] as object, { number: o.pullNumber, state: "open", head: { ...((p["pull_request"] as Record<string, unknown>)["head"] as object), ref: o.headRef, sha: o.headSha } });
+  return p;
+}
