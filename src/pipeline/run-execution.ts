@@ -462,7 +462,6 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       decision: { action: draft ? "draft" : "proceed", reasons },
     });
 
-    const check = { conclusion: published.conclusion };
 
     if (followUp?.replyTo) {
       const done = taskOutcomes.filter((t) => t.status === "succeeded" && t.sha);
@@ -515,13 +514,13 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
 
     // 8. record.
     status = "completed";
-    const summary = { prNumber: pr.number, conclusion: check.conclusion, findings: view.findingsBySeverity, filesChanged: changed.length, backend: route.name, tasks: taskOutcomes.length };
+    const summary = { prNumber: pr.number, conclusion: published.conclusion, findings: view.findingsBySeverity, filesChanged: changed.length, backend: route.name, tasks: taskOutcomes.length };
     await persist({ summary });
     // What maintainers see first, then the state: whoever watches the state finds the comment final.
     await updateComment(true, { totalMs: tracker.totalMs() });
     await store.finishExecution(executionId, "completed", { summary });
-    await store.appendEvent(executionId, { type: "run.completed", message: `PR #${pr.number}, QA ${check.conclusion}` });
-    return { status: "completed", prNumber: pr.number, conclusion: check.conclusion };
+    await store.appendEvent(executionId, { type: "run.completed", message: `PR #${pr.number}, QA ${published.conclusion}` });
+    return { status: "completed", prNumber: pr.number, conclusion: published.conclusion };
   } catch (err) {
     const failedPhase = tracker.current;
     const classified = classifyError(err, failedPhase);
