@@ -5,7 +5,6 @@ import { appendUnplacedComments, MAX_BODY_LENGTH } from "./append-unplaced-comme
 import type {
   Author,
   CheckRunAnnotation,
-  CheckRunInput,
   CodeHost,
   CommentReaction,
   IssueCommentSummary,
@@ -347,6 +346,16 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
       },
     );
     return hunks;
+  }
+
+  /** Every reaction on one comment (issue or review comment), all pages. */
+  async function listReactions(route: string, ref: RepoRef, commentId: number): Promise<CommentReaction[]> {
+    const reactions: CommentReaction[] = [];
+    await eachPage(route, { owner: ref.owner, repo: ref.repo, comment_id: commentId }, ListedReaction, MAX_REACTION_PAGES, (items) => {
+      reactions.push(...items.map(toReaction));
+      return false;
+    });
+    return reactions;
   }
 
   function toPullRequestInfo(pr: PullRequest, created: boolean): PullRequestInfo {
@@ -871,35 +880,9 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
       return comments;
     },
 
-    async listIssueCommentReactions(ref, commentId) {
-      const reactions: CommentReaction[] = [];
-      await eachPage(
-        "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-        { owner: ref.owner, repo: ref.repo, comment_id: commentId },
-        ListedReaction,
-        MAX_REACTION_PAGES,
-        (items) => {
-          reactions.push(...items.map(toReaction));
-          return false;
-        },
-      );
-      return reactions;
-    },
+    listIssueCommentReactions: (ref, commentId) => listReactions("GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", ref, commentId),
 
-    async listReviewCommentReactions(ref, commentId) {
-      const reactions: CommentReaction[] = [];
-      await eachPage(
-        "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
-        { owner: ref.owner, repo: ref.repo, comment_id: commentId },
-        ListedReaction,
-        MAX_REACTION_PAGES,
-        (items) => {
-          reactions.push(...items.map(toReaction));
-          return false;
-        },
-      );
-      return reactions;
-    },
+    listReviewCommentReactions: (ref, commentId) => listReactions("GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions", ref, commentId),
 
     async listPullRequestCommits(ref, pullNumber) {
       const commits: PullRequestCommit[] = [];

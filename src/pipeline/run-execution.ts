@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { TRACKING_TOPIC } from "../app/start-run.ts";
 import { parseCancelReason } from "../queue/cancel-run.ts";
@@ -6,7 +6,6 @@ import type { Backend, BackendHealth } from "../backends/backend.ts";
 import type { CodeHost, RepoRef } from "../codehost/code-host.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
-import { QA_CHECK_RUN_NAME } from "../codehost/check-run-names.ts";
 import { Severity, severityRank, type Finding } from "../qa/finding.ts";
 import { assessWithLlm } from "../qa/assess-with-llm.ts";
 import { parseDiff, type DiffFile } from "../qa/parse-diff.ts";
@@ -14,7 +13,7 @@ import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-
 import { RUN_CHECK_ACTIONS, renderRunCheck } from "../render/render-run-check.ts";
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
-import { Prisma, type Execution, type Repository } from "../generated/prisma/client.ts";
+import { Prisma, type Repository } from "../generated/prisma/client.ts";
 import type { Improvement } from "../improve/improvement.ts";
 import { runImprover } from "../improve/run-improver.ts";
 import { createRng } from "../learner/create-rng.ts";

@@ -1,24 +1,13 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { MAINTAINER, OWNER, REPO, scriptedAgentYaml, startHarness, type Harness } from "../support/moderator-harness.ts";
 import { issueCommentCreated, issueLabeled } from "../support/payloads.ts";
 
 // Conversation and control: breakpoints, QA retry rounds, cancel, one live run per issue, commands, check-run buttons.
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 
-function operatorYaml(mode: string): string {
-  return [
-    "defaultBackend: scripted",
-    "backends:",
-    "  scripted:",
-    "    type: command",
-    `    command: ${JSON.stringify([process.execPath, AGENT, ...mode.split(" ")])}`,
-    "    timeoutSeconds: 60",
-    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
-    "limits: { attempts: 2, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1 }",
-  ].join("\n");
-}
+const operatorYaml = (mode: string) => scriptedAgentYaml(mode);
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -1,22 +1,12 @@
 import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAINTAINER, OWNER, REPO, REPO_ID, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { MAINTAINER, OWNER, REPO, REPO_ID, scriptedAgentYaml, startHarness, type Harness } from "../support/moderator-harness.ts";
 import { issueCommentCreated, issueLabeled, pullRequestClosed } from "../support/payloads.ts";
 
 // Follow-up improvements: proposed after a run, listed as checkboxes, started by a writer's tick, opened as
 // stacked PRs; and /moderator learnings.
-const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 
-const operatorYaml = [
-  "defaultBackend: scripted",
-  "backends:",
-  "  scripted:",
-  "    type: command",
-  `    command: ${JSON.stringify([process.execPath, AGENT, "debug-then-fix"])}`,
-  `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
-  "limits: { attempts: 2, backoffSeconds: 0.2 }",
-].join("\n");
+const operatorYaml = scriptedAgentYaml("debug-then-fix");
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FIXTURE_AGENTS, MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
 import { issueCommentCreated, issueLabeled } from "../support/payloads.ts";
 
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");

@@ -1,20 +1,10 @@
 import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { MAINTAINER, OWNER, REPO, scriptedAgentYaml, startHarness, type Harness } from "../support/moderator-harness.ts";
 import { issueCommentCreated, issueLabeled, reviewCommentCreated } from "../support/payloads.ts";
 
 // Commands through real webhooks on a Moderator PR: explain, dismiss and fix in review threads; status and retry.
-const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
-const operatorYaml = [
-  "defaultBackend: scripted",
-  "backends:",
-  "  scripted:",
-  "    type: command",
-  `    command: ${JSON.stringify([process.execPath, AGENT, "good"])}`,
-  `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
-  "limits: { attempts: 2, backoffSeconds: 0.2 }",
-].join("\n");
+const operatorYaml = scriptedAgentYaml("good");
 
 let h: Harness | undefined;
 afterEach(async () => {

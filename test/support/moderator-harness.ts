@@ -178,3 +178,18 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     },
   };
 }
+
+/** The scripted e2e agent as the operator's only backend (`mode` is its argv, e.g. "slow 4000"). */
+export function scriptedAgentYaml(mode: string, opts: { timeoutSeconds?: number; limits?: string } = {}): string {
+  const agent = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
+  return [
+    "defaultBackend: scripted",
+    "backends:",
+    "  scripted:",
+    "    type: command",
+    `    command: ${JSON.stringify([process.execPath, agent, ...mode.split(" ")])}`,
+    `    timeoutSeconds: ${opts.timeoutSeconds ?? 60}`,
+    `    mounts: [${JSON.stringify(path.dirname(agent))}]`,
+    `limits: ${opts.limits ?? "{ attempts: 2, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1 }"}`,
+  ].join("\n");
+}
