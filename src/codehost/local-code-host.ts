@@ -141,6 +141,20 @@ function notFound(message: string): Error {
 }
 
 /** One file's hunks back to the `patch` text GitHub returns for it. */
+/** A changed file of a local diff, shaped like GitHub's `GET /pulls/{n}/files` entry. */
+function toPullRequestFile(f: DiffFile): PullRequestFile {
+  const out: PullRequestFile = {
+    path: f.path,
+    status: f.status,
+    additions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "add").length, 0),
+    deletions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "del").length, 0),
+  };
+  if (f.oldPath !== undefined) out.previousPath = f.oldPath;
+  const patch = toPatch(f);
+  if (patch !== undefined) out.patch = patch;
+  return out;
+}
+
 function toPatch(file: DiffFile): string | undefined {
   if (file.binary || file.hunks.length === 0) return undefined;
   const lines: string[] = [];
@@ -300,18 +314,7 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
       throw new Error(`local code host: listing the files of pull request #${pullNumber} needs the local repository (repoDir)`);
     }
     const diff = await git(["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", `refs/heads/${pr.base}...refs/heads/${pr.branch}`, "--"]);
-    return parseDiff(diff).map((f) => {
-      const out: PullRequestFile = {
-        path: f.path,
-        status: f.status,
-        additions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "add").length, 0),
-        deletions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "del").length, 0),
-      };
-      if (f.oldPath !== undefined) out.previousPath = f.oldPath;
-      const patch = toPatch(f);
-      if (patch !== undefined) out.patch = patch;
-      return out;
-    });
+    return parseDiff(diff).map(toPullRequestFile);
   }
 
   /** The comments `ensureComment` wrote on `issueNumber`, in topic order (the files keep no creation time). */
@@ -366,18 +369,7 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
     if (opts.repoDir === undefined) throw new Error(`local code host: reading commit ${sha} needs the local repository (repoDir)`);
     if (!/^[0-9a-f]{4,64}$/i.test(sha)) throw new Error(`local code host: ${JSON.stringify(sha)} is not a commit sha`);
     const diff = await git(["diff-tree", "-p", "-r", "-M", "--root", "--no-commit-id", "--no-color", "--no-ext-diff", "--no-textconv", sha, "--"]);
-    return parseDiff(diff).map((f) => {
-      const out: PullRequestFile = {
-        path: f.path,
-        status: f.status,
-        additions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "add").length, 0),
-        deletions: f.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "del").length, 0),
-      };
-      if (f.oldPath !== undefined) out.previousPath = f.oldPath;
-      const patch = toPatch(f);
-      if (patch !== undefined) out.patch = patch;
-      return out;
-    });
+    return parseDiff(diff).map(toPullRequestFile);
   }
 
   async function readPull(ref: RepoRef, pullNumber: number): Promise<PullRequestState> {

@@ -18,3 +18,11 @@ export interface RunConnection {
   /** Values to redact from everything Moderator writes. */
   secrets: string[];
 }
+
+/** The repository as agents and reviewers see it (AgentTask.repository). */
+export function agentRepository(
+  ref: { owner: string; repo: string },
+  info: { fullName: string; defaultBranch: string },
+): { owner: string; name: string; fullName: string; defaultBranch: string } {
+  return { owner: ref.owner, name: ref.repo, fullName: info.fullName, defaultBranch: info.defaultBranch };
+}

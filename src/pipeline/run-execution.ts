@@ -43,7 +43,7 @@ import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
 import { runImproveExecution } from "./run-improve-execution.ts";
 import { runReviewExecution } from "./run-review-execution.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
-import type { RunConnection } from "./run-connection.ts";
+import { agentRepository, type RunConnection } from "./run-connection.ts";
 
 /** Name of the check run Moderator keeps on its PR's head commit. */
 export const CHECK_RUN_NAME = "Moderator";
@@ -266,7 +266,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         executionId,
         tasks,
         workspace: ws,
-        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+        repository: agentRepository(ref, repoInfo),
         issueNumber: execution.issueNumber,
         issue,
         triggeredAt: execution.createdAt,
@@ -355,7 +355,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         llm: deps.llm,
         createBackend: deps.createBackend,
         context: {
-          repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+          repository: agentRepository(ref, repoInfo),
           issue: { number: execution.issueNumber, title: issue.title, body: issue.body, author: issue.author },
           branch,
           baseBranch: repoInfo.defaultBranch,

@@ -16,6 +16,7 @@ import { classifyError } from "./classify-error.ts";
 import { executeTasks } from "./execute-tasks.ts";
 import { publishQa } from "./publish-qa.ts";
 import type { PipelineDeps, RunContext, RunOutcome } from "./run-execution.ts";
+import { agentRepository } from "./run-connection.ts";
 import { runQaPhase } from "./run-qa-phase.ts";
 
 /**
@@ -77,7 +78,7 @@ export async function runImproveExecution(execution: Execution & { repository: R
       executionId,
       tasks: [{ index: 0, title: row.title, description: row.task || row.rationale, type: row.type === "docs" ? "docs" : row.type === "tests" ? "test" : row.type, dependsOn: [] }],
       workspace: ws,
-      repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+      repository: agentRepository(ref, repoInfo),
       issueNumber: execution.issueNumber,
       issue,
       triggeredAt: execution.createdAt,
@@ -111,7 +112,7 @@ export async function runImproveExecution(execution: Execution & { repository: R
       llm: deps.llm,
       createBackend: deps.createBackend,
       context: {
-        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+        repository: agentRepository(ref, repoInfo),
         issue: { number: execution.issueNumber, title: issue.title, body: issue.body, author: issue.author },
         branch,
         baseBranch: base,

@@ -12,6 +12,7 @@ import type { Workspace } from "../workspace/workspace.ts";
 import { classifyError } from "./classify-error.ts";
 import { publishQa } from "./publish-qa.ts";
 import type { PipelineDeps, RunContext, RunOutcome } from "./run-execution.ts";
+import { agentRepository } from "./run-connection.ts";
 import { runQaPhase } from "./run-qa-phase.ts";
 
 /** Topic of the comment a failed `/moderator review` leaves on the pull request. */
@@ -87,7 +88,7 @@ export async function runReviewExecution(
       llm: deps.llm,
       createBackend: deps.createBackend,
       context: {
-        repository: { owner: ref.owner, name: ref.repo, fullName: repoInfo.fullName, defaultBranch: repoInfo.defaultBranch },
+        repository: agentRepository(ref, repoInfo),
         issue: { number: pr.number, title: pr.title, body: pr.body, author: pr.author?.login ?? "unknown" },
         branch: pr.headRef,
         baseBranch: pr.baseRef,
