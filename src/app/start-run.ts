@@ -25,6 +25,10 @@ export interface StartRunInput {
   /** A follow-up run (`/moderator fix`, Fix findings): continue the PR branch from this commit, addressing this. */
   continueFrom?: string;
   followUp?: FollowUp;
+  /** The issue body as the writer saw it when they triggered the run (from the webhook payload). */
+  approvedBody?: string;
+  /** When the writer triggered the run. */
+  triggeredAt?: Date;
 }
 
 export type StartRunOutcome =
@@ -60,6 +64,8 @@ export async function startRun(
     ...(input.kind ? { kind: input.kind } : {}),
     ...(input.continueFrom ? { continueFrom: input.continueFrom } : {}),
     ...(input.followUp ? { followUp: input.followUp as Prisma.InputJsonObject } : {}),
+    ...(input.approvedBody !== undefined ? { approvedBody: input.approvedBody.slice(0, 65_536) } : {}),
+    ...(input.triggeredAt ? { triggeredAt: input.triggeredAt } : {}),
   });
   const execution = created.execution;
   if (!created.created) {

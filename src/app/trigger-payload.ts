@@ -12,6 +12,8 @@ const Repository = z.object({
 const Issue = z.object({
   number: z.number().int().positive(),
   title: z.string(),
+  /** The body as it was when the event happened: the text a writer approved by triggering the run. */
+  body: z.string().nullish(),
   state: z.string().optional(),
   pull_request: z.unknown().optional(),
 });
@@ -30,7 +32,7 @@ export type LabeledPayload = z.infer<typeof LabeledPayload>;
 export const CommentPayload = z.object({
   action: z.literal("created"),
   issue: Issue,
-  comment: z.object({ id: z.number(), body: z.string().nullable(), user: Sender.nullable() }),
+  comment: z.object({ id: z.number(), body: z.string().nullable(), user: Sender.nullable(), created_at: z.string().optional() }),
   repository: Repository,
   sender: Sender,
   installation: Installation,

@@ -193,6 +193,8 @@ export interface PullRequestCommit {
 export interface CodeHost {
   /** Add a reaction (e.g. "eyes") to an issue; no-op when it exists. */
   addIssueReaction(ref: RepoRef, issueNumber: number, content: "eyes" | "+1" | "rocket" | "confused"): Promise<void>;
+  /** Add a reaction to an issue comment (acknowledging a maintainer's answer at once); no-op when it exists. */
+  addCommentReaction(ref: RepoRef, commentId: number, content: "eyes" | "+1" | "rocket" | "confused"): Promise<void>;
   /** Add labels to an issue or pull request (GitHub creates a missing label). */
   addLabels(ref: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
   /** Close a pull request (with a comment saying why). */

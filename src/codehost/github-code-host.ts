@@ -429,6 +429,14 @@ export function createGitHubCodeHost(octokit: OctokitLike): CodeHost {
   }
 
   return {
+    async addCommentReaction(ref, commentId, content) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+        owner: ref.owner,
+        repo: ref.repo,
+        comment_id: commentId,
+        content,
+      });
+    },
     async addIssueReaction(ref, issueNumber, content) {
       // GitHub answers 200 when this reaction already exists and 201 when it was created.
       await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/reactions", {

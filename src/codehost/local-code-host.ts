@@ -112,7 +112,9 @@ const CheckRunState = z.object({
 });
 type CheckRunState = z.infer<typeof CheckRunState>;
 
-const ReactionsState = z.array(z.object({ repo: z.string(), issue: z.number().int(), content: z.string(), createdAt: z.string() }));
+const ReactionsState = z.array(
+  z.object({ repo: z.string(), issue: z.number().int().optional(), comment: z.number().int().optional(), content: z.string(), createdAt: z.string() }),
+);
 const LabelsState = z.record(z.string(), z.array(z.string()));
 const ClosedState = z.array(z.object({ pullNumber: z.number().int(), comment: z.string(), closedAt: z.string() }));
 
@@ -425,6 +427,14 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
         await write(abs, json(state), `labels on #${issueNumber}:`);
       }),
 
+    addCommentReaction: (ref, commentId, content) =>
+      serialized(async () => {
+        const abs = file("reactions.json");
+        const reactions = (await readJson(abs, ReactionsState)) ?? [];
+        if (reactions.some((r) => r.repo === repoName(ref) && r.comment === commentId && r.content === content)) return;
+        reactions.push({ repo: repoName(ref), comment: commentId, content, createdAt: now() });
+        await write(abs, json(reactions), `reaction ${content} on comment ${commentId}:`);
+      }),
     addIssueReaction: (ref, issueNumber, content) =>
       serialized(async () => {
         const abs = file("reactions.json");

@@ -65,8 +65,11 @@ export interface Env {
   dataDir: string;
   workspaceDir: string;
   configPath: string | undefined;
-  /** BullMQ queue of runs; deployments sharing one Redis use different names. */
-  queueName: string;
+  /**
+   * Prefix of Moderator's BullMQ queues (`<prefix>-intake`, `-runs`, `-timers`, `-outcomes`). Derived from the App id,
+   * so two deployments sharing one Redis never take each other's jobs; MODERATOR_QUEUE overrides it.
+   */
+  queuePrefix: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   production: boolean;
   /** The raw environment, for the pass-through lists of backends (only names the operator allow-lists are read). */
@@ -119,7 +122,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     dataDir,
     workspaceDir: path.resolve(cwd, e.WORKSPACE_DIR ?? path.join(dataDir, "workspaces")),
     configPath: e.MODERATOR_CONFIG ? path.resolve(cwd, e.MODERATOR_CONFIG) : undefined,
-    queueName: e.MODERATOR_QUEUE ?? "moderator-runs",
+    queuePrefix: e.MODERATOR_QUEUE ?? (e.APP_ID ? `moderator-app${e.APP_ID}` : "moderator"),
     logLevel: e.LOG_LEVEL ?? "info",
     production,
     raw: { ...source },

@@ -67,7 +67,37 @@ export const OperatorConfig = z
       })
       .optional(),
     /** Octokit's own retry (5xx, with backoff) and rate-limit throttling; turn off only for tests or a private GHE. */
-    github: z.strictObject({ retry: z.boolean().default(true), throttle: z.boolean().default(true) }).prefault({}),
+    github: z
+      .strictObject({
+        retry: z.boolean().default(true),
+        throttle: z.boolean().default(true),
+        /**
+         * GitHub's secondary rate limits for content-creating requests, per installation (with `throttle`): at most
+         * `perMinute` in any minute (GitHub documents 80) and `perHour` notifying writes (comments, reviews, PRs; 500).
+         * Installations never wait on each other; within one, a burst goes out at once instead of one per second.
+         */
+        writes: z
+          .strictObject({
+            perMinute: z.number().int().min(2).max(5000).default(80),
+            perHour: z.number().int().min(1).max(50_000).default(500),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    /** The webhook intake: deliveries are stored, then handled by intake workers. */
+    intake: z
+      .strictObject({
+        /** Deliveries one worker process handles at once (I/O bound). */
+        concurrency: z.number().int().min(1).max(200).default(20),
+        /** Attempts per delivery for transient GitHub errors (backoff from 1 s, doubling). */
+        attempts: z.number().int().min(1).max(20).default(5),
+        /** A delivery waits at most this long for an earlier one of the same issue or pull request. */
+        orderWaitSeconds: z.number().min(0).max(3600).default(60),
+        /** Payloads of settled deliveries are dropped after this many days, the rows after `keepDays`. */
+        keepPayloadDays: z.number().min(0).max(365).default(7),
+        keepDays: z.number().min(1).max(3650).default(30),
+      })
+      .prefault({}),
     limits: z
       .strictObject({
         /** Jobs one worker process runs at once. */

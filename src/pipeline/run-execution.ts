@@ -88,7 +88,9 @@ export type RunOutcome =
   | { status: "cancelled" }
   | { status: "interrupted" }
   | { status: "waiting" }
-  | { status: "skipped"; reason: string };
+  | { status: "skipped"; reason: string }
+  /** No such execution in this database: another deployment's job (same Redis and queue names), or a lost row. */
+  | { status: "missing"; reason: string };
 
 /**
  * One run, in numbered steps: prepare -> plan -> execute -> qa -> decide -> publish -> record.
@@ -100,7 +102,14 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   const { store, log } = deps;
   const now = deps.now ?? Date.now;
   const execution = await store.getExecution(executionId);
-  if (!execution) return { status: "skipped", reason: `execution ${executionId} not found` };
+  if (!execution) {
+    return {
+      status: "missing",
+      reason:
+        `execution ${executionId} is not in this database: is another Moderator deployment using this Redis with the ` +
+        "same queue names? Set a distinct MODERATOR_QUEUE (or App id) per deployment",
+    };
+  }
   if (execution.status === "completed" || execution.status === "failed" || execution.status === "cancelled") {
     return { status: "skipped", reason: `execution already ${execution.status}` };
   }

@@ -1,8 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { runExecution, SHUTDOWN_REASON, type PipelineDeps } from "../pipeline/run-execution.ts";
 import type { Logger } from "../util/logger.ts";
-import { expireBreakpoint } from "../pipeline/expire-breakpoint.ts";
-import { BREAKPOINT_TIMEOUT_JOB, BreakpointTimeoutData, RUN_JOB, RunJobData } from "./run-queue.ts";
+import { RUN_JOB, RunJobData } from "./run-queue.ts";
 
 export interface RunWorkerOptions {
   /** Handles other job kinds by name (e.g. the repeatable outcome collection); returns undefined when not its job. */
@@ -36,11 +35,6 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
   const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> => {
     const other = opts.otherJobs?.(job);
     if (other !== undefined) return other;
-    if (job.name === BREAKPOINT_TIMEOUT_JOB) {
-      const t = BreakpointTimeoutData.safeParse(job.data);
-      if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);
-      return { breakpoint: await expireBreakpoint(t.data.executionId, t.data.askedAt, opts.pipeline) };
-    }
     if (job.name !== RUN_JOB) throw new UnrecoverableError(`unknown job '${job.name}'`);
     const data = RunJobData.safeParse(job.data);
     if (!data.success) throw new UnrecoverableError(`job ${job.id}: invalid data: ${data.error.issues.map((i) => i.message).join("; ")}`);
@@ -55,6 +49,10 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
     switch (outcome.status) {
       case "completed":
         return { prNumber: outcome.prNumber, conclusion: outcome.conclusion };
+      case "missing":
+        // Never a silent skip: the run belongs to someone else, or its row is gone.
+        log.error({ jobId: job.id, executionId: data.data.executionId, queue: job.queueName }, outcome.reason);
+        throw new UnrecoverableError(outcome.reason);
       case "skipped":
       case "cancelled":
       case "waiting":

@@ -1,13 +1,21 @@
 import { mkdir } from "node:fs/promises";
 import { Redis } from "ioredis";
-import { Probot, ProbotOctokit, Server } from "probot";
-import { createApp } from "../app/create-app.ts";
+import { Probot, ProbotOctokit } from "probot";
+import { createWebhookHandlers } from "../app/create-webhook-handlers.ts";
 import type { GitHubClient } from "../app/github-client.ts";
 import { createGitHubCodeHost } from "../codehost/github-code-host.ts";
 import type { Env } from "../config/env.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { connectGitHub } from "../pipeline/connect-github.ts";
-import { createRunQueue } from "../queue/run-queue.ts";
+import { createWriteLimits } from "../github/create-write-limits.ts";
+import { handleDeliveryJob } from "../intake/handle-delivery-job.ts";
+import { createWebhookReceiver, type WebhookReceiverDeps } from "../intake/receive-webhook.ts";
+import { scheduleDeliverySweep, SWEEP_DELIVERIES_JOB, sweepDeliveries } from "../intake/sweep-deliveries.ts";
+import { expireBreakpoint } from "../pipeline/expire-breakpoint.ts";
+import { BREAKPOINT_TIMEOUT_JOB, BreakpointTimeoutData, createQueues, deriveQueueNames } from "../queue/run-queue.ts";
+import { startQueueWorker } from "../queue/start-queue-worker.ts";
+import { startWebServer } from "../web/start-web-server.ts";
+import { startWebhookProxy } from "../web/start-webhook-proxy.ts";
 import { UnrecoverableError } from "bullmq";
 import { getSenderPermission } from "../app/get-sender-permission.ts";
 import { EXPORT_LEARNINGS_JOB, ExportLearningsData, exportLearningsPr } from "../learner/export-learnings-pr.ts";
@@ -15,14 +23,14 @@ import { COLLECT_OUTCOMES_JOB, processCollectOutcomesJob, scheduleOutcomeCollect
 import type { OutcomeCollectorDeps } from "../outcomes/collect-outcomes-for-open-prs.ts";
 import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
 import { listenForCancellations } from "../queue/listen-for-cancellations.ts";
-import { startRunWorker, type RunWorker } from "../queue/start-run-worker.ts";
+import { startRunWorker } from "../queue/start-run-worker.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { openDatabase, type Database } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { buildPipelineDeps } from "./build-pipeline-deps.ts";
-import { freePort, resolveRedis } from "./resolve-redis.ts";
+import { resolveRedis } from "./resolve-redis.ts";
 
 export interface StartOptions {
   env: Env;
@@ -30,6 +38,8 @@ export interface StartOptions {
   web: boolean;
   worker: boolean;
   log: Logger;
+  /** Told of every webhook answer (benches). */
+  onWebhookAnswer?: WebhookReceiverDeps["onAnswer"];
 }
 
 export interface RunningModerator {
@@ -68,10 +78,12 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     closers.push(() => db.close());
     const store = new Store(db.prisma);
 
+    // Every Octokit of this process shares the write limits (per installation): see create-write-limits.ts.
+    const writeLimits = createWriteLimits(operator.github.writes);
     const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
       ...o,
       retry: { enabled: operator.github.retry },
-      throttle: { ...(o.throttle as object), enabled: operator.github.throttle },
+      throttle: { ...(o.throttle as object), enabled: operator.github.throttle, ...writeLimits },
     }));
     const ProbotBase = Probot.defaults({
       appId: env.appId,
@@ -81,23 +93,24 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       log,
       Octokit,
     });
-    const queueName = env.queueName;
+    const names = deriveQueueNames(env.queuePrefix);
     const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     queueConnection.on("error", (err) => log.warn({ err: err.message }, "redis (queue) error"));
     closers.push(async () => void queueConnection.disconnect());
-    const queue = createRunQueue({
+    const queue = createQueues({
       connection: queueConnection,
-      name: queueName,
+      names,
       attempts: operator.limits.attempts,
       backoffSeconds: operator.limits.backoffSeconds,
+      intakeAttempts: operator.intake.attempts,
     });
     closers.push(() => queue.close());
 
-    let worker: RunWorker | undefined;
     if (opts.worker) {
       await mkdir(env.workspaceDir, { recursive: true });
       const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l) });
       const auth = new ProbotBase() as Probot;
+      const installationClient = async (installationId: number) => (await auth.auth(installationId)) as unknown as GitHubClient;
       const pipeline = buildPipelineDeps({
         scheduleBreakpointTimeout: (executionId, askedAt, delayMs) => queue.scheduleBreakpointTimeout({ executionId, askedAt }, delayMs),
         queue,
@@ -112,7 +125,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           if (installationId === null) {
             throw new ModeratorError("the repository has no installation id", { phase: "prepare", infrastructure: true });
           }
-          const octokit = (await auth.auth(Number(installationId))) as unknown as GitHubClient;
+          const octokit = await installationClient(Number(installationId));
           // A token of its own for git, asked of the app-authenticated client (octokit.auth() would ask
           // api.github.com whatever the base URL). It is valid for an hour: longer than any agent timeout we allow by default.
           const app = (await auth.auth()) as unknown as GitHubClient;
@@ -123,21 +136,19 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       });
       const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
       workerConnection.on("error", (err) => log.warn({ err: err.message }, "redis (worker) error"));
+      closers.push(async () => void workerConnection.disconnect());
       const outcomeDeps: OutcomeCollectorDeps = {
         store,
         connect: async (repo) => {
-          const octokit = (await auth.auth(Number(repo.installationId))) as unknown as GitHubClient;
+          const octokit = await installationClient(Number(repo.installationId));
           return { codeHost: createGitHubCodeHost(octokit), getPermission: (r, login) => getSenderPermission(octokit, r.owner, r.repo, login) };
         },
         warn: (message, data) => log.warn(data, message),
       };
-      worker = startRunWorker({
+
+      // Runs: few, long.
+      const runWorker = startRunWorker({
         otherJobs: (job) => {
-          if (job.name === COLLECT_OUTCOMES_JOB.name) {
-            return processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
-              throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
-            });
-          }
           if (job.name === EXPORT_LEARNINGS_JOB) {
             const data = ExportLearningsData.safeParse(job.data);
             if (!data.success) return Promise.reject(new UnrecoverableError(`${EXPORT_LEARNINGS_JOB} job ${job.id}: invalid data`));
@@ -146,57 +157,122 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           return undefined;
         },
         connection: workerConnection,
-        queueName,
+        queueName: names.runs,
         concurrency: operator.limits.concurrency,
         lockSeconds: operator.limits.lockSeconds,
         shutdownGraceSeconds: operator.limits.shutdownGraceSeconds,
         pipeline,
         log,
       });
-      const w = worker;
-      closers.push(async () => {
-        await w.close();
-        workerConnection.disconnect();
-      });
+      closers.push(() => runWorker.close());
       // Cancellations reach this worker's runs; its closer goes before the worker's in the list (closers run in
       // reverse), so a cancel still works during the shutdown grace period.
       const cancelSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
       cancelSubscriber.on("error", (err) => log.warn({ err: err.message }, "redis (cancel) error"));
-      const cancelListener = listenForCancellations({ redis: cancelSubscriber, channel: cancelChannel(queueName), worker: w.worker, log });
+      const cancelListener = listenForCancellations({ redis: cancelSubscriber, channel: cancelChannel(names.runs), worker: runWorker.worker, log });
       closers.splice(closers.length - 1, 0, async () => {
         await cancelListener.close();
         cancelSubscriber.disconnect();
       });
-      await scheduleOutcomeCollection(queue.queue, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
-      log.info({ queue: queueName, concurrency: operator.limits.concurrency, sandbox: runner.mode }, "worker started");
+
+      // Intake: many, short, I/O bound. The handlers authorize, read the repository's config and start runs.
+      const handlers = createWebhookHandlers({
+        store,
+        queue,
+        cancelRun: (input) => requestCancel({ redis: queueConnection, queue: queue.queue, channel: cancelChannel(names.runs) }, input),
+        createCodeHost: (octokit) => createGitHubCodeHost(octokit),
+        log,
+        learner: operator.learner,
+      });
+      const intakeWorker = startQueueWorker({
+        kind: "intake",
+        queueName: names.intake,
+        connection: workerConnection,
+        concurrency: operator.intake.concurrency,
+        lockSeconds: operator.limits.lockSeconds,
+        log,
+        processor: (job, token) =>
+          handleDeliveryJob(job, token, { deliveries: store.deliveries, handlers, octokitFor: installationClient, log, orderWaitMs: operator.intake.orderWaitSeconds * 1000 }),
+      });
+      closers.push(() => intakeWorker.close());
+
+      // Timers: breakpoint time-outs and housekeeping, never behind an agent.
+      const timersWorker = startQueueWorker({
+        kind: "timers",
+        queueName: names.timers,
+        connection: workerConnection,
+        concurrency: 4,
+        lockSeconds: operator.limits.lockSeconds,
+        log,
+        processor: async (job) => {
+          if (job.name === BREAKPOINT_TIMEOUT_JOB) {
+            const t = BreakpointTimeoutData.safeParse(job.data);
+            if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);
+            return { breakpoint: await expireBreakpoint(t.data.executionId, t.data.askedAt, pipeline) };
+          }
+          if (job.name === SWEEP_DELIVERIES_JOB.name) {
+            return sweepDeliveries({
+              deliveries: store.deliveries,
+              queue,
+              log,
+              staleMs: 10 * 60_000,
+              keepPayloadDays: operator.intake.keepPayloadDays,
+              keepDays: operator.intake.keepDays,
+            });
+          }
+          throw new UnrecoverableError(`unknown timers job '${job.name}'`);
+        },
+      });
+      closers.push(() => timersWorker.close());
+
+      // Outcomes: the repeatable collection of reactions, suggestions and threads.
+      const outcomesWorker = startQueueWorker({
+        kind: "outcomes",
+        queueName: names.outcomes,
+        connection: workerConnection,
+        concurrency: 1,
+        lockSeconds: Math.max(operator.limits.lockSeconds, 300),
+        log,
+        processor: async (job) => {
+          if (job.name !== COLLECT_OUTCOMES_JOB.name) throw new UnrecoverableError(`unknown outcomes job '${job.name}'`);
+          return processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
+            throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
+          });
+        },
+      });
+      closers.push(() => outcomesWorker.close());
+
+      await scheduleOutcomeCollection(queue.queues.outcomes, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
+      await scheduleDeliverySweep(queue.queues.timers);
+      log.info({ queues: names, concurrency: operator.limits.concurrency, intakeConcurrency: operator.intake.concurrency, sandbox: runner.mode }, "worker started");
     }
 
     let url: string | undefined;
     if (opts.web) {
-      const server = new Server({
+      // Intake answers from Redis and the database alone; a producer connection that fails fast when Redis is down.
+      const intakeConnection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      intakeConnection.on("error", (err) => log.warn({ err: err.message }, "redis (intake) error"));
+      closers.push(async () => void intakeConnection.disconnect());
+      const intakeQueues = createQueues({ connection: intakeConnection, names, attempts: operator.limits.attempts, backoffSeconds: operator.limits.backoffSeconds, intakeAttempts: operator.intake.attempts });
+      closers.push(() => intakeQueues.close());
+      const receiver = createWebhookReceiver({
+        path: env.webhookPath,
+        secret: env.webhookSecret ?? "development",
+        deliveries: store.deliveries,
+        queue: intakeQueues,
+        log,
+        ...(opts.onWebhookAnswer ? { onAnswer: opts.onWebhookAnswer } : {}),
+      });
+      const web = await startWebServer({
         host: env.host,
-        // Probot reads 0 as "unset" (3000): find a free port for PORT=0 ourselves.
-        port: env.port === 0 ? await freePort(env.host) : env.port,
-        webhookPath: env.webhookPath,
-        ...(env.webhookProxyUrl ? { webhookProxy: env.webhookProxyUrl } : {}),
-        Probot: ProbotBase,
+        // PORT=0: any free port.
+        port: env.port,
+        handlers: [receiver],
         log,
       });
-      await server.load(
-        createApp({
-          store,
-          queue,
-          cancelRun: (input) => requestCancel({ redis: queueConnection, queue: queue.queue, channel: cancelChannel(queueName) }, input),
-          createCodeHost: (octokit) => createGitHubCodeHost(octokit),
-          log,
-          learner: operator.learner,
-        }),
-      );
-      const http = await server.start();
-      closers.push(() => server.stop());
-      const addr = http.address();
-      const port = typeof addr === "object" && addr ? addr.port : env.port;
-      url = `http://${env.host === "0.0.0.0" || env.host === "::" ? "127.0.0.1" : env.host}:${port}`;
+      closers.push(() => web.close());
+      url = web.url;
+      if (env.webhookProxyUrl) closers.push(await startWebhookProxy(env.webhookProxyUrl, `${web.url}${env.webhookPath}`, log));
     }
     return { url, db, store, close };
   } catch (err) {

@@ -12,6 +12,7 @@ import type {
   TaskStatus,
 } from "../generated/prisma/client.ts";
 import type { Finding } from "../qa/finding.ts";
+import { DeliveryStore } from "./delivery-store.ts";
 import { isRecordNotFound } from "./is-record-not-found.ts";
 import { isUniqueViolation } from "./is-unique-violation.ts";
 
@@ -21,15 +22,6 @@ export interface RepositoryInput {
   name: string;
   installationId?: number | bigint | null;
   defaultBranch?: string | null;
-}
-
-export interface DeliveryInput {
-  /** The X-GitHub-Delivery id. */
-  id: string;
-  event: string;
-  action?: string | null;
-  /** "owner/name", for reading the table. */
-  repository?: string | null;
 }
 
 export interface CreateExecutionInput {
@@ -48,6 +40,9 @@ export interface CreateExecutionInput {
   /** For kind `improve`: the Improvement it implements. Its active key is the improvement, not the issue. */
   improvementId?: string | null;
   followUp?: Prisma.InputJsonObject | null;
+  /** The issue body the writer approved by triggering the run. */
+  approvedBody?: string | null;
+  triggeredAt?: Date | null;
 }
 
 export type CreateExecutionResult =
@@ -110,9 +105,12 @@ const CREATE_EXECUTION_ATTEMPTS = 5;
  */
 export class Store {
   readonly prisma: PrismaClient;
+  /** Webhook deliveries: stored by intake, handled by workers. */
+  readonly deliveries: DeliveryStore;
 
   constructor(prisma: PrismaClient) {
     this.prisma = prisma;
+    this.deliveries = new DeliveryStore(prisma);
   }
 
   /** Creates or refreshes the repository identified by its GitHub id (owner/name may have changed). */
@@ -130,19 +128,6 @@ export class Store {
       // Two first sightings at once: the other insert won; update that row.
       if (!isUniqueViolation(err)) throw err;
       return this.prisma.repository.update({ where, data });
-    }
-  }
-
-  /** Records a webhook delivery; true when it is new, false when this delivery id was seen before. */
-  async recordDelivery(input: DeliveryInput): Promise<boolean> {
-    try {
-      await this.prisma.webhookDelivery.create({
-        data: { id: input.id, event: input.event, action: input.action ?? null, repository: input.repository ?? null },
-      });
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
     }
   }
 
@@ -177,6 +162,8 @@ export class Store {
             continueFrom: input.continueFrom ?? null,
             improvementId: input.improvementId ?? null,
             ...(input.followUp ? { followUp: input.followUp } : {}),
+            ...(input.approvedBody !== undefined ? { approvedBody: input.approvedBody } : {}),
+            ...(input.triggeredAt ? { triggeredAt: input.triggeredAt } : {}),
             ...(input.kind === undefined ? {} : { kind: input.kind }),
             activeKey,
           },

@@ -8,6 +8,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { loadEnv, type Env } from "../../src/config/env.ts";
 import { parseOperatorConfig, type OperatorConfig } from "../../src/config/operator-config.ts";
+import { deriveQueueNames, type QueueNames } from "../../src/queue/run-queue.ts";
 import { startModerator, type RunningModerator } from "../../src/server/start-moderator.ts";
 import { createLogger } from "../../src/util/logger.ts";
 import { createTestDatabase } from "./db.ts";
@@ -53,8 +54,13 @@ export interface Harness {
   tmp: string;
   /** Start `moderator worker` (the built CLI) as a child process against the same Redis, database and fake GitHub. */
   spawnWorker(): ChildProcess & { output: () => string };
-  /** POST a signed webhook to the running server; returns the HTTP status. */
-  send(event: string, payload: unknown, opts?: { deliveryId?: string; signature?: string }): Promise<{ status: number; deliveryId: string }>;
+  /**
+   * POST a signed webhook to the running server; returns the HTTP status. Unless `settle: false`, waits until a
+   * worker has settled the delivery (handled or failed), as GitHub's sequential deliveries would see it.
+   */
+  send(event: string, payload: unknown, opts?: { deliveryId?: string; signature?: string; settle?: boolean; headers?: Record<string, string> }): Promise<{ status: number; deliveryId: string; body: string }>;
+  /** The queue names of this deployment (MODERATOR_QUEUE is `queueName`). */
+  queueNames: QueueNames;
   /** Poll the database until `fn` returns a value (not undefined/false) or the time runs out. */
   waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -77,7 +83,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   fake.setPermission(OWNER, REPO, MAINTAINER, "write", "maintain");
   const db = await createTestDatabase();
-  const queueName = `test-runs-${randomBytes(6).toString("hex")}`;
+  const queueName = `test-${randomBytes(6).toString("hex")}`;
+  const queueNames = deriveQueueNames(queueName);
   const envVars: Record<string, string> = {
     APP_ID: "1",
     PRIVATE_KEY: testPrivateKey(),
@@ -107,6 +114,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     log: createLogger(env.logLevel),
   });
 
+  const waitFor: Harness["waitFor"] = async (what, fn, timeoutMs = 45_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined && v !== false && v !== null) return v as never;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   const send: Harness["send"] = async (event, payload, o = {}) => {
     if (!moderator.url) throw new Error("the harness was started without the web server");
     const body = JSON.stringify(payload);
@@ -118,22 +135,20 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         "x-github-event": event,
         "x-github-delivery": deliveryId,
         "x-hub-signature-256": o.signature ?? signWebhook(WEBHOOK_SECRET, body),
+        ...o.headers,
       },
       body,
     });
-    await res.text();
-    return { status: res.status, deliveryId };
+    const text = await res.text();
+    if (res.status === 202 && o.settle !== false && opts.worker !== false) {
+      await waitFor(`delivery ${deliveryId} to be handled`, async () => {
+        const row = await moderator.store.deliveries.get(deliveryId);
+        return row !== null && ["handled", "failed", "rejected"].includes(row.status);
+      });
+    }
+    return { status: res.status, deliveryId, body: text };
   };
 
-  const waitFor: Harness["waitFor"] = async (what, fn, timeoutMs = 45_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined && v !== false && v !== null) return v as never;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
 
   const children: ChildProcess[] = [];
   const spawnWorker: Harness["spawnWorker"] = () => {
@@ -161,6 +176,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     operator,
     moderator,
     queueName,
+    queueNames,
     tmp,
     send,
     waitFor,
@@ -168,9 +184,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
       await moderator.close();
       const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-      const q = new Queue(queueName, { connection: conn });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
+      for (const name of Object.values(queueNames)) {
+        const q = new Queue(name, { connection: conn });
+        await q.obliterate({ force: true }).catch(() => undefined);
+        await q.close();
+      }
       conn.disconnect();
       await db.close();
       await fake.close();

@@ -57,19 +57,40 @@ describe("Store: repositories and webhook deliveries", () => {
     expect(new Set(racing.map((r) => r.id)).size).toBe(1);
   });
 
-  it("records a delivery once: true when new, false when seen before, also when racing", async () => {
-    expect(await store.recordDelivery({ id: "d-1", event: "issues", action: "labeled", repository: "octo/x" })).toBe(true);
-    expect(await store.recordDelivery({ id: "d-1", event: "issues", action: "labeled" })).toBe(false);
+  it("records a delivery once, counts redeliveries, also when racing", async () => {
+    const incoming = (id: string) => ({ id, event: "issues", action: "labeled", installationId: 9, repository: "octo/x", orderKey: "77#1", payload: { action: "labeled" } });
+    const first = await store.deliveries.receive(incoming("d-1"));
+    expect(first).toMatchObject({ inserted: true, previousStatus: "received", receivedCount: 1 });
+    await store.deliveries.markHandled("d-1", "ignored: other label");
+    const again = await store.deliveries.receive(incoming("d-1"));
+    expect(again).toMatchObject({ inserted: false, previousStatus: "handled", receivedCount: 2 });
 
-    const raced = await Promise.all([1, 2, 3].map(() => store.recordDelivery({ id: "d-2", event: "issue_comment" })));
-    expect(raced.filter(Boolean)).toHaveLength(1);
+    const raced = await Promise.all([1, 2, 3].map(() => store.deliveries.receive(incoming("d-2"))));
+    expect(raced.filter((r) => r.inserted)).toHaveLength(1);
+    expect(raced.map((r) => r.receivedCount).sort()).toEqual([1, 2, 3]);
 
     await store.setDeliveryOutcome("d-1", "queued", "exec-1");
     const row = await db.prisma.webhookDelivery.findUnique({ where: { id: "d-1" } });
-    expect(row).toMatchObject({ outcome: "queued", executionId: "exec-1", event: "issues", repository: "octo/x" });
+    expect(row).toMatchObject({ outcome: "queued", executionId: "exec-1", event: "issues", repository: "octo/x", installationId: 9n, status: "handled" });
     await expect(store.setDeliveryOutcome("no-such-delivery", "ignored")).rejects.toThrow(
       "webhook delivery no-such-delivery does not exist",
     );
+  });
+
+  it("waits for an earlier delivery of the same conversation, but not forever", async () => {
+    const base = { event: "issue_comment", action: "created", installationId: 9, repository: "octo/x", payload: {} };
+    await store.deliveries.receive({ ...base, id: "e-1", orderKey: "77#5" });
+    await new Promise((r) => setTimeout(r, 5));
+    await store.deliveries.receive({ ...base, id: "e-2", orderKey: "77#5" });
+    await store.deliveries.receive({ ...base, id: "e-3", orderKey: "77#6" });
+    const row = async (id: string) => (await store.deliveries.get(id))!;
+    const later = await row("e-2");
+    expect(await store.deliveries.hasEarlierPending({ id: "e-2", orderKey: "77#5", receivedAt: later.receivedAt }, 60_000)).toBe(true);
+    expect(await store.deliveries.hasEarlierPending({ id: "e-3", orderKey: "77#6", receivedAt: (await row("e-3")).receivedAt }, 60_000)).toBe(false);
+    // Waited for only while it is young: an earlier delivery stuck for longer than maxWaitMs does not block.
+    expect(await store.deliveries.hasEarlierPending({ id: "e-2", orderKey: "77#5", receivedAt: new Date(later.receivedAt.getTime() + 120_000) }, 60_000)).toBe(false);
+    await store.deliveries.markHandled("e-1", "done");
+    expect(await store.deliveries.hasEarlierPending({ id: "e-2", orderKey: "77#5", receivedAt: later.receivedAt }, 60_000)).toBe(false);
   });
 });
 

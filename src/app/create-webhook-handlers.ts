@@ -1,4 +1,3 @@
-import type { ApplicationFunction, Context } from "probot";
 import type { CodeHost } from "../codehost/code-host.ts";
 import { parsePullRequestFiles } from "../codehost/parse-pull-request-files.ts";
 import type { RepoConfigResult } from "../config/repo-config.ts";
@@ -38,6 +37,7 @@ import { renderConfigError } from "./render-config-error.ts";
 import { ReviewCommentPayload } from "./review-comment-payload.ts";
 import { startRun, type StartRunInput } from "./start-run.ts";
 import { CommentPayload, EditedCommentPayload, LabeledPayload } from "./trigger-payload.ts";
+import type { WebhookContext, WebhookHandler, WebhookHandlers } from "./webhook-context.ts";
 
 export interface AppDeps {
   store: Store;
@@ -48,20 +48,20 @@ export interface AppDeps {
   log: Logger;
   /** The operator's learner settings (`/moderator learnings`, improvement ranking). */
   learner: LearnerConfig;
-  /** How long a new trigger waits for the run it replaces to stop (default 8 s: GitHub waits 10 s for the answer). */
+  /** How long a new trigger waits for the run it replaces to stop (default 30 s; this runs in a worker, not on the request path). */
   supersedeWaitMs?: number;
 }
 
 type Repo = { id: number; name: string; owner: { login: string }; default_branch?: string | undefined };
 
 /**
- * The Probot application: thin handlers that verify, authorize and hand over. Only writers (asked of the API)
- * start, steer or stop runs; bots never do. Every delivery is recorded once (redeliveries are ignored).
+ * The webhook handlers, by `event.action`, run by intake workers on deliveries that intake stored and validated.
+ * Thin: they authorize and hand over. Only writers (asked of the API) start, steer or stop runs; bots never do.
+ * Each returns its outcome for the delivery log; a thrown error is retried when transient (see handle-delivery-job.ts).
  */
-export function createApp(deps: AppDeps): ApplicationFunction {
-  return (app) => {
-    app.on("issues.labeled", async (context) => {
-      await handle(context, "issues.labeled", deps, async () => {
+export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
+  const handlers: WebhookHandlers = {
+    "issues.labeled": async (context) => {
         const parsed = LabeledPayload.safeParse(context.payload);
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
@@ -74,12 +74,14 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         if (p.label.name !== label) return "ignored: other label";
         const permission = await getSenderPermission(octokit, p.repository.owner.login, p.repository.name, p.sender.login);
         if (!canWrite(permission)) return `denied: ${p.sender.login} has ${permission} permission`;
-        return trigger(context, deps, octokit, p.repository, p.installation.id, { number: p.issue.number, title: p.issue.title }, p.sender.login, cfg, { trigger: "label" });
-      });
-    });
+        return trigger(context, deps, octokit, p.repository, p.installation.id, { number: p.issue.number, title: p.issue.title }, p.sender.login, cfg, {
+          trigger: "label",
+          approvedBody: p.issue.body ?? "",
+          triggeredAt: context.receivedAt,
+        });
+    },
 
-    app.on("issue_comment.created", async (context) => {
-      await handle(context, "issue_comment.created", deps, async () => {
+    "issue_comment.created": async (context) => {
         const parsed = CommentPayload.safeParse(context.payload);
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
@@ -97,6 +99,10 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           const waiting = repo ? await deps.store.findActiveExecution(repo.id, p.issue.number) : null;
           if (!repo || waiting?.status !== "waiting_for_human") return "ignored: no command";
           if (!canWrite(await permission())) return "ignored: an answer from someone without write access";
+          // Acknowledge the answer at once; the tracking comment follows when a worker resumes the run.
+          await codeHost
+            .addCommentReaction({ owner: p.repository.owner.login, repo: p.repository.name }, p.comment.id, "eyes")
+            .catch((err: unknown) => deps.log.warn({ err, deliveryId: context.id }, "could not add the 👀 reaction to the answer"));
           const resumed = await resumeWithAnswer(
             { store: deps.store, queue: deps.queue, cancelRun: deps.cancelRun, codeHost, log: deps.log },
             { repositoryId: repo.id, repositoryGithubId: p.repository.id, issueNumber: p.issue.number, answer: p.comment.body ?? "", by: p.sender.login, commentId: p.comment.id },
@@ -116,11 +122,14 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         }
         if (!canWrite(await permission())) return replyDenied(ctx);
         const issue = { number: p.issue.number, title: p.issue.title };
+        // The text the writer saw when they commanded: the agent works on it, not on a later edit by someone else.
+        const approved = { approvedBody: p.issue.body ?? "", triggeredAt: p.comment.created_at ? new Date(p.comment.created_at) : context.receivedAt };
         switch (first.name) {
           case "run":
             if (onPullRequest) return reply(ctx, "`/moderator run` works on issues. On a pull request, use `/moderator review` (QA alone).", "ignored: run on a pull request");
             return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
               trigger: "comment",
+              ...approved,
               ...(first.flags.backend ? { backend: first.flags.backend } : {}),
               ...(first.args ? { instructions: first.args } : {}),
             }, ctx);
@@ -140,7 +149,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
             return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
               trigger: "comment",
               kind: last.kind === "review" ? "review" : "run",
-              ...(last.backend ? { backend: last.backend } : {}),
+              ...(last.kind === "review" ? {} : approved),
+              // `/moderator retry --backend <name>` retries on another backend; without it, on the same one.
+              ...(first.flags.backend ? { backend: first.flags.backend } : last.backend ? { backend: last.backend } : {}),
               ...(last.instructions ? { instructions: last.instructions } : {}),
             }, ctx);
           }
@@ -166,11 +177,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           default:
             return reply(ctx, `\`/moderator ${first.name}\` is not available here.`, `unavailable: ${first.name}`);
         }
-      });
-    });
+    },
 
-    app.on("issue_comment.edited", async (context) => {
-      await handle(context, "issue_comment.edited", deps, async () => {
+    "issue_comment.edited": async (context) => {
         const parsed = EditedCommentPayload.safeParse(context.payload);
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
@@ -199,11 +208,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         const parentId = rows[0]?.executionId;
         if (parentId) await renderChecklistComment(improverDeps, { repositoryId: repo.id, ref: { owner: p.repository.owner.login, repo: p.repository.name }, issueNumber: p.issue.number, parentExecutionId: parentId });
         return `improvements: ${selected.length} started, ${skipped.length} skipped`;
-      });
-    });
+    },
 
-    app.on("pull_request_review_comment.created", async (context) => {
-      await handle(context, "pull_request_review_comment.created", deps, async () => {
+    "pull_request_review_comment.created": async (context) => {
         const parsed = ReviewCommentPayload.safeParse(context.payload);
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
@@ -238,11 +245,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
             replyTo: { pullNumber: pr, commentId: rootId },
           },
         }, ctx);
-      });
-    });
+    },
 
-    app.on(["check_run.requested_action", "check_run.rerequested"], async (context) => {
-      await handle(context, `check_run.${context.payload.action}`, deps, async () => {
+    "check_run.requested_action": async (context) => {
         const parsed = CheckRunPayload.safeParse(context.payload);
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
@@ -300,11 +305,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           default:
             return `ignored: unknown action ${action}`;
         }
-      });
-    });
+    },
 
-    app.on("pull_request.closed", async (context) => {
-      await handle(context, "pull_request.closed", deps, async () => {
+    "pull_request.closed": async (context) => {
         const payload = context.payload as { repository?: { id?: number; name?: string; owner?: { login?: string }; default_branch?: string }; installation?: { id?: number }; sender?: { login?: string; type?: string } };
         const r = payload.repository;
         if (!r?.id || !r.name || !r.owner?.login || !payload.installation?.id) return "malformed payload: repository or installation missing";
@@ -327,11 +330,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           }
         }
         return `pull request closed: ${JSON.stringify(outcome).slice(0, 200)}${closed > 0 ? `; closed ${closed} stacked improvement PR(s)` : ""}`;
-      });
-    });
+    },
 
-    app.on("check_suite.rerequested", async (context) => {
-      await handle(context, "check_suite.rerequested", deps, async () => {
+    "check_suite.rerequested": async (context) => {
         const parsed = CheckSuitePayload.safeParse(context.payload);
         if (!parsed.success) return malformed(context, deps, parsed.error);
         const p = parsed.data;
@@ -347,19 +348,21 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           kind: execution.kind === "review" ? "review" : "run",
           ...(execution.backend ? { backend: execution.backend } : {}),
         });
-      });
-    });
+    },
   };
+  // Both check-run actions go through one handler ("rerequested" is the Re-run button).
+  handlers["check_run.rerequested"] = handlers["check_run.requested_action"] as WebhookHandler;
+  return handlers;
 }
 
-type TriggerOptions = Pick<StartRunInput, "trigger" | "kind" | "backend" | "instructions" | "continueFrom" | "followUp">;
+type TriggerOptions = Pick<StartRunInput, "trigger" | "kind" | "backend" | "instructions" | "continueFrom" | "followUp" | "approvedBody" | "triggeredAt">;
 
 /**
  * Start a run (or review) for a writer: a repository config problem gets one comment; a run still active on the
  * issue is cancelled first (one live run per thread), then the new one is queued.
  */
 async function trigger(
-  context: Context,
+  context: WebhookContext,
   deps: AppDeps,
   octokit: GitHubClient,
   repository: Repo,
@@ -386,7 +389,7 @@ async function trigger(
       { store: deps.store, queue: deps.queue, cancelRun: deps.cancelRun, codeHost, log: deps.log },
       { repositoryId: repoRow.id, repositoryGithubId: repository.id, issueNumber: issue.number, by: sender, why: "a new run was requested" },
     );
-    if (result === "signalled" && !(await waitUntilInactive(deps.store, repoRow.id, issue.number, deps.supersedeWaitMs ?? 8000))) {
+    if (result === "signalled" && !(await waitUntilInactive(deps.store, repoRow.id, issue.number, deps.supersedeWaitMs ?? 30_000))) {
       if (replyCtx) await reply(replyCtx, "The previous run is still stopping; try again in a moment.", "");
       return "already-active: the previous run is still stopping";
     }
@@ -468,31 +471,7 @@ async function reply(ctx: CommandContext, body: string, outcome: string): Promis
   return outcome;
 }
 
-/** Dedupe by delivery id, run the handler, record the outcome. Errors are logged and rethrown (HTTP 500). */
-async function handle(context: Context, event: string, deps: AppDeps, fn: () => Promise<string>): Promise<void> {
-  const payload = context.payload as { action?: string; repository?: { full_name?: string } };
-  const fresh = await deps.store.recordDelivery({
-    id: context.id,
-    event,
-    ...(payload.action ? { action: payload.action } : {}),
-    ...(payload.repository?.full_name ? { repository: payload.repository.full_name } : {}),
-  });
-  if (!fresh) {
-    deps.log.info({ deliveryId: context.id, event }, "duplicate delivery ignored");
-    return;
-  }
-  try {
-    const outcome = await fn();
-    if (outcome !== "queued" && outcome !== "already-active") await deps.store.setDeliveryOutcome(context.id, outcome);
-    deps.log.info({ deliveryId: context.id, event, outcome }, "webhook handled");
-  } catch (err) {
-    await deps.store.setDeliveryOutcome(context.id, `error: ${(err as Error).message}`.slice(0, 500)).catch(() => undefined);
-    deps.log.error({ err, deliveryId: context.id, event }, "webhook handler failed");
-    throw err;
-  }
-}
-
-function malformed(context: Context, deps: AppDeps, error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+function malformed(context: WebhookContext, deps: AppDeps, error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
   const problems = error.issues.map((i) => `${i.path.map(String).join(".") || "(payload)"}: ${i.message}`);
   deps.log.warn({ deliveryId: context.id, problems }, "malformed webhook payload ignored");
   return `malformed payload: ${problems.slice(0, 5).join("; ")}`;
