@@ -76,7 +76,7 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
         if (!canWrite(permission)) return `denied: ${p.sender.login} has ${permission} permission`;
         return trigger(context, deps, octokit, p.repository, p.installation.id, { number: p.issue.number, title: p.issue.title }, p.sender.login, cfg, {
           trigger: "label",
-          approvedBody: p.issue.body ?? "",
+          ...(p.issue.body !== undefined ? { approvedBody: p.issue.body ?? "" } : {}),
           triggeredAt: context.receivedAt,
         });
     },
@@ -123,7 +123,10 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
         if (!canWrite(await permission())) return replyDenied(ctx);
         const issue = { number: p.issue.number, title: p.issue.title };
         // The text the writer saw when they commanded: the agent works on it, not on a later edit by someone else.
-        const approved = { approvedBody: p.issue.body ?? "", triggeredAt: p.comment.created_at ? new Date(p.comment.created_at) : context.receivedAt };
+        const approved = {
+          ...(p.issue.body !== undefined ? { approvedBody: p.issue.body ?? "" } : {}),
+          triggeredAt: p.comment.created_at ? new Date(p.comment.created_at) : context.receivedAt,
+        };
         switch (first.name) {
           case "run":
             if (onPullRequest) return reply(ctx, "`/moderator run` works on issues. On a pull request, use `/moderator review` (QA alone).", "ignored: run on a pull request");

@@ -1,6 +1,7 @@
 import type { IssueContext } from "../app/fetch-issue-context.ts";
 import type { CodeHost } from "../codehost/code-host.ts";
 import type { RepoConfigResult } from "../config/repo-config.ts";
+import type { BodyEdit } from "./choose-issue-body.ts";
 
 export type { IssueContext };
 
@@ -13,6 +14,11 @@ export interface RunConnection {
   repository(): Promise<{ cloneUrl: string; defaultBranch: string; fullName: string }>;
   issue(issueNumber: number, before: Date | undefined): Promise<IssueContext>;
   repoConfig(ref: string): Promise<RepoConfigResult>;
+  /**
+   * Edits of the issue's body made after `since`, oldest first, with whether each editor may write; undefined when
+   * they cannot be read. Absent where issues are never edited by others (a local repository).
+   */
+  bodyEditsSince?(issueNumber: number, since: Date): Promise<BodyEdit[] | undefined>;
   /** Credential for git over HTTP(S); never given to the agent. Empty for a local repository. */
   gitToken: string;
   /** Values to redact from everything Moderator writes. */

@@ -37,6 +37,8 @@ import { decomposeTask } from "./decompose-task.ts";
 import { decideRun, type Decision } from "./decide-run.ts";
 import { executeTasks, type PlannedTaskLike, type TaskOutcome } from "./execute-tasks.ts";
 import { followUpTask, readFollowUp, renderFollowUpFeedback, toFeedbackFinding, type FollowUp } from "./follow-up.ts";
+import { sanitizeUserText } from "../app/sanitize-user-text.ts";
+import { chooseIssueBody } from "./choose-issue-body.ts";
 import { PhaseTracker } from "./phase-tracker.ts";
 import { publishQa } from "./publish-qa.ts";
 import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
@@ -223,7 +225,22 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     // 1. prepare: repository facts, issue (comments before the trigger only), config, backend route, clone.
     await enter("prepare", "preparing");
     const repoInfo = await conn.repository();
-    const issue = await conn.issue(execution.issueNumber, execution.createdAt);
+    const triggeredAt = execution.triggeredAt ?? execution.createdAt;
+    const fetched = await conn.issue(execution.issueNumber, triggeredAt);
+    // The agent works on the text the writer approved by triggering the run, unless a writer edited it since.
+    const approved = execution.approvedBody === null ? null : sanitizeUserText(execution.approvedBody);
+    const needsEdits = approved !== null && approved.trim() !== fetched.body.trim();
+    const chosen = chooseIssueBody({
+      approved,
+      current: fetched.body,
+      triggeredBy: execution.triggeredBy,
+      edits: needsEdits && conn.bodyEditsSince ? await conn.bodyEditsSince(execution.issueNumber, triggeredAt) : undefined,
+    });
+    const issue = { ...fetched, body: chosen.body };
+    if (chosen.note) {
+      view.notes = [...(view.notes ?? []), chosen.note];
+      await store.appendEvent(executionId, { type: "issue.edit_left_out", phase: "prepare", level: "warn", message: chosen.note });
+    }
     const cfg = await conn.repoConfig(repoInfo.defaultBranch);
     if (!cfg.ok) {
       throw new ModeratorError(`.github/moderator.yml is invalid: ${cfg.problems.join("; ")}`, {
@@ -278,7 +295,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         repository: agentRepository(ref, repoInfo),
         issueNumber: execution.issueNumber,
         issue,
-        triggeredAt: execution.createdAt,
+        triggeredAt,
         guidance,
         ...(execution.instructions ? { extraInstructions: execution.instructions } : {}),
         ...(feedback ? { feedback: renderFollowUpFeedback(feedback) } : {}),

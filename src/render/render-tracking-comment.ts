@@ -22,6 +22,8 @@ export interface TrackingView {
   /** A question Moderator asked and waits on. */
   question?: string;
   totalMs?: number;
+  /** What maintainers should know about how the run was set up (e.g. an issue edit left out). */
+  notes?: string[];
 }
 
 const PHASE_LABEL: Record<Phase, string> = {
@@ -70,6 +72,10 @@ export function renderTrackingComment(v: TrackingView): string {
     const mark = p.state === "running" ? " ⏳" : p.state === "failed" ? " ❌" : p.state === "skipped" ? " (skipped)" : "";
     const took = p.durationMs !== undefined && p.state !== "pending" ? ` · ${formatDuration(p.durationMs)}` : "";
     out.push(`- ${box} ${PHASE_LABEL[p.phase]}${mark}${took}`);
+  }
+  for (const note of v.notes ?? []) {
+    out.push("");
+    out.push(`> ℹ️ ${oneLine(note)}`);
   }
   if (v.retry) {
     out.push("");

@@ -67,6 +67,8 @@ export interface FakeIssue {
   state: "open" | "closed";
   user: FakeUser;
   labels: string[];
+  /** Edits of the body (GraphQL `userContentEdits`), oldest first; seeded with `editIssue`. */
+  edits: Array<{ editedAt: string; editor: FakeUser }>;
 }
 
 export interface FakePull {
@@ -287,6 +289,8 @@ export interface FakeGitHub {
     repo: string,
     input: { number: number; title: string; body?: string; state?: "open" | "closed"; user?: { login: string; type?: "User" | "Bot" } },
   ): FakeIssue;
+  /** Edit an issue's body as `editor` would (recorded for GraphQL `userContentEdits`). */
+  editIssue(owner: string, repo: string, number: number, input: { body: string; editor: { login: string; type?: "User" | "Bot" } }): void;
   /** Seed an issue comment, by a human unless `user` says otherwise. */
   addIssueComment(
     owner: string,
@@ -1530,6 +1534,19 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
     };
   }
 
+  function issueEditsQuery(query: string, variables: Record<string, unknown>): Reply {
+    const repoArgs = graphqlArgs(query, "repository", variables);
+    const issueArgs = graphqlArgs(query, "issue", variables);
+    const owner = str(repoArgs?.owner);
+    const name = str(repoArgs?.name);
+    const repo = owner && name ? findRepo(owner, name) : undefined;
+    if (!repo) return { status: 200, body: { data: { repository: null }, errors: [{ type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${owner}/${name}'.` }] } };
+    const issue = repo.issues.get(int(issueArgs?.number) ?? -1);
+    if (!issue) return { status: 200, body: { data: { repository: { issue: null } }, errors: [{ type: "NOT_FOUND", path: ["repository", "issue"], message: "Could not resolve to an Issue." }] } };
+    const nodes = issue.edits.map((e) => ({ editedAt: e.editedAt, editor: graphqlAuthor(e.editor) }));
+    return { status: 200, body: { data: { repository: { issue: { userContentEdits: { nodes } } } } } };
+  }
+
   function reviewThreadsQuery(query: string, variables: Record<string, unknown>): Reply {
     const repoArgs = graphqlArgs(query, "repository", variables);
     const pullArgs = graphqlArgs(query, "pullRequest", variables);
@@ -1630,6 +1647,7 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
     if (/\bunresolveReviewThread\s*\(/.test(query)) return setThreadMutation("unresolveReviewThread", query, variables);
     if (/\bresolveReviewThread\s*\(/.test(query)) return setThreadMutation("resolveReviewThread", query, variables);
     if (/\breviewThreads\b/.test(query)) return reviewThreadsQuery(query, variables);
+    if (/\buserContentEdits\b/.test(query)) return issueEditsQuery(query, variables);
     return { ...graphqlError("fake GitHub: this GraphQL operation is not emulated"), unhandled: true };
   });
 
@@ -1976,9 +1994,16 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
         state: input.state ?? "open",
         user: userFrom(input.user, HUMAN),
         labels: [],
+        edits: [],
       };
       requireRepo(owner, repo).issues.set(input.number, issue);
       return issue;
+    },
+    editIssue(owner, repo, number, input) {
+      const issue = requireRepo(owner, repo).issues.get(number);
+      if (!issue) throw new Error(`fake GitHub: no issue #${number} in ${owner}/${repo}`);
+      issue.body = input.body;
+      issue.edits.push({ editedAt: now(), editor: userFrom(input.editor, HUMAN) });
     },
     addIssueComment(owner, repo, issueNumber, input) {
       return createIssueComment(requireRepo(owner, repo), issueNumber, input.body, userFrom(input.user, HUMAN));

@@ -25,22 +25,36 @@ function retarget(p: Record<string, unknown>, sender: { login: string; type?: st
   return p;
 }
 
+/**
+ * The issue body the payload carries (GitHub always sends it: the text as it was at the event). Left out when a test
+ * does not say, so the run reads the body the fake GitHub serves, as if the payload had carried that same text.
+ */
+function withBody(p: Record<string, unknown>, body: string | null | undefined): void {
+  const issue = p["issue"] as Record<string, unknown>;
+  if (body === undefined) delete issue["body"];
+  else issue["body"] = body;
+}
+
 /** issues.labeled, from the real example, for issue `number` with label `label`. */
-export function issueLabeled(o: { number: number; title: string; label?: string; sender?: string; senderType?: string }): Record<string, unknown> {
+export function issueLabeled(o: { number: number; title: string; body?: string | null; label?: string; sender?: string; senderType?: string }): Record<string, unknown> {
   const p = retarget(example("issues", (e) => e["action"] === "labeled"), { login: o.sender ?? "maia", type: o.senderType ?? "User" });
   Object.assign(p["issue"] as object, { number: o.number, title: o.title, state: "open" });
+  withBody(p, o.body);
   delete (p["issue"] as Record<string, unknown>)["pull_request"];
   p["label"] = { ...(p["label"] as object), name: o.label ?? "moderator" };
   return p;
 }
 
 /** issue_comment.created on an issue, from the real example. */
-export function issueCommentCreated(o: { number: number; title: string; body: string; sender?: string; senderType?: string }): Record<string, unknown> {
+export function issueCommentCreated(o: { number: number; title: string; body: string; issueBody?: string | null; sender?: string; senderType?: string }): Record<string, unknown> {
   const p = retarget(
     example("issue_comment", (e) => e["action"] === "created" && !(e["issue"] as Record<string, unknown>)["pull_request"]),
     { login: o.sender ?? "maia", type: o.senderType ?? "User" },
   );
   Object.assign(p["issue"] as object, { number: o.number, title: o.title, state: "open" });
+  withBody(p, o.issueBody);
+  const at = new Date().toISOString();
+  Object.assign(p["comment"] as object, { created_at: at, updated_at: at });
   Object.assign(p["comment"] as object, { body: o.body, user: { ...((p["comment"] as Record<string, unknown>)["user"] as object), login: o.sender ?? "maia", type: o.senderType ?? "User" } });
   return p;
 }
