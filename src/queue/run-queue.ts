@@ -42,6 +42,8 @@ export interface RunQueueOptions {
   /** Attempts for handling a webhook delivery (transient GitHub errors), with a short backoff. */
   intakeAttempts?: number;
   prefix?: string;
+  /** Connection errors of the queues (Redis down); without it they are ignored here and seen in the callers' errors. */
+  onError?: (err: Error, queue: string) => void;
 }
 
 /** What the webhook side needs of the queue. */
@@ -75,7 +77,11 @@ export interface Queues extends RunQueue, IntakeQueue {
  * the worker and are not retried.
  */
 export function createQueues(opts: RunQueueOptions): Queues {
-  const make = (name: string) => new Queue(name, { connection: opts.connection, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
+  const make = (name: string) => {
+    const q = new Queue(name, { connection: opts.connection, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
+    q.on("error", (err) => opts.onError?.(err, name));
+    return q;
+  };
   const queues = { intake: make(opts.names.intake), runs: make(opts.names.runs), timers: make(opts.names.timers), outcomes: make(opts.names.outcomes) };
   const runOptions = (jobId: string) => ({
     jobId,

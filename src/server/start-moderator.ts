@@ -63,8 +63,19 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     });
   }
   const closers: Array<() => Promise<void>> = [];
+  // Each step of the shutdown gets a bounded time: a Redis or database that is gone must not keep the process alive.
   const close = async () => {
-    for (const c of closers.reverse()) await c().catch((err: unknown) => log.warn({ err }, "error while shutting down"));
+    for (const c of closers.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn("a shutdown step did not finish within 15 s; going on");
+          resolve();
+        }, 15_000);
+      });
+      await Promise.race([c().catch((err: unknown) => log.warn({ err }, "error while shutting down")), timeout]);
+      clearTimeout(timer);
+    }
   };
   try {
     const redis = await resolveRedis({ redisUrl: env.redisUrl, dataDir: env.dataDir, log: (l) => log.info(l) });
@@ -103,6 +114,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       attempts: operator.limits.attempts,
       backoffSeconds: operator.limits.backoffSeconds,
       intakeAttempts: operator.intake.attempts,
+      onError: (err, name) => log.warn({ err: err.message, queue: name }, "redis (queue) error"),
     });
     closers.push(() => queue.close());
 
@@ -253,7 +265,14 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       const intakeConnection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
       intakeConnection.on("error", (err) => log.warn({ err: err.message }, "redis (intake) error"));
       closers.push(async () => void intakeConnection.disconnect());
-      const intakeQueues = createQueues({ connection: intakeConnection, names, attempts: operator.limits.attempts, backoffSeconds: operator.limits.backoffSeconds, intakeAttempts: operator.intake.attempts });
+      const intakeQueues = createQueues({
+        connection: intakeConnection,
+        names,
+        attempts: operator.limits.attempts,
+        backoffSeconds: operator.limits.backoffSeconds,
+        intakeAttempts: operator.intake.attempts,
+        onError: (err, name) => log.warn({ err: err.message, queue: name }, "redis (intake) error"),
+      });
       closers.push(() => intakeQueues.close());
       const receiver = createWebhookReceiver({
         path: env.webhookPath,

@@ -290,7 +290,7 @@ export interface FakeGitHub {
     input: { number: number; title: string; body?: string; state?: "open" | "closed"; user?: { login: string; type?: "User" | "Bot" } },
   ): FakeIssue;
   /** Edit an issue's body as `editor` would (recorded for GraphQL `userContentEdits`). */
-  editIssue(owner: string, repo: string, number: number, input: { body: string; editor: { login: string; type?: "User" | "Bot" } }): void;
+  editIssue(owner: string, repo: string, number: number, input: { body: string; editor: { login: string; type?: "User" | "Bot" }; editedAt?: string }): void;
   /** Seed an issue comment, by a human unless `user` says otherwise. */
   addIssueComment(
     owner: string,
@@ -2003,7 +2003,7 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       const issue = requireRepo(owner, repo).issues.get(number);
       if (!issue) throw new Error(`fake GitHub: no issue #${number} in ${owner}/${repo}`);
       issue.body = input.body;
-      issue.edits.push({ editedAt: now(), editor: userFrom(input.editor, HUMAN) });
+      issue.edits.push({ editedAt: input.editedAt ?? now(), editor: userFrom(input.editor, HUMAN) });
     },
     addIssueComment(owner, repo, issueNumber, input) {
       return createIssueComment(requireRepo(owner, repo), issueNumber, input.body, userFrom(input.user, HUMAN));

@@ -40,6 +40,12 @@ export interface HarnessOptions {
   /** Start the web server / a worker in this process (default both). */
   web?: boolean;
   worker?: boolean;
+  /** The App id (default 1). */
+  appId?: number;
+  /** Leave MODERATOR_QUEUE unset, so the queue names derive from the App id as in production. */
+  queuesFromAppId?: boolean;
+  /** Another Redis than the shared test one (a private redis-server a test stops and starts). */
+  redisUrl?: string;
 }
 
 export interface Harness {
@@ -53,7 +59,7 @@ export interface Harness {
   queueName: string;
   tmp: string;
   /** Start `moderator worker` (the built CLI) as a child process against the same Redis, database and fake GitHub. */
-  spawnWorker(): ChildProcess & { output: () => string };
+  spawnWorker(command?: "worker" | "web", env?: Record<string, string>): ChildProcess & { output: () => string };
   /**
    * POST a signed webhook to the running server; returns the HTTP status. Unless `settle: false`, waits until a
    * worker has settled the delivery (handled or failed), as GitHub's sequential deliveries would see it.
@@ -84,21 +90,21 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   fake.setPermission(OWNER, REPO, MAINTAINER, "write", "maintain");
   const db = await createTestDatabase();
   const queueName = `test-${randomBytes(6).toString("hex")}`;
-  const queueNames = deriveQueueNames(queueName);
+  const queueNames = deriveQueueNames(opts.queuesFromAppId ? `moderator-app${opts.appId ?? 1}` : queueName);
   const envVars: Record<string, string> = {
-    APP_ID: "1",
+    APP_ID: String(opts.appId ?? 1),
     PRIVATE_KEY: testPrivateKey(),
     WEBHOOK_SECRET,
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
     HOST: "127.0.0.1",
     PORT: "0",
-    REDIS_URL,
+    REDIS_URL: opts.redisUrl ?? REDIS_URL,
     DATABASE_URL: db.url,
     MODERATOR_DATA_DIR: path.join(tmp, "data"),
     WORKSPACE_DIR: path.join(tmp, "workspaces"),
     LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
-    MODERATOR_QUEUE: queueName,
+    ...(opts.queuesFromAppId ? {} : { MODERATOR_QUEUE: queueName }),
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
   };
   const yaml = /\bgithub:/.test(opts.operatorYaml) ? opts.operatorYaml : `${opts.operatorYaml}\ngithub: { retry: false, throttle: false }\n`;
@@ -151,11 +157,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 
 
   const children: ChildProcess[] = [];
-  const spawnWorker: Harness["spawnWorker"] = () => {
+  const spawnWorker: Harness["spawnWorker"] = (command = "worker", extraEnv = {}) => {
     const cli = path.resolve(import.meta.dirname, "../../dist/src/cli/main.js");
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
-    const child = spawn(process.execPath, ["--enable-source-maps", cli, "worker"], {
-      env: { ...envVars, LOG_LEVEL: "info" },
+    const child = spawn(process.execPath, ["--enable-source-maps", cli, command], {
+      env: { ...envVars, LOG_LEVEL: "info", ...extraEnv },
       cwd: tmp,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -183,7 +189,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async close() {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
       await moderator.close();
-      const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      const conn = new Redis(opts.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: null });
       for (const name of Object.values(queueNames)) {
         const q = new Queue(name, { connection: conn });
         await q.obliterate({ force: true }).catch(() => undefined);
