@@ -13,6 +13,7 @@ import { openDatabase } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
 import { ConfigError, ModeratorError } from "../util/errors.ts";
 import { createLogger } from "../util/logger.ts";
+import { deliveriesCommand, redeliverCommand } from "./delivery-commands.ts";
 import { formatExecution, formatExecutionList } from "./format-execution.ts";
 
 const HELP = `moderator <command>
@@ -28,6 +29,10 @@ const HELP = `moderator <command>
   migrate            apply pending database migrations and exit
   list [--limit N]   recent runs
   status <run-id>    one run: phases, agent runs, findings, events
+  deliveries [--failed] [--limit N]
+                     recent webhook deliveries and their outcome (--failed: failed, refused or retrying ones)
+  redeliver <delivery-id>
+                     handle a stored delivery again (when GitHub's hook log no longer has it)
 
 Configuration comes from the environment (and .env): see README.md.`;
 
@@ -61,6 +66,13 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "deliveries": {
+      const { flags, problems } = parseFlags(rest.filter((a) => a !== "--failed"), ["limit"]);
+      if (problems.length > 0) throw new ConfigError("moderator deliveries", problems);
+      return deliveriesCommand(env, { failed: rest.includes("--failed"), limit: flags["limit"] ? Number(flags["limit"]) : 30 });
+    }
+    case "redeliver":
+      return redeliverCommand(env, rest[0]);
     case "list":
     case "status": {
       const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: true });

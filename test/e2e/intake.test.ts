@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import path from "node:path";
@@ -47,6 +47,15 @@ async function runEnded(h: Harness, issue: number) {
   }, 60_000);
 }
 
+async function cli(h: Harness, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const main = path.resolve(import.meta.dirname, "../../dist/src/cli/main.js");
+  return new Promise((resolve) => {
+    execFile(process.execPath, [main, ...args], { env: { ...h.envVars, LOG_LEVEL: "silent" }, cwd: h.tmp }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 async function post(url: string, event: string, payload: unknown, deliveryId: string): Promise<number> {
   const body = JSON.stringify(payload);
   const res = await fetch(url, {
@@ -82,6 +91,27 @@ describe("durable intake", () => {
     // A third delivery of a handled id is acknowledged and dropped.
     expect((await h.send("issues", payload, { deliveryId: "redeliver-me" })).status).toBe(200);
     expect(await h.moderator.db.prisma.execution.count()).toBe(1);
+  });
+
+  it("`moderator deliveries --failed` lists a failed delivery and `moderator redeliver` handles it again", async () => {
+    const h = await start({ operatorYaml: operatorYaml("clean", "intake: { attempts: 1 }") });
+    h.fake.addIssue(OWNER, REPO, { number: 79, title: "Operator redelivers" });
+    h.fake.failNext("GET", /\/collaborators\/[^/]+\/permission$/, 502);
+    await h.send("issues", issueLabeled({ number: 79, title: "Operator redelivers", sender: MAINTAINER }), { deliveryId: "op-redeliver" });
+    await h.send("issues", issueLabeled({ number: 80, title: "Other", label: "not-ours", sender: MAINTAINER }), { deliveryId: "other-label" });
+
+    const failed = await cli(h, ["deliveries", "--failed"]);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout).toMatch(/op-redeliver\s+failed\s+issues\.labeled\s+octo-org\/hello-world\s+.*502/);
+    expect(failed.stdout).not.toContain("other-label");
+    const all = await cli(h, ["deliveries"]);
+    expect(all.stdout).toMatch(/other-label\s+handled\s+issues\.labeled\s+octo-org\/hello-world\s+ignored: other label/);
+
+    const again = await cli(h, ["redeliver", "op-redeliver"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("delivery op-redeliver (issues.labeled, was failed) queued again");
+    expect((await runEnded(h, 79)).status).toBe("completed");
+    expect((await cli(h, ["redeliver", "no-such-delivery"])).code).toBe(1);
   });
 
   it("a transient GitHub error is retried by the intake queue on its own: one run", async () => {
