@@ -383,6 +383,15 @@ async function trigger(
     await codeHost.ensureComment({ owner, repo }, issue.number, "config-error", renderConfigError(cfg.problems, repository.default_branch ?? "the default branch"));
     return "invalid repository config";
   }
+  // First signal first: a writer's request is acknowledged before anything slow (database, cancelling a run).
+  // Idempotent on GitHub (the same reaction twice is one), so a label re-added to an active run changes nothing.
+  const reacted = await codeHost.addIssueReaction({ owner, repo }, issue.number, "eyes").then(
+    () => true,
+    (err: unknown) => {
+      deps.log.warn({ err, deliveryId: context.id }, "could not add the 👀 reaction; the run goes on");
+      return false;
+    },
+  );
   const repoRow = await deps.store.upsertRepository({ githubId: repository.id, owner, name: repo, installationId, ...(repository.default_branch ? { defaultBranch: repository.default_branch } : {}) });
   // A label is a state, not an action: re-adding it while a run is active changes nothing. Explicit requests
   // (a command, a button) replace the active run: one live run per thread.
@@ -404,6 +413,7 @@ async function trigger(
       issue,
       sender,
       deliveryId: context.id,
+      reacted,
       ...opts,
     },
     { store: deps.store, codeHost, queue: deps.queue, log: deps.log },

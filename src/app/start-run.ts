@@ -29,6 +29,8 @@ export interface StartRunInput {
   approvedBody?: string;
   /** When the writer triggered the run. */
   triggeredAt?: Date;
+  /** The 👀 reaction was already added (intake adds it first thing); otherwise startRun adds it. */
+  reacted?: boolean;
 }
 
 export type StartRunOutcome =
@@ -78,10 +80,12 @@ export async function startRun(
     data: { trigger: input.trigger, sender: input.sender, deliveryId: input.deliveryId ?? null },
   });
 
-  try {
-    await codeHost.addIssueReaction(ref, input.issue.number, "eyes");
-  } catch (err) {
-    log.warn({ err, executionId: execution.id }, "could not add the 👀 reaction");
+  if (!input.reacted) {
+    try {
+      await codeHost.addIssueReaction(ref, input.issue.number, "eyes");
+    } catch (err) {
+      log.warn({ err, executionId: execution.id }, "could not add the 👀 reaction");
+    }
   }
   // A review says nothing until it has something to say (the review itself, or why it failed).
   if (input.kind !== "review") {

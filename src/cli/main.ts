@@ -8,7 +8,7 @@ import { loadAcceptanceTable } from "../learner/load-learnings.ts";
 import { renderLearningsTable } from "../learner/render-learnings-table.ts";
 import { runLocal } from "../local/run-local.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
-import { startModerator } from "../server/start-moderator.ts";
+import { startModerator, WORKER_QUEUES, type WorkerQueue } from "../server/start-moderator.ts";
 import { openDatabase } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
 import { ConfigError, ModeratorError } from "../util/errors.ts";
@@ -20,7 +20,9 @@ const HELP = `moderator <command>
 
   serve              web server (webhooks) and worker in one process (what \`npm start\` runs)
   web                only the web server: receives webhooks and queues runs
-  worker             only a worker: runs queued jobs (start any number, on any number of machines)
+  worker [--queues intake,runs,timers,outcomes]
+                     only a worker: takes queued jobs (start any number, on any number of machines);
+                     --queues limits it to some queues (e.g. intake-only processes beside run-only ones)
   run --repo <path> --issue <file|text> [--backend <name>] [--number N] [--base <branch>] [--out <dir>]
                      run the pipeline on a local git repository; what would be posted is written to files
   backends           each configured backend with its health and version
@@ -48,8 +50,14 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "serve":
     case "web":
-    case "worker":
       return serve(env, command);
+    case "worker": {
+      const { flags, problems } = parseFlags(rest, ["queues"]);
+      const queues = flags["queues"]?.split(",").map((q) => q.trim()).filter(Boolean);
+      for (const q of queues ?? []) if (!(WORKER_QUEUES as readonly string[]).includes(q)) problems.push(`--queues: '${q}' is not a queue (${WORKER_QUEUES.join(", ")})`);
+      if (problems.length > 0) throw new ConfigError("moderator worker", problems);
+      return serve(env, command, queues as WorkerQueue[] | undefined);
+    }
     case "run":
       return runCommand(env, rest);
     case "backends":
@@ -219,7 +227,7 @@ async function backendsCommand(env: Env): Promise<number> {
   return healthy > 0 ? 0 : 1;
 }
 
-async function serve(env: Env, command: "serve" | "web" | "worker"): Promise<number> {
+async function serve(env: Env, command: "serve" | "web" | "worker", workerQueues?: WorkerQueue[]): Promise<number> {
   const log = createLogger(env.logLevel);
   if ((command === "serve" || command === "web") && (!env.appId || !env.privateKey)) {
     // First run: Probot's GitHub App registration (manifest flow) from app.yml; it writes .env and asks for a restart.
@@ -230,7 +238,7 @@ async function serve(env: Env, command: "serve" | "web" | "worker"): Promise<num
   }
   const { config: operator, path: configPath } = loadOperatorConfig(env.configPath);
   log.info({ config: configPath ?? "(none: no backends defined)", backends: Object.keys(operator.backends) }, "operator config loaded");
-  const app = await startModerator({ env, operator, web: command !== "worker", worker: command !== "web", log });
+  const app = await startModerator({ env, operator, web: command !== "worker", worker: command !== "web", log, ...(workerQueues ? { workerQueues } : {}) });
   if (app.url) log.info(`Moderator listening on ${app.url}${env.webhookPath}`);
   return new Promise<number>((resolve) => {
     let stopping = false;

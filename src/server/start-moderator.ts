@@ -32,12 +32,17 @@ import type { Logger } from "../util/logger.ts";
 import { buildPipelineDeps } from "./build-pipeline-deps.ts";
 import { resolveRedis } from "./resolve-redis.ts";
 
+export const WORKER_QUEUES = ["intake", "runs", "timers", "outcomes"] as const;
+export type WorkerQueue = (typeof WORKER_QUEUES)[number];
+
 export interface StartOptions {
   env: Env;
   operator: OperatorConfig;
   web: boolean;
   worker: boolean;
   log: Logger;
+  /** Which queues this process's worker takes jobs from (default all four): intake-only or run-only processes. */
+  workerQueues?: ReadonlyArray<WorkerQueue>;
   /** Told of every webhook answer (benches). */
   onWebhookAnswer?: WebhookReceiverDeps["onAnswer"];
 }
@@ -158,34 +163,37 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         warn: (message, data) => log.warn(data, message),
       };
 
+      const takes = new Set<WorkerQueue>(opts.workerQueues ?? WORKER_QUEUES);
       // Runs: few, long.
-      const runWorker = startRunWorker({
-        otherJobs: (job) => {
-          if (job.name === EXPORT_LEARNINGS_JOB) {
-            const data = ExportLearningsData.safeParse(job.data);
-            if (!data.success) return Promise.reject(new UnrecoverableError(`${EXPORT_LEARNINGS_JOB} job ${job.id}: invalid data`));
-            return exportLearningsPr(pipeline, data.data);
-          }
-          return undefined;
-        },
-        connection: workerConnection,
-        queueName: names.runs,
-        concurrency: operator.limits.concurrency,
-        lockSeconds: operator.limits.lockSeconds,
-        shutdownGraceSeconds: operator.limits.shutdownGraceSeconds,
-        pipeline,
-        log,
-      });
-      closers.push(() => runWorker.close());
-      // Cancellations reach this worker's runs; its closer goes before the worker's in the list (closers run in
-      // reverse), so a cancel still works during the shutdown grace period.
-      const cancelSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
-      cancelSubscriber.on("error", (err) => log.warn({ err: err.message }, "redis (cancel) error"));
-      const cancelListener = listenForCancellations({ redis: cancelSubscriber, channel: cancelChannel(names.runs), worker: runWorker.worker, log });
-      closers.splice(closers.length - 1, 0, async () => {
-        await cancelListener.close();
-        cancelSubscriber.disconnect();
-      });
+      if (takes.has("runs")) {
+        const runWorker = startRunWorker({
+          otherJobs: (job) => {
+            if (job.name === EXPORT_LEARNINGS_JOB) {
+              const data = ExportLearningsData.safeParse(job.data);
+              if (!data.success) return Promise.reject(new UnrecoverableError(`${EXPORT_LEARNINGS_JOB} job ${job.id}: invalid data`));
+              return exportLearningsPr(pipeline, data.data);
+            }
+            return undefined;
+          },
+          connection: workerConnection,
+          queueName: names.runs,
+          concurrency: operator.limits.concurrency,
+          lockSeconds: operator.limits.lockSeconds,
+          shutdownGraceSeconds: operator.limits.shutdownGraceSeconds,
+          pipeline,
+          log,
+        });
+        closers.push(() => runWorker.close());
+        // Cancellations reach this worker's runs; its closer goes before the worker's in the list (closers run in
+        // reverse), so a cancel still works during the shutdown grace period.
+        const cancelSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
+        cancelSubscriber.on("error", (err) => log.warn({ err: err.message }, "redis (cancel) error"));
+        const cancelListener = listenForCancellations({ redis: cancelSubscriber, channel: cancelChannel(names.runs), worker: runWorker.worker, log });
+        closers.splice(closers.length - 1, 0, async () => {
+          await cancelListener.close();
+          cancelSubscriber.disconnect();
+        });
+      }
 
       // Intake: many, short, I/O bound. The handlers authorize, read the repository's config and start runs.
       const handlers = createWebhookHandlers({
@@ -196,67 +204,72 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         log,
         learner: operator.learner,
       });
-      const intakeWorker = startQueueWorker({
-        kind: "intake",
-        queueName: names.intake,
-        connection: workerConnection,
-        concurrency: operator.intake.concurrency,
-        lockSeconds: operator.limits.lockSeconds,
-        log,
-        processor: (job, token) =>
-          handleDeliveryJob(job, token, { deliveries: store.deliveries, handlers, octokitFor: installationClient, log, orderWaitMs: operator.intake.orderWaitSeconds * 1000 }),
-      });
-      closers.push(() => intakeWorker.close());
+      if (takes.has("intake")) {
+        const intakeWorker = startQueueWorker({
+          kind: "intake",
+          queueName: names.intake,
+          connection: workerConnection,
+          concurrency: operator.intake.concurrency,
+          lockSeconds: operator.limits.lockSeconds,
+          log,
+          processor: (job, token) =>
+            handleDeliveryJob(job, token, { deliveries: store.deliveries, handlers, octokitFor: installationClient, log, orderWaitMs: operator.intake.orderWaitSeconds * 1000 }),
+        });
+        closers.push(() => intakeWorker.close());
+      }
 
       // Timers: breakpoint time-outs and housekeeping, never behind an agent.
-      const timersWorker = startQueueWorker({
-        kind: "timers",
-        queueName: names.timers,
-        connection: workerConnection,
-        concurrency: 4,
-        lockSeconds: operator.limits.lockSeconds,
-        log,
-        processor: async (job) => {
-          if (job.name === BREAKPOINT_TIMEOUT_JOB) {
-            const t = BreakpointTimeoutData.safeParse(job.data);
-            if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);
-            return { breakpoint: await expireBreakpoint(t.data.executionId, t.data.askedAt, pipeline) };
-          }
-          if (job.name === SWEEP_DELIVERIES_JOB.name) {
-            return sweepDeliveries({
-              deliveries: store.deliveries,
-              queue,
-              log,
-              staleMs: 10 * 60_000,
-              keepPayloadDays: operator.intake.keepPayloadDays,
-              keepDays: operator.intake.keepDays,
-            });
-          }
-          throw new UnrecoverableError(`unknown timers job '${job.name}'`);
-        },
-      });
-      closers.push(() => timersWorker.close());
+      if (takes.has("timers")) {
+        const timersWorker = startQueueWorker({
+          kind: "timers",
+          queueName: names.timers,
+          connection: workerConnection,
+          concurrency: 4,
+          lockSeconds: operator.limits.lockSeconds,
+          log,
+          processor: async (job) => {
+            if (job.name === BREAKPOINT_TIMEOUT_JOB) {
+              const t = BreakpointTimeoutData.safeParse(job.data);
+              if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);
+              return { breakpoint: await expireBreakpoint(t.data.executionId, t.data.askedAt, pipeline) };
+            }
+            if (job.name === SWEEP_DELIVERIES_JOB.name) {
+              return sweepDeliveries({
+                deliveries: store.deliveries,
+                queue,
+                log,
+                staleMs: 10 * 60_000,
+                keepPayloadDays: operator.intake.keepPayloadDays,
+                keepDays: operator.intake.keepDays,
+              });
+            }
+            throw new UnrecoverableError(`unknown timers job '${job.name}'`);
+          },
+        });
+        closers.push(() => timersWorker.close());
+        await scheduleDeliverySweep(queue.queues.timers);
+      }
 
       // Outcomes: the repeatable collection of reactions, suggestions and threads.
-      const outcomesWorker = startQueueWorker({
-        kind: "outcomes",
-        queueName: names.outcomes,
-        connection: workerConnection,
-        concurrency: 1,
-        lockSeconds: Math.max(operator.limits.lockSeconds, 300),
-        log,
-        processor: async (job) => {
-          if (job.name !== COLLECT_OUTCOMES_JOB.name) throw new UnrecoverableError(`unknown outcomes job '${job.name}'`);
-          return processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
-            throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
-          });
-        },
-      });
-      closers.push(() => outcomesWorker.close());
-
-      await scheduleOutcomeCollection(queue.queues.outcomes, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
-      await scheduleDeliverySweep(queue.queues.timers);
-      log.info({ queues: names, concurrency: operator.limits.concurrency, intakeConcurrency: operator.intake.concurrency, sandbox: runner.mode }, "worker started");
+      if (takes.has("outcomes")) {
+        const outcomesWorker = startQueueWorker({
+          kind: "outcomes",
+          queueName: names.outcomes,
+          connection: workerConnection,
+          concurrency: 1,
+          lockSeconds: Math.max(operator.limits.lockSeconds, 300),
+          log,
+          processor: async (job) => {
+            if (job.name !== COLLECT_OUTCOMES_JOB.name) throw new UnrecoverableError(`unknown outcomes job '${job.name}'`);
+            return processCollectOutcomesJob(outcomeDeps, job.data, operator.outcomes).catch((err: Error) => {
+              throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
+            });
+          },
+        });
+        closers.push(() => outcomesWorker.close());
+        await scheduleOutcomeCollection(queue.queues.outcomes, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
+      }
+      log.info({ queues: [...takes].map((k) => names[k]), concurrency: operator.limits.concurrency, intakeConcurrency: operator.intake.concurrency, sandbox: runner.mode }, "worker started");
     }
 
     let url: string | undefined;

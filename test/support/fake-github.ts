@@ -37,6 +37,8 @@ export interface RecordedRequest {
   route: string | null;
   /** The status code answered; 0 until the response is sent. */
   status: number;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export type Permission = "admin" | "write" | "read" | "none";
@@ -1831,6 +1833,7 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
       headers: req.headers,
       route: null,
       status: 0,
+      at: Date.now(),
     };
     requests.push(record);
     try {
