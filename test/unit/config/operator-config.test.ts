@@ -11,7 +11,8 @@ describe("operator config", () => {
     expect(cfg.backends.mine).toEqual({ type: "command", command: ["node", "agent.js"], timeoutSeconds: 1800, env: ["ANTHROPIC_API_KEY"], network: false, mounts: [] });
     expect(cfg.sandbox).toBe("auto");
     expect(cfg.limits.attempts).toBe(4);
-    expect(cfg.github).toEqual({ retry: true, throttle: true });
+    expect(cfg.github).toEqual({ retry: true, throttle: true, writes: { perMinute: 80, perHour: 500 } });
+    expect(cfg.intake).toEqual({ concurrency: 20, attempts: 5, orderWaitSeconds: 60, keepPayloadDays: 7, keepDays: 30 });
   });
 
   it("names each problem with its path", () => {
