@@ -5,7 +5,7 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import { deliveryJobId, type IntakeQueue } from "../queue/run-queue.ts";
 import type { DeliveryStore } from "../store/delivery-store.ts";
 import type { Logger } from "../util/logger.ts";
-import { validateDelivery } from "./webhook-events.ts";
+import { triageDelivery, validateDelivery } from "./webhook-events.ts";
 
 export interface WebhookReceiverDeps {
   /** The webhook path (WEBHOOK_PATH). */
@@ -13,6 +13,8 @@ export interface WebhookReceiverDeps {
   secret: string;
   deliveries: DeliveryStore;
   queue: IntakeQueue;
+  /** Does a run on this issue wait for a maintainer's answer? (A plain comment is stored only then.) */
+  isAwaitingAnswer?: (repositoryGithubId: number, issueNumber: number) => Promise<boolean>;
   log: Logger;
   /** GitHub caps payloads at 25 MB. */
   maxBodyBytes?: number;
@@ -93,6 +95,14 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): HttpHandler {
       deps.log.warn({ deliveryId, event: safeEvent, problems: validated.problems }, "webhook refused: malformed payload");
       await withTimeout(deps.deliveries.reject({ id: deliveryId, event: safeEvent, action: actionOf(payload), error: error.slice(0, 1000) }), timeoutMs).catch(() => undefined);
       return answer(400, { error: "malformed webhook", problems: validated.problems }, "malformed");
+    }
+
+    const triage = triageDelivery(validated.key, validated.payload);
+    if (triage.action === "ignore") return answer(200, { ignored: triage.reason }, "ignored");
+    if (triage.action === "store-if-awaiting-answer" && deps.isAwaitingAnswer) {
+      // One indexed read; when it cannot be made, the comment is stored (a worker decides).
+      const awaited = await withTimeout(deps.isAwaitingAnswer(triage.repositoryGithubId, triage.issueNumber), timeoutMs).catch(() => true);
+      if (!awaited) return answer(200, { ignored: "not a command, and no run waits for an answer here" }, "ignored");
     }
 
     let received;

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { CheckRunPayload, CheckSuitePayload } from "../app/check-run-payload.ts";
 import { ReviewCommentPayload } from "../app/review-comment-payload.ts";
+import { isBotSender } from "../app/is-bot-sender.ts";
+import { parseCommands } from "../app/parse-command.ts";
 import { CommentPayload, EditedCommentPayload, LabeledPayload } from "../app/trigger-payload.ts";
+import { IMPROVEMENTS_TOPIC } from "../improve/run-improver.ts";
 import { PullRequestClosedPayload } from "../outcomes/to-pull-request-closed-input.ts";
 
 /** What every delivery Moderator handles must carry, whatever its event. */
@@ -86,4 +89,44 @@ export function validateDelivery(event: string, body: unknown): ValidatedDeliver
 
 function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string[] {
   return issues.map((i) => `${i.path.map(String).join(".") || "(payload)"}: ${i.message}`);
+}
+
+export type Triage =
+  | { action: "store" }
+  | { action: "ignore"; reason: string }
+  /** A plain comment on an issue matters only as the answer to a question Moderator asked there. */
+  | { action: "store-if-awaiting-answer"; repositoryGithubId: number; issueNumber: number };
+
+type Who = { login?: string; type?: string } | null | undefined;
+
+/**
+ * What intake can tell from a validated payload alone, before storing it: the deliveries the handlers would ignore
+ * whatever the API says (bots, comments without a command, edits of other comments). Keeps a flood of ordinary
+ * comments off the queues. The handlers keep the same checks. Pure.
+ */
+export function triageDelivery(key: string, payload: Record<string, unknown>): Triage {
+  const sender = payload["sender"] as Who;
+  const comment = payload["comment"] as { body?: string | null; user?: Who } | undefined;
+  const issue = payload["issue"] as { number: number; pull_request?: unknown; state?: string } | undefined;
+  switch (key) {
+    case "issues.labeled":
+      if (isBotSender(sender)) return { action: "ignore", reason: "bot sender" };
+      if (issue?.pull_request) return { action: "ignore", reason: "label on a pull request" };
+      if (issue?.state === "closed") return { action: "ignore", reason: "closed issue" };
+      return { action: "store" };
+    case "issue_comment.created":
+      if (isBotSender(sender) || isBotSender(comment?.user)) return { action: "ignore", reason: "bot sender" };
+      if (parseCommands(comment?.body ?? "").length > 0) return { action: "store" };
+      if (issue?.pull_request) return { action: "ignore", reason: "no command" };
+      return { action: "store-if-awaiting-answer", repositoryGithubId: (payload["repository"] as { id: number }).id, issueNumber: issue?.number ?? 0 };
+    case "issue_comment.edited":
+      if (isBotSender(sender)) return { action: "ignore", reason: "bot sender" };
+      if (!isBotSender(comment?.user) || !(comment?.body ?? "").includes(`<!-- moderator:${IMPROVEMENTS_TOPIC} -->`)) return { action: "ignore", reason: "not the improvements checklist" };
+      return { action: "store" };
+    case "pull_request_review_comment.created":
+      if (isBotSender(sender) || isBotSender(comment?.user)) return { action: "ignore", reason: "bot sender" };
+      return parseCommands(comment?.body ?? "").length > 0 ? { action: "store" } : { action: "ignore", reason: "no command" };
+    default:
+      return { action: "store" };
+  }
 }

@@ -292,6 +292,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         secret: env.webhookSecret ?? "development",
         deliveries: store.deliveries,
         queue: intakeQueues,
+        isAwaitingAnswer: (repo, issue) => store.deliveries.isAwaitingAnswer(repo, issue),
         log,
         ...(opts.onWebhookAnswer ? { onAnswer: opts.onWebhookAnswer } : {}),
       });

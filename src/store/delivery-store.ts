@@ -72,6 +72,15 @@ export class DeliveryStore {
       .catch(() => undefined);
   }
 
+  /** Does a run on this issue wait for a maintainer's answer? */
+  async isAwaitingAnswer(repositoryGithubId: number, issueNumber: number): Promise<boolean> {
+    const waiting = await this.prisma.execution.findFirst({
+      where: { status: "waiting_for_human", issueNumber, repository: { githubId: BigInt(repositoryGithubId) } },
+      select: { id: true },
+    });
+    return waiting !== null;
+  }
+
   async get(id: string): Promise<WebhookDelivery | null> {
     return this.prisma.webhookDelivery.findUnique({ where: { id } });
   }

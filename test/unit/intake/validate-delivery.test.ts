@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { validateDelivery } from "../../../src/intake/webhook-events.ts";
-import { issueCommentCreated, issueLabeled, pullRequestClosed } from "../../support/payloads.ts";
+import { triageDelivery, validateDelivery } from "../../../src/intake/webhook-events.ts";
+import { issueCommentCreated, issueLabeled, pullRequestClosed, pullRequestCommentCreated } from "../../support/payloads.ts";
 
 describe("validateDelivery (intake's door)", () => {
   it("hands on a handled event with its installation, repository and conversation key", () => {
@@ -36,5 +36,26 @@ describe("validateDelivery (intake's door)", () => {
     (payload["pull_request"] as Record<string, unknown>)["created_at"] = 12;
     const v = validateDelivery("pull_request", payload);
     expect(v).toMatchObject({ kind: "malformed", problems: [expect.stringMatching(/^pull_request\.created_at: /)] });
+  });
+});
+
+describe("triageDelivery: what the payload alone says", () => {
+  const valid = (event: string, payload: Record<string, unknown>) => {
+    const v = validateDelivery(event, payload);
+    if (v.kind !== "handled") throw new Error(`not handled: ${JSON.stringify(v)}`);
+    return triageDelivery(v.key, v.payload);
+  };
+  it("stores triggers and commands, and ignores bots", () => {
+    expect(valid("issues", issueLabeled({ number: 1, title: "x", sender: "maia" }))).toEqual({ action: "store" });
+    expect(valid("issues", issueLabeled({ number: 1, title: "x", sender: "renovate[bot]", senderType: "Bot" }))).toEqual({ action: "ignore", reason: "bot sender" });
+    expect(valid("issue_comment", issueCommentCreated({ number: 1, title: "x", body: "Sure.\n/moderator run", sender: "maia" }))).toEqual({ action: "store" });
+    expect(valid("issue_comment", issueCommentCreated({ number: 1, title: "x", body: "/moderator run", sender: "ci-bot", senderType: "Bot" }))).toMatchObject({ action: "ignore" });
+  });
+
+  it("keeps a plain comment only when a run may be waiting for it as an answer", () => {
+    expect(valid("issue_comment", issueCommentCreated({ number: 4, title: "x", body: "Thanks!", sender: "maia" }))).toMatchObject({ action: "store-if-awaiting-answer", issueNumber: 4 });
+    // A command in a code block is not a command.
+    expect(valid("issue_comment", issueCommentCreated({ number: 4, title: "x", body: "```\n/moderator run\n```", sender: "maia" }))).toMatchObject({ action: "store-if-awaiting-answer" });
+    expect(valid("issue_comment", pullRequestCommentCreated({ number: 4, title: "x", body: "Nice", sender: "maia" }))).toEqual({ action: "ignore", reason: "no command" });
   });
 });
