@@ -100,3 +100,21 @@ export function resolveBackendNetwork(
   for (const e of baseUrlAllowEntries(envNames, processEnv)) if (!allow.includes(e)) allow.push(e);
   return { access: { allow }, defaulted: setting === true };
 }
+
+/**
+ * The start-up warnings for backends whose network is `true`: each lists the hosts the adapter's default
+ * allows, so the operator sees what the agent can reach and can pin it with `network: { allow: [...] }`.
+ */
+export function describeDefaultNetworks(
+  backends: Readonly<Record<string, { type: string; network?: NetworkSetting | undefined; env?: readonly string[] | undefined; model?: string | undefined }>>,
+  processEnv: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const out: string[] = [];
+  for (const [name, def] of Object.entries(backends)) {
+    if (def.network !== true) continue;
+    const { access } = resolveBackendNetwork(def.type, true, def.env ?? [], processEnv, def.model);
+    const hosts = access === false || access.allow.length === 0 ? "no host (only base URLs passed through would be allowed)" : access.allow.join(", ");
+    out.push(`backend '${name}' (${def.type}) has network: true, so its sandbox may reach the adapter's default hosts: ${hosts}. Write network: { allow: [...] } in moderator.config.yml to choose them, or network: false.`);
+  }
+  return out;
+}

@@ -19,6 +19,7 @@ import { reviewWithLlm } from "../qa/review-with-llm.ts";
 import { reviewWithPeers } from "../qa/review-with-peers.ts";
 import type { ConnectionAttempt, ProcessRunner } from "../sandbox/process-runner.ts";
 import { resolveQaNetwork } from "../sandbox/resolve-qa-network.ts";
+import { describeConnection } from "./describe-connection.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -80,7 +81,7 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
         type: "qa.connection",
         phase: "qa",
         level: attempt.allowed ? "info" : "warn",
-        message: `${command}: ${attempt.allowed ? "connected to" : "refused"} ${attempt.host}:${attempt.port}${attempt.reason ? ` (${attempt.reason})` : ""}`,
+        message: `${command}: ${describeConnection(attempt).message}`,
         data: { ...attempt },
       })
       .catch((err: unknown) => input.log.warn({ err }, "could not store a connection event")));

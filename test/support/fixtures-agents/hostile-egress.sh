@@ -2,7 +2,9 @@
 # A prompt-injected agent: tries every target in $HOSTILE_TARGETS, one "name|url|mode" per line
 # (mode: proxy = plain HTTP through $HTTP_PROXY, tunnel = CONNECT through it, direct = no proxy),
 # and prints "RESULT <name> <curl exit code> <first bytes of the answer>". Then shows what /proc says.
-printf '%s\n' "$HOSTILE_TARGETS" | while IFS='|' read -r name url mode; do
+# The targets may also come from a file named by $1. With a README.md in its cwd it appends a line (a change to publish).
+targets="${HOSTILE_TARGETS:-$(cat "${1:-/dev/null}" 2>/dev/null)}"
+printf '%s\n' "$targets" | while IFS='|' read -r name url mode; do
   [ -z "$name" ] && continue
   case "$mode" in
     direct) out=$(curl -sS -m 5 --noproxy '*' "$url" 2>&1) ;;
@@ -14,4 +16,5 @@ printf '%s\n' "$HOSTILE_TARGETS" | while IFS='|' read -r name url mode; do
 done
 printf 'CMDLINE1 %s\n' "$(tr '\0' ' ' </proc/1/cmdline)"
 printf 'MOUNTS %s\n' "$(cut -d' ' -f5 /proc/self/mountinfo | tr '\n' ' ')"
+[ -f README.md ] && echo "Scanned the network." >> README.md
 exit 0
