@@ -94,6 +94,7 @@ export function refusedAddressClass(address: string): string | undefined {
 export function parseAllowEntry(raw: string): AllowEntry {
   const text = raw.trim().toLowerCase();
   if (text === "") throw new Error("an allow entry is empty");
+  if (text.includes("/")) throw new Error(`"${raw}" is not a host name: write the host (and port), not a URL`);
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([0-9a-f:.]+)\](?::(\d+))?$/.exec(text);

@@ -183,3 +183,34 @@ describe("egress: a hostile agent with network allowing only a local fake model 
     expect(attempts).toEqual([expect.objectContaining({ host: "public.example.test", port: 9, allowed: true })]);
   }, 60_000);
 });
+
+describe("egress: when bubblewrap cannot create a network namespace", () => {
+  it("sandbox: bwrap refuses to start with a clear error", async () => {
+    await expect(createProcessRunner({ mode: "bwrap", simulateNoNetworkNamespace: true })).rejects.toThrow(
+      /sandbox mode "bwrap" was requested but bubblewrap cannot create a network namespace here .*could reach Redis, the database, cloud metadata/,
+    );
+  });
+
+  it("sandbox: auto falls back to bubblewrap on the host's network only after a loud warning, and still records proxied attempts", async () => {
+    const logged: string[] = [];
+    const fallback = await createProcessRunner({ mode: "auto", simulateNoNetworkNamespace: true, log: (l) => logged.push(l) });
+    expect(fallback.mode).toBe("bwrap");
+    expect(fallback.networkWarning).toMatch(/^NETWORK NOT ISOLATED: bubblewrap cannot create a network namespace here/);
+    expect(logged).toEqual([`WARNING: ${fallback.networkWarning}`]);
+    const clone = await tempDir("clone");
+    const attempts: ConnectionAttempt[] = [];
+    const r = await fallback.run({
+      command: ["sh", "-c", 'curl -sS -m 5 -x "$HTTP_PROXY" http://169.254.169.254/; curl -sS -m 5 -x "$HTTP_PROXY" "$MODEL"'],
+      cwd: clone,
+      env: { MODEL: `http://127.0.0.1:${model.port}/ok` },
+      timeoutMs: 30_000,
+      network: { allow: [`127.0.0.1:${model.port}`] },
+      onConnection: (a) => attempts.push(a),
+    });
+    expect(r.stdout).toContain("fake-model answered GET /ok");
+    expect(attempts.map((a) => [a.host, a.allowed])).toEqual([
+      ["169.254.169.254", false],
+      ["127.0.0.1", true],
+    ]);
+  }, 60_000);
+});
