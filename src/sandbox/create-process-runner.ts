@@ -273,7 +273,11 @@ async function runOnce(sandbox: Sandbox, opts: RunOptions, log: (line: string) =
     return await spawnAndWait(sandbox, opts, log, { env, cwd, resolved, command, extraBinds, runDir, program, started, setArgsFd: (fd) => (argsFd = fd) });
   } finally {
     if (argsFd !== undefined) closeSync(argsFd);
-    if (proxy) await proxy.close().catch(() => undefined);
+    if (proxy) {
+      await proxy.close().catch(() => undefined);
+      // Connections closed by that report their attempt on the next tick: let them, before the caller moves on.
+      await new Promise((r) => setImmediate(r));
+    }
     if (runDir) await rm(runDir, { recursive: true, force: true });
   }
 }
