@@ -118,6 +118,12 @@ async function probeBwrap(bwrapPath: string, layout: HostLayout, shareHostNetwor
  * env.HOME (created, writable) are the only host folders besides the system ones. A program given by
  * absolute path, or found on PATH outside the system folders, is bound read-only so it can start.
  * bwrap reports a child killed by signal N as exit code 128+N; that is decoded back to `signal`.
+ *
+ * Network: under bwrap the child always has its own network namespace. With `network: { allow }` the run
+ * gets its own egress proxy (start-egress-proxy.ts) on a Unix socket bound into the sandbox, a socat
+ * forwarder on the sandbox's 127.0.0.1:3128, and HTTP(S)_PROXY/ALL_PROXY; every attempt goes to
+ * `onConnection`. Without a network namespace (sandbox none, or the auto fallback) the proxy listens on a
+ * host loopback port instead and `networkWarning` says the network is not isolated.
  */
 export async function createProcessRunner(opts: CreateProcessRunnerOptions): Promise<ProcessRunner> {
   const log = opts.log ?? ((): void => undefined);
@@ -247,7 +253,8 @@ async function runOnce(sandbox: Sandbox, opts: RunOptions, log: (line: string) =
   let proxy: EgressProxy | undefined;
   let argsFd: number | undefined;
   try {
-    let command = opts.command;
+    /** Runs before the command inside the sandbox: the forwarder to the egress proxy. */
+    let prelude: string[] = [];
     const extraBinds: Array<{ source: string; dest: string }> = [];
     if (rules && runDir) {
       proxy = await startEgressProxy({
@@ -267,10 +274,10 @@ async function runOnce(sandbox: Sandbox, opts: RunOptions, log: (line: string) =
       env.NODE_USE_ENV_PROXY = "1";
       if (inNamespace) {
         extraBinds.push({ source: path.join(runDir, "egress.sock"), dest: SANDBOX_PROXY_SOCKET });
-        command = ["/bin/sh", "-c", FORWARDER_SCRIPT, "moderator-egress", sandbox.egress.socatPath!, String(SANDBOX_PROXY_PORT), ...command];
+        prelude = ["/bin/sh", "-c", FORWARDER_SCRIPT, "moderator-egress", sandbox.egress.socatPath!, String(SANDBOX_PROXY_PORT)];
       }
     }
-    return await spawnAndWait(sandbox, opts, log, { env, cwd, resolved, command, extraBinds, runDir, program, started, setArgsFd: (fd) => (argsFd = fd) });
+    return await spawnAndWait(sandbox, opts, log, { env, cwd, resolved, prelude, extraBinds, runDir, program, started, setArgsFd: (fd) => (argsFd = fd) });
   } finally {
     if (argsFd !== undefined) closeSync(argsFd);
     if (proxy) {
@@ -286,7 +293,7 @@ interface Prepared {
   env: Record<string, string>;
   cwd: string;
   resolved: string;
-  command: string[];
+  prelude: string[];
   extraBinds: Array<{ source: string; dest: string }>;
   runDir: string | undefined;
   program: string;
@@ -315,7 +322,7 @@ async function spawnAndWait(sandbox: Sandbox, opts: RunOptions, log: (line: stri
       ...writablePaths,
     ];
     const visible = (p: string): boolean => visibleRoots.some((root) => isUnder(p, root));
-    const programs = [resolved, ...(prep.command !== opts.command && sandbox.egress.socatPath ? [sandbox.egress.socatPath] : [])];
+    const programs = [resolved, ...(prep.prelude.length > 0 && sandbox.egress.socatPath ? [sandbox.egress.socatPath] : [])];
     for (const p of programs) {
       if (!visible(p)) readOnlyPaths.push(p);
       const real = await realpath(p);
@@ -330,9 +337,8 @@ async function spawnAndWait(sandbox: Sandbox, opts: RunOptions, log: (line: stri
     await writeFile(argsFile, `${bwrapArgs.join("\0")}\0`, { mode: 0o600 });
     extraFd = openSync(argsFile, "r");
     prep.setArgsFd(extraFd);
-    const inner = prep.command === opts.command ? [...wrapper, ...opts.command] : [...prep.command.slice(0, 6), ...wrapper, ...opts.command];
     file = sandbox.bwrapPath;
-    args = ["--args", "3", "--", ...inner];
+    args = ["--args", "3", "--", ...prep.prelude, ...wrapper, ...opts.command];
   } else {
     file = program;
     args = opts.command.slice(1);
