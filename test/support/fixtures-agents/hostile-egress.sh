@@ -16,5 +16,5 @@ printf '%s\n' "$targets" | while IFS='|' read -r name url mode; do
 done
 printf 'CMDLINE1 %s\n' "$(tr '\0' ' ' </proc/1/cmdline)"
 printf 'MOUNTS %s\n' "$(cut -d' ' -f5 /proc/self/mountinfo | tr '\n' ' ')"
-[ -f README.md ] && echo "Scanned the network." >> README.md
+[ -f README.md ] && [ -z "$HOSTILE_NO_EDIT" ] && echo "Scanned the network." >> README.md
 exit 0
