@@ -38,7 +38,8 @@ export function buildEgressDenyList(src: EgressDenySource): { hosts: string[]; e
       endpoints.push(e);
     }
   };
-  add(endpointOf(src.redisUrl, 6379));
+  // Without REDIS_URL Moderator uses the Redis on 127.0.0.1:6379.
+  add(endpointOf(src.redisUrl ?? "redis://127.0.0.1:6379", 6379));
   add(endpointOf(src.databaseUrl, 5432));
   const ghe = endpointOf(src.githubHost, 443);
   add(ghe);

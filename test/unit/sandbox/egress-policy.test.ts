@@ -116,6 +116,7 @@ describe("allow-lists from the operator config", () => {
         { host: "::1", port: 3000 },
       ],
     });
+    expect(buildEgressDenyList({}).endpoints).toEqual([{ host: "127.0.0.1", port: 6379 }]);
   });
 });
 
