@@ -14,7 +14,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git bubblewrap ca-certificates tini \
+ && apt-get install -y --no-install-recommends git bubblewrap socat ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     MODERATOR_DATA_DIR=/data \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh machine: dependencies, generated Prisma client, build, and the
-# system tools Moderator uses when they can be installed (bubblewrap for the sandbox, git, redis-server).
+# system tools Moderator uses when they can be installed (bubblewrap for the sandbox, socat for its network forwarder, git, redis-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-import type { ProcessRunner } from "../sandbox/process-runner.ts";
+import type { ConnectionAttempt, ProcessRunner } from "../sandbox/process-runner.ts";
 
 /** What an agent is asked to do: written to MODERATOR_TASK_FILE as JSON for the command backend. */
 export interface AgentTask {
@@ -19,7 +19,9 @@ export type AgentEvent =
   | { kind: "usage"; inputTokens?: number; outputTokens?: number; costUsd?: number; turns?: number }
   | { kind: "error"; message: string }
   | { kind: "result"; success: boolean; text?: string }
-  | { kind: "raw"; data: Record<string, unknown> };
+  | { kind: "raw"; data: Record<string, unknown> }
+  /** A connection the sandbox asked Moderator's egress proxy for (stored as `agent.connection`). */
+  | ({ kind: "connection" } & ConnectionAttempt);
 
 export interface AgentResult {
   status: "succeeded" | "failed" | "timed_out" | "cancelled" | "crashed";

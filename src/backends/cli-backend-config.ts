@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatZodIssues } from "../config/format-zod-issues.ts";
+import { NetworkSetting } from "./resolve-backend-network.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 const absolutePath = z.string().startsWith("/", "must be an absolute path");
@@ -15,7 +16,8 @@ const absolutePath = z.string().startsWith("/", "must be an absolute path");
  *   forever when they cannot reach their model.
  * - env: names of variables passed through to the CLI (its API key, its base URL, PATH when the CLI is
  *   installed outside the default PATH). GitHub credentials and Moderator's secrets never pass.
- * - network: the CLI calls its model's API, so the sandbox keeps the network by default.
+ * - network: the CLI calls its model's API. true (default) = the adapter's hosts (resolve-backend-network.ts),
+ *   `{ allow: [...] }` = exactly those; either way through the egress proxy, plus passed-through base URLs.
  * - mounts: host folders the CLI may read inside the sandbox (its install folder, e.g. ~/.local/share/pipx
  *   or an nvm prefix); they must exist.
  */
@@ -30,7 +32,7 @@ export function cliBackendFields(defaultBinary: string) {
     args: z.array(z.string()).default(() => []),
     timeoutSeconds: z.number().int().positive().max(24 * 3600).default(1800),
     env: z.array(envName).default(() => []),
-    network: z.boolean().default(true),
+    network: NetworkSetting.default(true),
     mounts: z.array(absolutePath).default(() => []),
   };
 }

@@ -6,6 +6,7 @@ import { ModeratorError } from "../util/errors.ts";
 import { createKnownValueRedactor, createLineTail } from "./agent-output.ts";
 import type { AgentEvent, AgentResult, Backend, BackendHealth, BackendRunContext } from "./backend.ts";
 import { buildAgentEnv } from "./build-agent-env.ts";
+import { resolveBackendNetwork, type NetworkSetting } from "./resolve-backend-network.ts";
 
 export interface CommandBackendDefinition {
   name: string;
@@ -14,8 +15,8 @@ export interface CommandBackendDefinition {
   timeoutSeconds: number;
   /** Names of environment variables passed through to the agent (GitHub credentials never are). */
   env: string[];
-  /** Network inside the sandbox (an API-backed agent needs it). Default false. */
-  network?: boolean;
+  /** The network it reaches through the egress proxy: false (default), true (only passed-through base URLs) or { allow }. */
+  network?: NetworkSetting;
   /** Bytes of stdout and of stderr the runner keeps. Default: the runner's (1 MiB). */
   maxOutputBytes?: number;
   /** Host folders the agent may read inside the sandbox (its install folder, a script's folder). */
@@ -127,6 +128,7 @@ export function createCommandBackend(
   }
   const command = [...def.command];
   const program = command[0]!;
+  const network = resolveBackendNetwork("command", def.network ?? false, def.env, deps.processEnv).access;
 
   return {
     name: def.name,
@@ -183,7 +185,14 @@ export function createCommandBackend(
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(def.maxOutputBytes !== undefined ? { maxOutputBytes: def.maxOutputBytes } : {}),
           readOnlyPaths: [scratchDir, ...(def.readOnlyPaths ?? [])],
-          network: def.network ?? false,
+          network,
+          onConnection: (attempt) => {
+            try {
+              ctx.onEvent({ kind: "connection", ...attempt });
+            } catch {
+              // the caller's event sink failing must not change the agent's outcome
+            }
+          },
           onStdoutLine,
           onStderrLine,
         });

@@ -6,6 +6,7 @@ import { AbsolutePath, cliBackendFields, validateCliBackendConfig } from "./cli-
 import { checkCliHealth } from "./cli-health.ts";
 import { operatorParts, type ArgPart, type LaunchPlan } from "./cli-launch-plan.ts";
 import { lineAround, unknownFlagRule, type RecoveryRule } from "./cli-recovery.ts";
+import { resolveBackendNetwork } from "./resolve-backend-network.ts";
 import { createGeminiStreamParser } from "./parse-gemini-stream.ts";
 import { runCliAgent, type CliAgentDefinition, type CliPlanInput } from "./run-cli-agent.ts";
 
@@ -102,7 +103,7 @@ export function createGeminiBackend(def: GeminiBackendConfig, deps: { processEnv
     label: LABEL,
     binary: cfg.binary,
     timeoutSeconds: cfg.timeoutSeconds,
-    network: cfg.network,
+    network: resolveBackendNetwork("gemini", cfg.network, cfg.env, deps.processEnv, cfg.model).access,
     env: cfg.env,
     mounts: cfg.mounts,
     installHint: INSTALL,

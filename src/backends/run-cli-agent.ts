@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { RunResult } from "../sandbox/process-runner.ts";
+import type { NetworkAccess, RunResult } from "../sandbox/process-runner.ts";
+import { resolveBackendNetwork, type NetworkSetting } from "./resolve-backend-network.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
 import { createKnownValueRedactor, createLineTail } from "./agent-output.ts";
@@ -21,7 +22,7 @@ export interface CliAgentDefinition {
   label: string;
   binary: string;
   timeoutSeconds: number;
-  network: boolean;
+  network: NetworkAccess;
   /** Environment variable names passed through (GitHub credentials and Moderator's secrets never are). */
   env: string[];
   /** Host folders visible read-only inside the sandbox. */
@@ -175,6 +176,7 @@ export async function runCliAgent(
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         readOnlyPaths: [taskDir, ...def.mounts, ...(adapter.readOnlyPaths ?? [])],
         network: def.network,
+        onConnection: (attempt) => deliver({ kind: "connection", ...attempt }),
         onStdoutLine: (raw) => {
           const line = redact(raw);
           tail.push(line);
@@ -242,11 +244,12 @@ export async function runCliAgent(
  */
 export function createCliBackend(
   identity: { name: string; type: string; label: string; installHint: string },
-  cfg: { binary: string; timeoutSeconds: number; network: boolean; env: string[]; mounts: string[] },
+  cfg: { binary: string; timeoutSeconds: number; network: NetworkSetting; env: string[]; mounts: string[]; model?: string | undefined },
   adapter: CliAgentAdapter | ((ctx: BackendRunContext) => CliAgentAdapter),
   processEnv: Readonly<Record<string, string | undefined>>,
 ): Backend {
-  const cli: CliAgentDefinition = { ...identity, binary: cfg.binary, timeoutSeconds: cfg.timeoutSeconds, network: cfg.network, env: cfg.env, mounts: cfg.mounts };
+  const { access } = resolveBackendNetwork(identity.type, cfg.network, cfg.env, processEnv, cfg.model);
+  const cli: CliAgentDefinition = { ...identity, binary: cfg.binary, timeoutSeconds: cfg.timeoutSeconds, network: access, env: cfg.env, mounts: cfg.mounts };
   return {
     name: identity.name,
     type: identity.type,

@@ -70,6 +70,15 @@ export function formatExecution(e: ExecutionLike, events: EventLike[], findings:
     out.push(`findings (${findings.length}):`);
     for (const f of findings) out.push(`  ${f.severity.padEnd(8)} ${f.ruleId.padEnd(22)} ${f.path ?? ""}${f.line ? `:${f.line}` : ""}  ${f.message.split("\n")[0]}`);
   }
+  const connections = events.filter((ev) => ev.type === "agent.connection" || ev.type === "qa.connection");
+  const refused = connections.filter((ev) => ev.level === "warn");
+  if (connections.length > 0) {
+    out.push(`network (${connections.length} connection attempts, ${refused.length} refused):`);
+    for (const ev of refused.slice(0, 100)) out.push(`  refused  ${ev.type === "qa.connection" ? "qa    " : "agent "} ${ev.message.replace(/^(.*?: )?refused /, "$1")}`);
+    if (refused.length > 100) out.push(`  ... and ${refused.length - 100} more refused`);
+    const allowed = connections.length - refused.length;
+    if (allowed > 0) out.push(`  allowed  ${allowed} (see the events)`);
+  }
   out.push(`events (${events.length}):`);
   for (const ev of events.slice(-40)) {
     out.push(`  ${ev.at.toISOString().slice(11, 19)} ${ev.level.padEnd(5)} ${ev.type}${ev.phase ? ` [${ev.phase}]` : ""} ${ev.message}`);

@@ -7,6 +7,8 @@ import { createBackendFactory } from "../backends/create-backend-factory.ts";
 import { loadAcceptanceTable } from "../learner/load-learnings.ts";
 import { renderLearningsTable } from "../learner/render-learnings-table.ts";
 import { runLocal } from "../local/run-local.ts";
+import { describeDefaultNetworks } from "../backends/resolve-backend-network.ts";
+import { buildEgressDenyList } from "../sandbox/build-egress-deny-list.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { startModerator, WORKER_QUEUES, type WorkerQueue } from "../server/start-moderator.ts";
 import { openDatabase } from "../store/open-database.ts";
@@ -145,7 +147,8 @@ async function runCommand(env: Env, args: string[]): Promise<number> {
   const onSigint = () => controller.abort("interrupted (Ctrl-C)");
   process.once("SIGINT", onSigint);
   try {
-    const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => console.error(l) });
+    const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => console.error(l), egressDeny: buildEgressDenyList(env) });
+    for (const line of describeDefaultNetworks(operator.backends, env.raw)) console.error(`WARNING: ${line}`);
     const result = await runLocal(
       {
         repoPath: flags["repo"] ?? "",
@@ -224,6 +227,15 @@ async function backendsCommand(env: Env): Promise<number> {
     const isDefault = operator.defaultBackend === name ? " (default)" : "";
     console.log(`${mark}  ${name}${isDefault}  [${backend.type}]  ${h.version ?? ""}  ${h.detail ?? ""}`.replace(/\s+$/, ""));
   }
+  // The sandbox as the worker would get it: a network that is not isolated is said loudly here too.
+  try {
+    const runner = await createProcessRunner({ mode: operator.sandbox, egressDeny: buildEgressDenyList(env) });
+    console.log(`sandbox: ${runner.mode}${runner.mode === "bwrap" && !runner.networkWarning ? " (own network namespace; allow-listed hosts only, through the egress proxy)" : ""}`);
+    if (runner.networkWarning) console.log(`WARNING: ${runner.networkWarning}`);
+  } catch (err) {
+    console.log(`sandbox: ERROR: ${(err as Error).message}`);
+  }
+  for (const line of describeDefaultNetworks(operator.backends, env.raw)) console.log(`WARNING: ${line}`);
   return healthy > 0 ? 0 : 1;
 }
 

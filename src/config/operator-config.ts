@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { AiderBackendConfig } from "../backends/aider-backend.ts";
+import { NetworkAllowEntry, NetworkSetting } from "../backends/resolve-backend-network.ts";
 import { ClaudeCodeBackendConfig } from "../backends/claude-code-backend.ts";
 import { CodexBackendConfig } from "../backends/codex-backend.ts";
 import { GeminiBackendConfig } from "../backends/gemini-backend.ts";
@@ -25,8 +26,8 @@ export const CommandBackendConfig = z.strictObject({
   timeoutSeconds: z.number().int().positive().max(24 * 3600).default(1800),
   /** Names of environment variables passed through to the agent (its API key, nothing else). */
   env: z.array(envName).default([]),
-  /** Let the agent reach the network inside the sandbox (an API-backed agent needs it). */
-  network: z.boolean().default(false),
+  /** The network the agent reaches, through the egress proxy: false, true (only passed-through base URLs) or { allow: [...] }. */
+  network: NetworkSetting.default(false),
   /** Host folders the agent may read inside the sandbox, besides the system folders (its install folder, scripts). */
   mounts: z.array(z.string().startsWith("/", "must be an absolute path")).default([]),
 });
@@ -50,7 +51,14 @@ export const OperatorConfig = z
     /** Repositories may declare qa.commands that run in the sandbox after the agent. */
     allowRepoCommands: z.boolean().default(true),
     /** Network inside the sandbox for repositories' QA: `setup` (installing dependencies) and `checks` (tests, scanners). */
-    qaNetwork: z.strictObject({ setup: z.boolean().default(false), checks: z.boolean().default(false) }).prefault({}),
+    qaNetwork: z
+      .strictObject({
+        setup: z.boolean().default(false),
+        checks: z.boolean().default(false),
+        /** The hosts QA commands may reach (through the egress proxy); default: the recognized ecosystems' package registries. */
+        allow: z.array(NetworkAllowEntry).optional(),
+      })
+      .prefault({}),
     /** Collecting outcomes (reactions, applied suggestions, resolved threads) from Moderator's open PRs. */
     outcomes: OutcomeCollectionConfig.prefault({}),
     /** What Moderator learns from maintainers' outcomes (pooled across the installation's repositories). */

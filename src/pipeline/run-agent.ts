@@ -4,6 +4,7 @@ import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { describeConnection } from "./describe-connection.ts";
 
 /** Agent events kept per agent run; the rest are counted, not stored. */
 const MAX_AGENT_EVENTS = 1000;
@@ -52,9 +53,10 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
     }
     stored++;
     const data = JSON.parse(redactSecrets(JSON.stringify(event), secrets)) as Prisma.InputJsonObject;
+    const described = event.kind === "connection" ? describeConnection(event) : {};
     chain = chain.then(() =>
       store
-        .appendEvent(executionId, { type: `agent.${event.kind}`, phase: "execute", data, agentRunId: agentRun.id })
+        .appendEvent(executionId, { type: `agent.${event.kind}`, phase: "execute", data, agentRunId: agentRun.id, ...described })
         .catch((err: unknown) => log.warn({ err }, "could not store an agent event")),
     );
   };

@@ -12,6 +12,7 @@ import { parseDiff, type DiffFile } from "../qa/parse-diff.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
 import { RUN_CHECK_ACTIONS, renderRunCheck } from "../render/render-run-check.ts";
 import { renderTrackingComment, type TrackingView } from "../render/render-tracking-comment.ts";
+import { summarizeConnections } from "./summarize-connections.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import { Prisma, type Repository } from "../generated/prisma/client.ts";
 import type { Improvement } from "../improve/improvement.ts";
@@ -123,6 +124,11 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   const secrets: string[] = [];
   const view: Omit<TrackingView, "phases" | "status" | "executionId"> = {};
   if (execution.prUrl) Object.assign(view, { prUrl: execution.prUrl, prNumber: execution.prNumber ?? undefined });
+  if (deps.runner.networkWarning) view.sandboxWarning = deps.runner.networkWarning;
+  const readConnections = async (): Promise<void> => {
+    const summary = summarizeConnections(await store.listEvents(executionId));
+    if (summary.refused > 0) view.network = summary;
+  };
   let status: string = execution.status;
   let trackingCommentId = execution.trackingCommentId !== null ? Number(execution.trackingCommentId) : undefined;
   let codeHost: CodeHost | undefined;
@@ -313,6 +319,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         now,
       });
       if (executed.agentSummary) agentSummary = executed.agentSummary;
+      await readConnections();
       taskOutcomes = [...taskOutcomes, ...executed.outcomes];
       if (executed.lastSha) {
         // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it
@@ -392,6 +399,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         log,
       });
       changed = await ws.changedFiles();
+      if (qa.connections.some((c) => !c.allowed)) await readConnections();
       const shown = qa.findings.filter((f) => f.confidence >= repoConfig.qa.minConfidence);
       view.filesChanged = changed.length;
       view.findingsBySeverity = countBySeverity(shown);

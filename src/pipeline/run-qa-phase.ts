@@ -17,7 +17,9 @@ import { runQaCommands } from "../qa/run-qa-commands.ts";
 import { runSarifScanners } from "../qa/run-sarif-scanners.ts";
 import { reviewWithLlm } from "../qa/review-with-llm.ts";
 import { reviewWithPeers } from "../qa/review-with-peers.ts";
-import type { ProcessRunner } from "../sandbox/process-runner.ts";
+import type { ConnectionAttempt, ProcessRunner } from "../sandbox/process-runner.ts";
+import { resolveQaNetwork } from "../sandbox/resolve-qa-network.ts";
+import { describeConnection } from "./describe-connection.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -49,6 +51,8 @@ export interface QaPhaseResult {
   qaError: string | undefined;
   peerDecision: PeerDecision | undefined;
   notes: string[];
+  /** The connections QA commands and scanners asked the egress proxy for (each is also a `qa.connection` event). */
+  connections: ConnectionAttempt[];
   /** Every tracked path of the clone and the first lines of changed files (for the improver), when the code was there. */
   repoFiles?: string[];
   fileHeads?: Record<string, string>;
@@ -65,6 +69,23 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
   const problems: string[] = [];
   const commands: CommandRun[] = [];
   const files = input.files;
+  const connections: ConnectionAttempt[] = [];
+  const qaNetwork = resolveQaNetwork(input.operator.qaNetwork);
+  let stored: Promise<unknown> = Promise.resolve();
+  const onConnection = (attempt: ConnectionAttempt & { command: string }): void => {
+    if (connections.length >= MAX_CONNECTION_EVENTS) return;
+    const { command, ...rest } = attempt;
+    connections.push(rest);
+    stored = stored.then(() => store
+      .appendEvent(executionId, {
+        type: "qa.connection",
+        phase: "qa",
+        level: attempt.allowed ? "info" : "warn",
+        message: `${command}: ${describeConnection(attempt).message}`,
+        data: { ...attempt },
+      })
+      .catch((err: unknown) => input.log.warn({ err }, "could not store a connection event")));
+  };
 
   const fileSizes: Record<string, number> = {};
   const fileHeads: Record<string, string> = {};
@@ -103,7 +124,8 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
       defaultTimeoutMs,
       signal: input.signal,
       knownSecrets: input.secrets,
-      network: { setup: input.operator.qaNetwork.setup, checks: input.operator.qaNetwork.checks },
+      network: qaNetwork,
+      onConnection,
     });
     commands.push(...ran.results);
     findings.push(...ran.findings);
@@ -126,7 +148,8 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
         signal: input.signal,
         knownSecrets: input.secrets,
         changedFiles: files,
-        network: input.operator.qaNetwork.checks,
+        network: qaNetwork.checks,
+        onConnection,
       });
       commands.push(...scanned.runs);
       findings.push(...scanned.findings);
@@ -198,16 +221,21 @@ export async function runQaPhase(input: QaPhaseInput): Promise<QaPhaseResult> {
     });
   }
 
+  await stored;
   return {
     findings,
     commands,
     qaError: problems.length > 0 ? problems.join("; ") : undefined,
     peerDecision,
     notes,
+    connections,
     ...(repoFiles ? { repoFiles } : {}),
     ...(input.workdir ? { fileHeads } : {}),
   };
 }
+
+/** Connection events stored per QA phase; a flood beyond this is not recorded. */
+const MAX_CONNECTION_EVENTS = 500;
 
 /** The first `lines` lines of a text file (at most 8 KiB read). */
 async function readHead(file: string, lines: number): Promise<string> {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { ProcessRunner, RunResult } from "../sandbox/process-runner.ts";
+import type { ConnectionAttempt, NetworkAccess, ProcessRunner, RunResult } from "../sandbox/process-runner.ts";
 import { CancelledError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
 import type { CommandRun } from "./build-check-run.ts";
@@ -43,7 +43,9 @@ export interface RunQaCommandsOptions {
   /** Extra environment for every command (merged over PATH, HOME, LANG, CI). Never pass credentials. */
   env?: Record<string, string>;
   /** Network inside the sandbox for setup commands (installing dependencies needs it) and for checks. Default: none. */
-  network?: { setup?: boolean; checks?: boolean };
+  network?: { setup?: NetworkAccess; checks?: NetworkAccess };
+  /** Each connection attempt through the egress proxy, with the command's name. */
+  onConnection?: (attempt: ConnectionAttempt & { command: string }) => void;
 }
 
 export interface RunQaCommandsResult {
@@ -94,6 +96,7 @@ export async function runQaCommands(runner: ProcessRunner, opts: RunQaCommandsOp
         maxOutputBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
         writablePaths: [opts.scratchDir],
         network: (stage === "setup" ? opts.network?.setup : opts.network?.checks) ?? false,
+        ...(opts.onConnection ? { onConnection: (a: ConnectionAttempt) => opts.onConnection?.({ ...a, command: c.name }) } : {}),
       });
     } catch (err) {
       return { startError: `${stage} command \`${c.name}\` could not be started: ${redactSecrets((err as Error).message, secrets)}` };

@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync } from "node:fs";
 import { lstat, mkdir, readFile, realpath, rm } from "node:fs/promises";
 import path from "node:path";
-import type { ProcessRunner, RunResult } from "../sandbox/process-runner.ts";
+import type { ConnectionAttempt, NetworkAccess, ProcessRunner, RunResult } from "../sandbox/process-runner.ts";
 import { CancelledError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
 import type { CommandRun } from "./build-check-run.ts";
@@ -36,7 +36,9 @@ export interface RunSarifScannersOptions {
   /** Bytes of stdout kept per scanner (SARIF can be big). Default 32 MiB. */
   maxOutputBytes?: number;
   /** Network inside the sandbox (e.g. semgrep fetching a registry ruleset). Default false. */
-  network?: boolean;
+  network?: NetworkAccess;
+  /** Each connection attempt through the egress proxy, with the scanner's name. */
+  onConnection?: (attempt: ConnectionAttempt & { command: string }) => void;
   /** Extra environment (merged over PATH, HOME, LANG, CI). Never pass credentials. */
   env?: Record<string, string>;
 }
@@ -122,6 +124,7 @@ export async function runSarifScanners(runner: ProcessRunner, opts: RunSarifScan
         maxOutputBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
         writablePaths: [opts.scratchDir],
         network: opts.network ?? false,
+        ...(opts.onConnection ? { onConnection: (a: ConnectionAttempt) => opts.onConnection?.({ ...a, command: scanner.name }) } : {}),
       });
     } catch (err) {
       fail(`could not be started: ${(err as Error).message}`);

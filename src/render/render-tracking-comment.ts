@@ -24,7 +24,13 @@ export interface TrackingView {
   totalMs?: number;
   /** What maintainers should know about how the run was set up (e.g. an issue edit left out). */
   notes?: string[];
+  /** Connections the sandbox's egress proxy refused (agent and QA commands). */
+  network?: { refused: number; hosts: string[] };
+  /** Set when the sandbox does not isolate the network (no bubblewrap, or no network namespace). */
+  sandboxWarning?: string;
 }
+
+const MAX_HOSTS_SHOWN = 8;
 
 const PHASE_LABEL: Record<Phase, string> = {
   prepare: "Prepare: clone and branch",
@@ -104,6 +110,16 @@ export function renderTrackingComment(v: TrackingView): string {
     out.push("");
     out.push(`**Question for a maintainer:** ${oneLine(v.question)}`);
     out.push("Reply in a comment on this issue; the run resumes with your answer.");
+  }
+  if (v.sandboxWarning) {
+    out.push("");
+    out.push(`> ⚠️ **The agent's network is not isolated on this worker.** ${oneLine(v.sandboxWarning)}`);
+  }
+  if (v.network && v.network.refused > 0) {
+    const shown = v.network.hosts.slice(0, MAX_HOSTS_SHOWN).map((h) => `\`${h.replace(/`/g, "")}\``);
+    const more = v.network.hosts.length > MAX_HOSTS_SHOWN ? ` and ${v.network.hosts.length - MAX_HOSTS_SHOWN} more` : "";
+    out.push("");
+    out.push(`🛡️ **${v.network.refused} connection${v.network.refused === 1 ? "" : "s"} refused** by the sandbox's allow-list: ${shown.join(", ")}${more} (\`moderator status ${v.executionId}\` lists them).`);
   }
   const facts: string[] = [];
   if (v.backend) facts.push(`**Backend:** \`${v.backend}\``);

@@ -1,5 +1,5 @@
-import { constants as fsConstants } from "node:fs";
-import { access, mkdir, mkdtemp, realpath, rm, stat } from "node:fs/promises";
+import { closeSync, constants as fsConstants, openSync } from "node:fs";
+import { access, mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -7,10 +7,12 @@ import { buildBwrapArgs } from "./build-bwrap-args.ts";
 import { createLineSplitter } from "./create-line-splitter.ts";
 import { DEFAULT_PATH } from "./default-path.ts";
 import { detectHostLayout } from "./detect-host-layout.ts";
+import { buildEgressRules } from "./egress-policy.ts";
 import type { HostLayout } from "./host-layout.ts";
 import { listDescendantPids } from "./list-descendant-pids.ts";
 import type { ProcessRunner, RunOptions, RunResult } from "./process-runner.ts";
 import { resolveProgram } from "./resolve-program.ts";
+import { startEgressProxy, type EgressProxy, type ResolveHost } from "./start-egress-proxy.ts";
 import { TailBuffer } from "./tail-buffer.ts";
 
 export interface CreateProcessRunnerOptions {
@@ -19,7 +21,29 @@ export interface CreateProcessRunnerOptions {
   log?: (line: string) => void;
   /** The bubblewrap binary. Default: /usr/bin/bwrap, else the first bwrap on the default PATH. */
   bwrapPath?: string;
+  /** Refused for every sandboxed run whatever its allow-list: Moderator's own services (Redis, the database,
+   *  the GitHub Enterprise host) by name, and their host:port. From `buildEgressDenyList`. */
+  egressDeny?: { hosts?: string[]; endpoints?: Array<{ host: string; port: number }> };
+  /** The egress proxy's resolver (tests inject one); default: the system resolver. */
+  resolveHost?: ResolveHost;
+  /** Only for tests of the fallback: act as if bubblewrap could not create a network namespace. */
+  simulateNoNetworkNamespace?: boolean;
 }
+
+/** Inside the sandbox, the forwarder listens here (the sandbox's own loopback) and the proxy socket is here. */
+const SANDBOX_PROXY_PORT = 3128;
+const SANDBOX_PROXY_SOCKET = "/run/moderator-egress.sock";
+/**
+ * Starts socat as the forwarder from the sandbox's loopback to the proxy's Unix socket, waits until it
+ * listens (its line in the namespace's own /proc/net/tcp), then execs the command. Arguments: socat, port, argv.
+ */
+const FORWARDER_SCRIPT = [
+  's=$1; p=$2; shift 2',
+  `"$s" TCP-LISTEN:$p,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${SANDBOX_PROXY_SOCKET} </dev/null >/dev/null 2>&1 &`,
+  'h=$(printf "0100007F:%04X " "$p"); n=0',
+  'while ! grep -q "$h" /proc/net/tcp 2>/dev/null; do n=$((n+1)); [ "$n" -ge 5000 ] && break; done',
+  'exec "$@"',
+].join("\n");
 
 /** SIGTERM first; whatever is still alive this long after gets SIGKILL. */
 const KILL_GRACE_MS = 3000;
@@ -28,7 +52,14 @@ const MAX_LINE_BYTES = 64 * 1024;
 /** Wraps the command inside bwrap: bwrap always sets PWD, this removes it again so env is exact. */
 const ENV_PROGRAM = "/usr/bin/env";
 
-type Sandbox = { kind: "none" } | { kind: "bwrap"; bwrapPath: string; layout: HostLayout };
+interface EgressSetup {
+  deny: NonNullable<CreateProcessRunnerOptions["egressDeny"]>;
+  resolveHost: ResolveHost | undefined;
+  /** socat, the in-sandbox forwarder; undefined when it is not installed. */
+  socatPath: string | undefined;
+}
+
+type Sandbox = { kind: "none"; egress: EgressSetup } | { kind: "bwrap"; bwrapPath: string; layout: HostLayout; isolatedNetwork: boolean; egress: EgressSetup };
 
 async function isExecutable(p: string): Promise<boolean> {
   try {
@@ -40,20 +71,20 @@ async function isExecutable(p: string): Promise<boolean> {
   }
 }
 
-async function findBwrap(explicit: string | undefined): Promise<string | undefined> {
+async function findBwrap(explicit: string | undefined, name = "bwrap"): Promise<string | undefined> {
   if (explicit !== undefined) return (await isExecutable(explicit)) ? explicit : undefined;
   for (const dir of ["/usr/bin", ...DEFAULT_PATH.split(":")]) {
-    const candidate = path.join(dir, "bwrap");
+    const candidate = path.join(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return undefined;
 }
 
 /** Run `true` with exactly the flags real runs use; ok when it exits 0. */
-async function probeBwrap(bwrapPath: string, layout: HostLayout): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function probeBwrap(bwrapPath: string, layout: HostLayout, shareHostNetwork: boolean): Promise<{ ok: true } | { ok: false; reason: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), "moderator-bwrap-probe-"));
   try {
-    const args = [...buildBwrapArgs({ layout, cwd: dir, readOnlyPaths: [], writablePaths: [], network: false }), ENV_PROGRAM, "-u", "PWD", "--", "true"];
+    const args = [...buildBwrapArgs({ layout, cwd: dir, readOnlyPaths: [], writablePaths: [], shareHostNetwork }), ENV_PROGRAM, "-u", "PWD", "--", "true"];
     const result = await execa(bwrapPath, args, {
       cwd: dir,
       env: { PATH: DEFAULT_PATH },
@@ -87,20 +118,54 @@ async function probeBwrap(bwrapPath: string, layout: HostLayout): Promise<{ ok: 
  * env.HOME (created, writable) are the only host folders besides the system ones. A program given by
  * absolute path, or found on PATH outside the system folders, is bound read-only so it can start.
  * bwrap reports a child killed by signal N as exit code 128+N; that is decoded back to `signal`.
+ *
+ * Network: under bwrap the child always has its own network namespace. With `network: { allow }` the run
+ * gets its own egress proxy (start-egress-proxy.ts) on a Unix socket bound into the sandbox, a socat
+ * forwarder on the sandbox's 127.0.0.1:3128, and HTTP(S)_PROXY/ALL_PROXY; every attempt goes to
+ * `onConnection`. Without a network namespace (sandbox none, or the auto fallback) the proxy listens on a
+ * host loopback port instead and `networkWarning` says the network is not isolated.
  */
 export async function createProcessRunner(opts: CreateProcessRunnerOptions): Promise<ProcessRunner> {
   const log = opts.log ?? ((): void => undefined);
   if (opts.mode !== "auto" && opts.mode !== "bwrap" && opts.mode !== "none") {
     throw new Error(`sandbox mode must be "auto", "bwrap" or "none", got ${JSON.stringify(opts.mode)}`);
   }
-  if (opts.mode === "none") return makeRunner({ kind: "none" }, log);
+  const egress: EgressSetup = { deny: opts.egressDeny ?? {}, resolveHost: opts.resolveHost, socatPath: undefined };
+  buildEgressRules([], egress.deny); // a bad deny entry fails here, at start-up
+  const noSandboxNetwork =
+    "NETWORK NOT ISOLATED: there is no sandbox, so agents and QA commands reach the network (Redis, the database, " +
+    "cloud metadata, the local network) directly; their allow-lists only apply to clients that honour HTTPS_PROXY.";
+  if (opts.mode === "none") return makeRunner({ kind: "none", egress }, log, noSandboxNetwork);
 
   const layout = await detectHostLayout();
   const bwrapPath = await findBwrap(opts.bwrapPath);
   const probe = bwrapPath
-    ? await probeBwrap(bwrapPath, layout)
+    ? opts.simulateNoNetworkNamespace === true
+      ? { ok: false as const, reason: "simulated: no network namespace" }
+      : await probeBwrap(bwrapPath, layout, false)
     : { ok: false as const, reason: `bwrap not found (${opts.bwrapPath ?? `looked in /usr/bin and ${DEFAULT_PATH}`})` };
-  if (probe.ok && bwrapPath) return makeRunner({ kind: "bwrap", bwrapPath, layout }, log);
+  egress.socatPath = await findBwrap(undefined, "socat");
+  if (probe.ok && bwrapPath) {
+    if (!egress.socatPath) {
+      log("WARNING: socat is not installed (apt-get install socat): sandboxed agents and QA commands that are allowed a network will fail to start.");
+    }
+    return makeRunner({ kind: "bwrap", bwrapPath, layout, isolatedNetwork: true, egress }, log, undefined);
+  }
+
+  // Does bubblewrap work when it keeps the host's network? Then only the network namespace is missing.
+  const shared = bwrapPath ? await probeBwrap(bwrapPath, layout, true) : probe;
+  if (shared.ok && bwrapPath) {
+    const why = `bubblewrap cannot create a network namespace here (${probe.ok ? "" : probe.reason})`;
+    if (opts.mode === "bwrap") {
+      throw new Error(
+        `sandbox mode "bwrap" was requested but ${why}, so the agent could reach Redis, the database, cloud metadata and the local network. ` +
+          `Allow unprivileged network namespaces (or run Moderator where they work), or set sandbox: auto to accept a sandbox without network isolation.`,
+      );
+    }
+    const warning = `NETWORK NOT ISOLATED: ${why}; sandboxed agents and QA commands share the host's network (Redis, the database, cloud metadata, the local network). Allow-lists only apply to clients that honour HTTPS_PROXY.`;
+    log(`WARNING: ${warning}`);
+    return makeRunner({ kind: "bwrap", bwrapPath, layout, isolatedNetwork: false, egress }, log, warning);
+  }
 
   const reason = probe.ok ? "bwrap not found" : probe.reason;
   if (opts.mode === "bwrap") {
@@ -113,12 +178,13 @@ export async function createProcessRunner(opts: CreateProcessRunnerOptions): Pro
     `WARNING: NO SANDBOX. bubblewrap is not usable here (${reason}); agents and QA commands will run with Moderator's own ` +
       `file system and network access. Install bubblewrap, or set sandbox: none to acknowledge this.`,
   );
-  return makeRunner({ kind: "none" }, log);
+  return makeRunner({ kind: "none", egress }, log, noSandboxNetwork);
 }
 
-function makeRunner(sandbox: Sandbox, log: (line: string) => void): ProcessRunner {
+function makeRunner(sandbox: Sandbox, log: (line: string) => void, networkWarning: string | undefined): ProcessRunner {
   return {
     mode: sandbox.kind,
+    ...(networkWarning !== undefined ? { networkWarning } : {}),
     run: (opts) => runOnce(sandbox, opts, log),
   };
 }
@@ -173,8 +239,73 @@ async function runOnce(sandbox: Sandbox, opts: RunOptions, log: (line: string) =
     await mkdir(env.HOME, { recursive: true });
   }
 
+  const network = opts.network ?? false;
+  if (network !== false && (typeof network !== "object" || !Array.isArray(network.allow))) {
+    throw new Error(`run "${program}": network must be false or { allow: [...] }, got ${JSON.stringify(network)}`);
+  }
+  const inNamespace = sandbox.kind === "bwrap" && sandbox.isolatedNetwork;
+  if (network !== false && inNamespace && !sandbox.egress.socatPath) {
+    throw new Error(`cannot run "${program}" with network access in the sandbox: socat, the forwarder to Moderator's egress proxy, is not installed (apt-get install socat)`);
+  }
+  const rules = network !== false ? buildEgressRules(network.allow, sandbox.egress.deny) : undefined;
+
+  const runDir = sandbox.kind === "bwrap" || rules ? await mkdtemp(path.join(tmpdir(), "moderator-run-")) : undefined;
+  let proxy: EgressProxy | undefined;
+  let argsFd: number | undefined;
+  try {
+    /** Runs before the command inside the sandbox: the forwarder to the egress proxy. */
+    let prelude: string[] = [];
+    const extraBinds: Array<{ source: string; dest: string }> = [];
+    if (rules && runDir) {
+      proxy = await startEgressProxy({
+        rules,
+        listen: inNamespace ? { socketPath: path.join(runDir, "egress.sock") } : { port: 0 },
+        onAttempt: (attempt) => {
+          try {
+            opts.onConnection?.(attempt);
+          } catch (err) {
+            log(`process runner: the connection callback for "${program}" threw (${String(err)})`);
+          }
+        },
+        ...(sandbox.egress.resolveHost ? { resolve: sandbox.egress.resolveHost } : {}),
+      });
+      const url = `http://127.0.0.1:${inNamespace ? SANDBOX_PROXY_PORT : String(proxy.port)}`;
+      for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]) env[name] = url;
+      env.NODE_USE_ENV_PROXY = "1";
+      if (inNamespace) {
+        extraBinds.push({ source: path.join(runDir, "egress.sock"), dest: SANDBOX_PROXY_SOCKET });
+        prelude = ["/bin/sh", "-c", FORWARDER_SCRIPT, "moderator-egress", sandbox.egress.socatPath!, String(SANDBOX_PROXY_PORT)];
+      }
+    }
+    return await spawnAndWait(sandbox, opts, log, { env, cwd, resolved, prelude, extraBinds, runDir, program, started, setArgsFd: (fd) => (argsFd = fd) });
+  } finally {
+    if (argsFd !== undefined) closeSync(argsFd);
+    if (proxy) {
+      await proxy.close().catch(() => undefined);
+      // Connections closed by that report their attempt on the next tick: let them, before the caller moves on.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (runDir) await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+interface Prepared {
+  env: Record<string, string>;
+  cwd: string;
+  resolved: string;
+  prelude: string[];
+  extraBinds: Array<{ source: string; dest: string }>;
+  runDir: string | undefined;
+  program: string;
+  started: number;
+  setArgsFd: (fd: number) => void;
+}
+
+async function spawnAndWait(sandbox: Sandbox, opts: RunOptions, log: (line: string) => void, prep: Prepared): Promise<RunResult> {
+  const { env, cwd, resolved, program, started } = prep;
   let file: string;
   let args: string[];
+  let extraFd: number | undefined;
   if (sandbox.kind === "bwrap") {
     const readOnlyPaths = (opts.readOnlyPaths ?? []).map((p) => path.resolve(p));
     const writablePaths = (opts.writablePaths ?? []).map((p) => path.resolve(p));
@@ -191,14 +322,23 @@ async function runOnce(sandbox: Sandbox, opts: RunOptions, log: (line: string) =
       ...writablePaths,
     ];
     const visible = (p: string): boolean => visibleRoots.some((root) => isUnder(p, root));
-    if (!visible(resolved)) readOnlyPaths.push(resolved);
-    const real = await realpath(resolved);
-    if (real !== resolved && !visible(real)) readOnlyPaths.push(real);
+    const programs = [resolved, ...(prep.prelude.length > 0 && sandbox.egress.socatPath ? [sandbox.egress.socatPath] : [])];
+    for (const p of programs) {
+      if (!visible(p)) readOnlyPaths.push(p);
+      const real = await realpath(p);
+      if (real !== p && !visible(real)) readOnlyPaths.push(real);
+    }
 
     if (program.includes("=")) throw new Error(`cannot run "${program}": program names containing "=" are not supported in the sandbox`);
     const wrapper = env.PWD === undefined ? [ENV_PROGRAM, "-u", "PWD", "--"] : [ENV_PROGRAM, `PWD=${env.PWD}`];
+    const bwrapArgs = buildBwrapArgs({ layout: sandbox.layout, cwd, readOnlyPaths, writablePaths, extraBinds: prep.extraBinds, shareHostNetwork: !sandbox.isolatedNetwork });
+    // The profile goes through a file descriptor: the sandbox's /proc/1/cmdline (bwrap's) shows no host path.
+    const argsFile = path.join(prep.runDir!, "bwrap-args");
+    await writeFile(argsFile, `${bwrapArgs.join("\0")}\0`, { mode: 0o600 });
+    extraFd = openSync(argsFile, "r");
+    prep.setArgsFd(extraFd);
     file = sandbox.bwrapPath;
-    args = [...buildBwrapArgs({ layout: sandbox.layout, cwd, readOnlyPaths, writablePaths, network: opts.network ?? false }), ...wrapper, ...opts.command];
+    args = ["--args", "3", "--", ...prep.prelude, ...wrapper, ...opts.command];
   } else {
     file = program;
     args = opts.command.slice(1);
@@ -227,9 +367,12 @@ async function runOnce(sandbox: Sandbox, opts: RunOptions, log: (line: string) =
     env,
     extendEnv: false,
     detached: true,
-    ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" as const }),
-    stdout: "pipe",
-    stderr: "pipe",
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    // fd 3 is bwrap's --args file: execa hands an integer straight to child_process.spawn, which its types
+    // only admit for fds 0-2.
+    stdio: extraFd !== undefined
+      ? [opts.input !== undefined ? "pipe" : "ignore", "pipe", "pipe", extraFd as unknown as "ignore"]
+      : [opts.input !== undefined ? "pipe" : "ignore", "pipe", "pipe"],
     buffer: false,
     reject: false,
     encoding: "buffer",

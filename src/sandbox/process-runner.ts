@@ -20,13 +20,33 @@ export interface RunOptions {
   readOnlyPaths?: string[];
   /** Extra paths the sandbox makes writable besides cwd. */
   writablePaths?: string[];
-  /** Allow network access inside the sandbox (default false when sandboxed). */
-  network?: boolean;
+  /** The network the child gets (default none). Under bwrap the child always has its own network namespace;
+   *  with an allow-list it reaches exactly those hosts through Moderator's egress proxy (HTTPS_PROXY etc.). */
+  network?: NetworkAccess;
+  /** Called with each connection attempt through the egress proxy (allowed or refused). */
+  onConnection?: (attempt: ConnectionAttempt) => void;
   /** Called with each complete stdout line as it arrives (bounded: lines over 64 KiB are cut). */
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   /** Data written to stdin, then stdin is closed. Default: stdin closed at once. */
   input?: string;
+}
+
+/** false: no network at all. An allow-list: only those hosts (patterns of egress-policy.ts), through the proxy. */
+export type NetworkAccess = false | { allow: readonly string[] };
+
+/** One connection the sandbox asked the egress proxy for. */
+export interface ConnectionAttempt {
+  host: string;
+  port: number;
+  allowed: boolean;
+  /** Why it was refused. */
+  reason?: string;
+  /** CONNECT for a tunnel (HTTPS), else the plain-HTTP method. */
+  method?: string;
+  /** Bytes the sandbox sent and received on the connection (allowed ones, when it closed). */
+  bytesSent?: number;
+  bytesReceived?: number;
 }
 
 export interface RunResult {
@@ -46,5 +66,8 @@ export interface RunResult {
 
 export interface ProcessRunner {
   readonly mode: "bwrap" | "none";
+  /** Set when the network is NOT isolated (no sandbox, or bubblewrap without a network namespace): shown
+   *  loudly in the log, the tracking comment and `moderator backends`. */
+  readonly networkWarning?: string;
   run(opts: RunOptions): Promise<RunResult>;
 }

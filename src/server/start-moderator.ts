@@ -24,6 +24,8 @@ import type { OutcomeCollectorDeps } from "../outcomes/collect-outcomes-for-open
 import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
 import { listenForCancellations } from "../queue/listen-for-cancellations.ts";
 import { startRunWorker } from "../queue/start-run-worker.ts";
+import { describeDefaultNetworks } from "../backends/resolve-backend-network.ts";
+import { buildEgressDenyList } from "../sandbox/build-egress-deny-list.ts";
 import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { openDatabase, type Database } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
@@ -125,7 +127,8 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
 
     if (opts.worker) {
       await mkdir(env.workspaceDir, { recursive: true });
-      const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l) });
+      const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l), egressDeny: buildEgressDenyList(env) });
+      for (const line of describeDefaultNetworks(operator.backends, env.raw)) log.warn(line);
       const auth = new ProbotBase() as Probot;
       const installationClient = async (installationId: number) => (await auth.auth(installationId)) as unknown as GitHubClient;
       const pipeline = buildPipelineDeps({

@@ -320,14 +320,15 @@ describe("bwrap sandbox", () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: "agent ran\n" });
   });
 
-  it("has no network unless asked for it", async () => {
+  it("never shares the host's network: even with an allow-list, the host's Redis is out of reach", async () => {
     const clone = await tempDir("clone");
     const probe = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/6379 && echo connected"];
     const off = await bwrap.run({ command: probe, cwd: clone, env: {}, timeoutMs: 20_000 });
     expect(off.exitCode).not.toBe(0);
     expect(off.stdout).toBe("");
-    const on = await bwrap.run({ command: probe, cwd: clone, env: {}, timeoutMs: 20_000, network: true });
-    expect(on).toMatchObject({ exitCode: 0, stdout: "connected\n" });
+    const on = await bwrap.run({ command: probe, cwd: clone, env: {}, timeoutMs: 20_000, network: { allow: ["registry.npmjs.org"] } });
+    expect(on.exitCode).not.toBe(0);
+    expect(on.stdout).toBe("");
   });
 
   it("fails clearly when a sandbox path does not exist", async () => {

@@ -36,7 +36,6 @@ describe("buildBwrapArgs", () => {
       cwd: "/work/ws/clone",
       readOnlyPaths: ["/scratch/run", "/work/ws/clone/.git"],
       writablePaths: ["/scratch/run/home"],
-      network: false,
     });
     expect(mounts(args)).toEqual([
       "--ro-bind /usr",
@@ -59,9 +58,12 @@ describe("buildBwrapArgs", () => {
     expect(args.slice(-7)).toEqual(["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--chdir", "/work/ws/clone", "--"]);
   });
 
-  it("shares the network only when asked", () => {
-    const args = buildBwrapArgs({ layout, cwd: "/c", readOnlyPaths: [], writablePaths: [], network: true });
-    expect(args.indexOf("--share-net")).toBeGreaterThan(args.indexOf("--unshare-all"));
+  it("never shares the host's network, except for the sandbox: auto fallback", () => {
+    const proxied = buildBwrapArgs({ layout, cwd: "/c", readOnlyPaths: [], writablePaths: [], extraBinds: [{ source: "/tmp/run/egress.sock", dest: "/run/moderator-egress.sock" }] });
+    expect(proxied).not.toContain("--share-net");
+    expect(proxied.join(" ")).toContain("--bind /tmp/run/egress.sock /run/moderator-egress.sock");
+    const fallback = buildBwrapArgs({ layout, cwd: "/c", readOnlyPaths: [], writablePaths: [], shareHostNetwork: true });
+    expect(fallback.indexOf("--share-net")).toBeGreaterThan(fallback.indexOf("--unshare-all"));
   });
 });
 
