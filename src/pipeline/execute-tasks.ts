@@ -173,7 +173,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
         outcome = { index: t.index, title: t.title, status: "succeeded", backend: name, sha };
         break;
       }
-      lastFailure = { message: result.error ?? `the agent ${result.status}`, outputTail: run.outputTail, timedOut: result.status === "timed_out", backend: name };
+      lastFailure = { message: run.error ?? `the agent ${result.status}`, outputTail: run.outputTail, timedOut: result.status === "timed_out", backend: name };
       await ws.rollback(lastGood);
       if (result.status === "crashed" && i + 1 < candidates.length) {
         await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message: `${name} crashed (${lastFailure.message}); trying ${candidates[i + 1]}` });

@@ -17,7 +17,7 @@ export function createLogger(level: string, opts: { name?: string; destination?:
       base: { pid: process.pid },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map(redactLogValue) as Parameters<typeof method>);
+          method.apply(this, args.map((arg) => redactLogValue(arg)) as Parameters<typeof method>);
         },
       },
       formatters: {
