@@ -17,6 +17,8 @@ export interface TrackingView {
   conclusion?: string;
   error?: { phase: Phase | undefined; message: string; hint?: string; outputTail?: string };
   retry?: { attempt: number; maxAttempts: number; reason: string };
+  /** The reaper re-queued a run no job held any more (`count` of at most `max` recoveries). */
+  recovery?: { count: number; max: number; reason: string };
   /** The DecisionEngine's verdict, shown once it is made. */
   decision?: { action: string; confidence: number; reasons: string[] };
   /** A question Moderator asked and waits on. */
@@ -74,6 +76,10 @@ export function renderTrackingComment(v: TrackingView): string {
   if (v.retry) {
     out.push("");
     out.push(`> ⚠️ Attempt ${v.retry.attempt} of ${v.retry.maxAttempts} hit a temporary problem (${oneLine(v.retry.reason)}); retrying.`);
+  }
+  if (v.recovery) {
+    out.push("");
+    out.push(`> ⚠️ This run stopped making progress: ${oneLine(v.recovery.reason)}. Moderator queued it again (recovery ${v.recovery.count} of ${v.recovery.max}); it resumes from what it saved.`);
   }
   if (v.error) {
     out.push("");

@@ -22,6 +22,9 @@ import { Store } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { buildPipelineDeps } from "./build-pipeline-deps.ts";
+import { REAP_STUCK_JOB, reapStuckExecutions } from "../pipeline/reap-stuck-executions.ts";
+import { inspectRunJobs } from "../queue/inspect-run-jobs.ts";
+import { scheduleReaper } from "../queue/schedule-reaper.ts";
 import { freePort, resolveRedis } from "./resolve-redis.ts";
 
 export interface StartOptions {
@@ -138,6 +141,19 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
               throw /invalid data/.test(err.message) ? new UnrecoverableError(err.message) : err;
             });
           }
+          if (job.name === REAP_STUCK_JOB.name) {
+            return reapStuckExecutions(
+              {
+                store,
+                connect: pipeline.connect,
+                inspectJobs: () => inspectRunJobs([queue.queue]),
+                requeue: (executionId, jobId) => queue.enqueue({ executionId }, jobId),
+                log,
+              },
+              // Left alone for two lock periods: a job whose worker died is handed on (or failed) within one.
+              { maxRecoveries: operator.limits.maxRecoveries, graceMs: Math.max(2 * operator.limits.lockSeconds, 10) * 1000 },
+            );
+          }
           if (job.name === EXPORT_LEARNINGS_JOB) {
             const data = ExportLearningsData.safeParse(job.data);
             if (!data.success) return Promise.reject(new UnrecoverableError(`${EXPORT_LEARNINGS_JOB} job ${job.id}: invalid data`));
@@ -168,6 +184,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         cancelSubscriber.disconnect();
       });
       await scheduleOutcomeCollection(queue.queue, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
+      await scheduleReaper(queue.queue, operator.limits.reapEverySeconds * 1000);
       log.info({ queue: queueName, concurrency: operator.limits.concurrency, sandbox: runner.mode }, "worker started");
     }
 
