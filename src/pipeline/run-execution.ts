@@ -227,6 +227,9 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const routingTable = learnerConfig.enabled ? (await loadAcceptanceTable(store.prisma, { config: learnerConfig, now: new Date(now()) })).table : undefined;
     const route = await chooseRoute(execution.backend, repoConfig, deps, routingTable ? { table: routingTable, repositoryId: repository.id, seed: seedOf(executionId) } : undefined);
     view.backend = route.name;
+    // A fallback is explained in the tracking comment's event log (the preference first, then why it was not used).
+    const preferred = execution.backend ?? repoConfig.backend ?? deps.operator.defaultBackend;
+    if (preferred && route.name !== preferred) view.events = [...(view.events ?? []), route.reason];
     await store.appendEvent(executionId, { type: "backend.routed", phase: "prepare", message: route.reason, data: { backend: route.name, fallbacks: route.fallbacks } });
     const branch = `moderator/issue-${execution.issueNumber}`;
     await store.updateExecution(executionId, { backend: route.name, branch, baseBranch: repoInfo.defaultBranch, issueTitle: issue.title });
@@ -287,6 +290,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         now,
       });
       if (executed.agentSummary) agentSummary = executed.agentSummary;
+      if (executed.fallbacks.length > 0) view.events = [...(view.events ?? []), ...executed.fallbacks];
       taskOutcomes = [...taskOutcomes, ...executed.outcomes];
       if (executed.lastSha) {
         // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it

@@ -21,6 +21,8 @@ export interface TrackingView {
   recovery?: { count: number; max: number; reason: string };
   /** The DecisionEngine's verdict, shown once it is made. */
   decision?: { action: string; confidence: number; reasons: string[] };
+  /** Things a maintainer should know about how the run went (a backend fallback and why), oldest first. */
+  events?: string[];
   /** A question Moderator asked and waits on. */
   question?: string;
   totalMs?: number;
@@ -99,6 +101,11 @@ export function renderTrackingComment(v: TrackingView): string {
     out.push("");
     out.push(`**Decision:** ${DECISION_LABEL[v.decision.action] ?? v.decision.action} (confidence ${Math.round(v.decision.confidence * 100)}%)`);
     for (const r of v.decision.reasons.slice(0, 5)) out.push(`- ${oneLine(r)}`);
+  }
+  if (v.events && v.events.length > 0) {
+    out.push("");
+    out.push("**Event log:**");
+    for (const e of v.events.slice(-10)) out.push(`- ${oneLine(e)}`);
   }
   if (v.question) {
     out.push("");

@@ -133,3 +133,33 @@ describe("thompsonScores", () => {
     expect(route).toMatchObject({ name: best[0], fallbacks: best.slice(1) });
   });
 });
+
+describe("routing without learner data", () => {
+  const healthy = { ok: true as const, detail: "ok" };
+  const backends = [
+    { name: "first", health: { ok: false as const, detail: "not installed" } },
+    { name: "second", health: healthy },
+    { name: "third", health: healthy },
+    { name: "fourth", health: healthy },
+  ];
+
+  it("gives no scores while nothing is known about any candidate (no draw from the flat prior)", () => {
+    const scores = thompsonScores([], { repositoryId: 1, taskType: "change", backends: backends.map((b) => b.name), rng: createRng(7) });
+    expect([...scores.keys()]).toEqual([]);
+    const table = estimateAcceptance(merges("third", "change", 3, 0), { now });
+    const some = thompsonScores(table, { repositoryId: 1, taskType: "change", backends: backends.map((b) => b.name), rng: createRng(7) });
+    // Once something is known, the others are drawn from the prior: they still get explored.
+    expect([...some.keys()]).toEqual(["first", "second", "third", "fourth"]);
+  });
+
+  it("falls back to the next healthy backend in config order, whatever the seed", () => {
+    const chosen = new Set<string>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const scores = thompsonScores([], { repositoryId: 1, taskType: "change", backends: backends.map((b) => b.name), rng: createRng(seed) });
+      const route = routeBackend({ operatorDefault: "first", backends, allowFallback: true, taskType: "change", scores: (name) => scores.get(name) });
+      if ("error" in route) throw new Error(route.error);
+      chosen.add(`${route.name} then ${route.fallbacks.join(",")}`);
+    }
+    expect([...chosen]).toEqual(["second then third,fourth"]);
+  });
+});
