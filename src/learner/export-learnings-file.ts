@@ -92,7 +92,7 @@ function describeEvidence(entry: AcceptanceEntry): string {
   const parts = [
     `${fmt(entry.accepts)} accepted, ${fmt(entry.rejects)} rejected`,
     `learned ${round3(learned.mean)} (range ${round3(learned.lower)} to ${round3(learned.upper)})`,
-    `all repositories ${round3(entry.installationRate)}`,
+    `other repositories ${round3(entry.installationRate)}`,
   ];
   if (entry.override) parts.push("overridden before this export");
   if (entry.scope === "rule" && isSafetyRule(entry.key)) parts.push("safety rule");

@@ -77,7 +77,7 @@ describe("thompsonScores", () => {
     const scores = thompsonScores(table, { repositoryId: 1, taskType: "change", backends: ["codex", "aider", "claude-code"], rng: createRng(7) });
     expect([...scores]).toEqual([
       ["codex", 0.6868396368471685],
-      ["aider", 0.3049789057303045],
+      ["aider", 0.46805017049350217],
       ["claude-code", 0.313478307080478],
     ]);
     const again = thompsonScores(table, { repositoryId: 1, taskType: "change", backends: ["codex", "aider", "claude-code"], rng: createRng(7) });
