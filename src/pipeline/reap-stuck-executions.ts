@@ -130,6 +130,10 @@ async function fail(deps: ReaperDeps, execution: ExecutionWithRepository, why: s
     });
   }
   await deps.store.finishExecution(execution.id, "failed", { phase: null, errorPhase: phase ?? null, error: message });
+  if (execution.kind === "improve" && execution.improvementId) {
+    // Its improvement no longer counts as queued or running against the budgets.
+    await deps.store.prisma.improvement.updateMany({ where: { id: execution.improvementId, status: { in: ["queued", "running"] } }, data: { status: "failed" } });
+  }
   await deps.store.appendEvent(execution.id, { type: "run.failed", phase: phase ?? null, level: "error", message, data: { reaped: true, recoveries } });
   return true;
 }
@@ -139,8 +143,9 @@ async function updateTrackingComment(
   execution: ExecutionWithRepository,
   view: Pick<TrackingView, "status" | "phases" | "error" | "recovery">,
 ): Promise<void> {
-  // Reviews post no tracking comment; any other run has one (or its first post failed and the worker makes it).
-  if (execution.kind === "review" && execution.trackingCommentId === null) return;
+  // Only an issue's run has a tracking comment (reviews and improvement runs post none: the improvement's issue
+  // comment belongs to its parent run).
+  if (execution.kind !== "run") return;
   await withCodeHost(deps, execution, async (codeHost, ref) => {
     const body = renderTrackingComment({
       executionId: execution.id,

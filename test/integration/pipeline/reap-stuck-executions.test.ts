@@ -126,6 +126,19 @@ describe("reapStuckExecutions", () => {
     expect(later.requeued).toEqual([fresh.id]);
   });
 
+  it("an improvement run with no recoveries left is failed, its improvement too, and the parent's tracking comment is left alone", async () => {
+    const parent = await newExecution(46, "queued");
+    const improvement = await db.prisma.improvement.create({ data: { repositoryId, executionId: parent.id, type: "tests", title: "Add tests", rationale: "r", fingerprint: "fp-46", status: "running" } });
+    const { execution: run } = await store.createExecution({ repositoryId, issueNumber: 46, issueTitle: "Add tests", trigger: "improvement", triggeredBy: "maia", kind: "improve", improvementId: improvement.id });
+    await store.updateExecution(run.id, { status: "executing" });
+    await store.finishExecution(parent.id, "completed");
+    const before = repo.issueComments.find((c) => c.issue_url.endsWith("/issues/46"))?.body;
+    const summary = await reapStuckExecutions(deps(), { maxRecoveries: 0, graceMs: 60_000 });
+    expect(summary.failed).toEqual([run.id]);
+    expect((await db.prisma.improvement.findUnique({ where: { id: improvement.id } }))?.status).toBe("failed");
+    expect(repo.issueComments.filter((c) => c.issue_url.endsWith("/issues/46")).map((c) => c.body)).toEqual([before]);
+  });
+
   it("two reapers at once: one re-queue, one event, one new job", async () => {
     const lost = await newExecution(45, "executing");
     const [a, b] = await Promise.all([reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 }), reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 })]);
