@@ -81,10 +81,10 @@ async function main(): Promise<void> {
   ].join("\n");
   const h: Harness = await startHarness({ operatorYaml, worker: false });
   h.fake.setFile(OWNER, REPO, ".github/moderator.yml", "decision:\n  maxRetries: 0\n  ask: { enabled: false }\nimprovements: { enabled: false }\n");
-  const workers = new Set<ChildProcess>();
+  const workers = new Map<ChildProcess, number>();
   const spawnWorker = () => {
     const child = spawn(process.execPath, [CLI, "worker"], { env: { ...h.envVars, LOG_LEVEL: "warn" }, cwd: h.tmp, stdio: ["ignore", "ignore", "ignore"] });
-    workers.add(child);
+    workers.set(child, Date.now());
     child.on("exit", () => workers.delete(child));
     return child;
   };
@@ -98,10 +98,11 @@ async function main(): Promise<void> {
     }
     const prisma = h.moderator.db.prisma;
     const unfinished = async () => prisma.execution.count({ where: { status: { notIn: ["completed", "failed", "cancelled"] } } });
-    // Kill a random worker every 0.3-2.3 s while runs are unfinished, replacing it at once, until `kills` are done.
+    // Every 0.3-2.3 s while runs are unfinished, kill a random worker that has been up for 3 s at least (booted, so
+    // the kill lands while it works), replacing it at once, until `kills` are done.
     while (kills < o.kills && (await unfinished()) > 0) {
       await sleep(300 + rng() * 2000);
-      const live = [...workers].filter((w) => w.exitCode === null && w.signalCode === null);
+      const live = [...workers].filter(([w, since]) => w.exitCode === null && w.signalCode === null && Date.now() - since >= 3000).map(([w]) => w);
       const victim = live[Math.floor(rng() * live.length)];
       if (!victim) continue;
       victim.kill("SIGKILL");
@@ -134,18 +135,19 @@ async function main(): Promise<void> {
     const reapedFailures = await prisma.executionEvent.count({ where: { type: "run.failed", data: { path: ["reaped"], equals: true } } });
     const stuck = executions.filter((e) => !FINAL.includes(e.status));
     const agentRuns = await prisma.agentRun.count();
+    const crashedAgentRuns = await prisma.agentRun.count({ where: { status: "crashed" } });
 
     console.log(`Kill soak: ${o.runs} runs, ${o.workers} workers (concurrency 2 each), agent ${o.agentMs} ms, seed ${o.seed}, reaper ${o.reaper ? `on (max ${o.maxRecoveries} recoveries)` : "off"}`);
-    console.log(`  SIGKILLs                     ${kills} over ${((killsDoneAt - started) / 1000).toFixed(0)} s`);
+    console.log(`  SIGKILLs                     ${kills} over ${((killsDoneAt - started) / 1000).toFixed(0)} s (each of a worker up for 3 s or more)`);
     console.log(`  runs final                   ${executions.length - stuck.length} / ${executions.length}  (${Object.entries(byStatus).map(([k, v]) => `${k} ${v}`).join(", ")})`);
     console.log(`  runs stuck (not final)       ${stuck.length}${stuck.length > 0 ? `: ${stuck.map((e) => `#${e.issueNumber} ${e.status}`).join(", ")}` : ""}  (waited ${settledAfter.toFixed(0)} s after the last kill)`);
     console.log(`  recoveries by the reaper     ${recoveries}; runs it failed: ${reapedFailures}`);
-    console.log(`  agent runs started           ${agentRuns} (${(agentRuns / Math.max(1, executions.length)).toFixed(1)} per run)`);
+    console.log(`  agent runs started           ${agentRuns} (${(agentRuns / Math.max(1, executions.length)).toFixed(1)} per run; ${crashedAgentRuns} cut short by a kill)`);
     console.log(`  pull requests                ${h.repo.pulls.length}; issues with more than one: ${dupPrs}`);
     console.log(`  tracking comments            ${h.repo.issueComments.filter((c) => c.body.includes("<!-- moderator:tracking -->")).length}; issues with more than one: ${dupTracking}`);
     console.log(`  reviews                      ${h.repo.reviews.length}; pull requests with more than one: ${reviewsPerPr}`);
   } finally {
-    for (const w of workers) w.kill("SIGKILL");
+    for (const w of workers.keys()) w.kill("SIGKILL");
     await sleep(500);
     await h.close();
   }
