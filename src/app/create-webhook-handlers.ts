@@ -209,7 +209,7 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
           if (r) await startImprovementRun(improverDeps, { improvementId: r.id, issueNumber: r.execution?.issueNumber ?? p.issue.number, backend: r.execution?.backend ?? null, by: p.sender.login });
         }
         const parentId = rows[0]?.executionId;
-        if (parentId) await renderChecklistComment(improverDeps, { repositoryId: repo.id, ref: { owner: p.repository.owner.login, repo: p.repository.name }, issueNumber: p.issue.number, parentExecutionId: parentId });
+        if (parentId) await renderChecklistComment(improverDeps, { repositoryId: repo.id, ref: { owner: p.repository.owner.login, repo: p.repository.name }, issueNumber: p.issue.number, parentExecutionId: parentId, skipped });
         return `improvements: ${selected.length} started, ${skipped.length} skipped`;
     },
 

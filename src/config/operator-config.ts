@@ -116,6 +116,13 @@ export const OperatorConfig = z
         backoffSeconds: z.number().min(0).max(3600).default(10),
         /** A job whose worker stops renewing its lock this long is handed to another worker. */
         lockSeconds: z.number().min(1).max(3600).default(60),
+        /**
+         * A run no job holds any more (its workers were killed more than BullMQ's maxStalledCount allows, or its job
+         * was lost) is re-queued this many times by the reaper, then failed with the reason.
+         */
+        maxRecoveries: z.number().int().min(0).max(20).default(2),
+        /** How often the reaper looks for such runs (0 = never). */
+        reapEverySeconds: z.number().min(0).max(24 * 3600).default(60),
         /** On SIGTERM, how long the current job may run on before it is aborted and re-queued. */
         shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
         qaCommandTimeoutSeconds: z.number().int().positive().max(24 * 3600).default(900),

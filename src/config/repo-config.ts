@@ -34,6 +34,11 @@ export const RepoConfig = z.strictObject({
   label: z.string().min(1).max(50).default("moderator"),
   /** One of the operator's backends; the operator's default when absent. */
   backend: z.string().min(1).optional(),
+  /**
+   * Candidate backends (of the operator's): the learner chooses among them by merge rate (Thompson sampling), even
+   * when `backend` or the operator default is set; those only order them while there is no learner data.
+   */
+  backends: z.array(z.string().min(1)).min(1).max(20).optional(),
   /** Open Moderator's PRs as drafts. */
   draft: z.boolean().default(false),
   /** Paths (globs) QA ignores. */

@@ -5,7 +5,7 @@ import type { DiffFile } from "../qa/parse-diff.ts";
 import { runJobId, type RunQueue } from "../queue/run-queue.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
-import { selectImprovements } from "./apply-budgets.ts";
+import { selectImprovements, type SkippedImprovement } from "./apply-budgets.ts";
 import type { Improvement } from "./improvement.ts";
 import type { ImprovementBudgets } from "./improvement-budgets.ts";
 import { proposeImprovements } from "./propose-improvements.ts";
@@ -94,13 +94,17 @@ export async function runImprover(
   return { proposed: selection.selected, started, skipped: selection.skipped.length, notes };
 }
 
-/** What the budgets need to know about the repository's improvements now. */
+/**
+ * What the budgets need to know about the repository's improvements now. `maxOpen` counts improvements queued,
+ * running or opened (each becomes a pull request); `perHour` counts the improvement runs created in the last hour,
+ * by creation time and whatever became of them since (merged within minutes, failed: they still count).
+ */
 export async function improvementState(store: Store, repositoryId: number, now: Date) {
-  const rows = await store.prisma.improvement.findMany({ where: { repositoryId }, select: { fingerprint: true, status: true, createdAt: true, updatedAt: true } });
-  const hourAgo = now.getTime() - 3600_000;
+  const rows = await store.prisma.improvement.findMany({ where: { repositoryId }, select: { fingerprint: true, status: true } });
+  const startedLastHour = await store.prisma.execution.count({ where: { repositoryId, kind: "improve", createdAt: { gt: new Date(now.getTime() - 3600_000) } } });
   return {
-    openImprovementPrs: rows.filter((r) => r.status === "opened").length,
-    createdLastHour: rows.filter((r) => ["queued", "running", "opened"].includes(r.status) && r.updatedAt.getTime() > hourAgo).length,
+    openImprovementPrs: rows.filter((r) => ["queued", "running", "opened"].includes(r.status)).length,
+    createdLastHour: startedLastHour,
     closedUnmergedFingerprints: new Set(rows.filter((r) => r.status === "closed").map((r) => r.fingerprint)),
     existingFingerprints: new Set(rows.map((r) => r.fingerprint)),
     startedFingerprints: new Set(rows.filter((r) => r.status !== "proposed").map((r) => r.fingerprint)),
@@ -133,10 +137,18 @@ export async function startImprovementRun(
 /** The sticky checklist of a run's improvements, re-rendered from the database (a writer ticks boxes to start them). */
 export async function renderChecklistComment(
   deps: Pick<ImproverDeps, "store" | "codeHost">,
-  input: { repositoryId: number; ref: RepoRef; issueNumber: number; parentExecutionId: string },
+  input: {
+    repositoryId: number;
+    ref: RepoRef;
+    issueNumber: number;
+    parentExecutionId: string;
+    /** What selectImprovements refused just now (a tick over a budget): the entry stays unticked and says why. */
+    skipped?: readonly SkippedImprovement[];
+  },
 ): Promise<void> {
   const rows = await deps.store.prisma.improvement.findMany({ where: { executionId: input.parentExecutionId }, orderBy: [{ priority: "asc" }, { createdAt: "asc" }] });
   if (rows.length === 0) return;
+  const refused = new Map((input.skipped ?? []).map((s) => [s.improvement.fingerprint, s] as const));
   const items = rows.map((r) => ({
     fingerprint: r.fingerprint,
     title: r.title,
@@ -144,6 +156,7 @@ export async function renderChecklistComment(
     rationale: r.rationale,
     state: (r.status === "proposed" ? "proposed" : r.status === "opened" || r.status === "merged" ? "opened" : r.status === "closed" ? "skipped" : "started") as "proposed" | "started" | "opened" | "skipped",
     ...(r.prNumber ? { prUrl: `#${r.prNumber}` } : {}),
+    ...(r.status === "proposed" && refused.has(r.fingerprint) ? { note: refusalNote(refused.get(r.fingerprint)!) } : {}),
   }));
   const body = [
     "### Moderator · Proposed improvements",
@@ -153,4 +166,10 @@ export async function renderChecklistComment(
     renderImprovementChecklist(items),
   ].join("\n");
   await deps.codeHost.ensureComment(input.ref, input.issueNumber, IMPROVEMENTS_TOPIC, body);
+}
+
+/** Why a ticked entry did not start, for its checklist line. */
+function refusalNote(s: SkippedImprovement): string {
+  const budget = s.code === "max-open" || s.code === "per-hour";
+  return `not started: ${s.reason}${budget ? "; tick it again later" : ""}`;
 }

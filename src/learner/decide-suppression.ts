@@ -11,14 +11,20 @@ export function isSafetyRule(ruleId: string): boolean {
 /**
  * Whether one rule entry is suppressed. Pure.
  * A safety rule never is. Then an explicit `suppress` from the learnings file decides. Otherwise the rule is
- * suppressed when it is confidently unwanted: the upper bound of its acceptance is below `maxUpper` and it has
- * at least `minEvidence` (decayed) pieces of feedback.
+ * suppressed when either:
+ * - **dismissed `minEvidence` times in a row:** at least `minEvidence` (weighted) rejections in this repository since
+ *   its latest acceptance, and this repository's own (decayed) acceptance share is below `maxUpper`, so a rule it
+ *   mostly wants is not dropped by a short run of dismissals; or
+ * - **confidently unwanted** (mixed feedback): the upper bound of its acceptance (shrunk toward the other
+ *   repositories' rate) is below `maxUpper` with at least `minEvidence` (decayed) pieces of feedback.
  */
 export function isSuppressed(entry: AcceptanceEntry, opts: Partial<SuppressionSettings> = {}): boolean {
   if (entry.scope !== "rule" || isSafetyRule(entry.key)) return false;
   if (entry.override?.suppress !== undefined) return entry.override.suppress;
   const { maxUpper, minEvidence } = resolveSuppressionSettings(opts);
-  return entry.upper < maxUpper && entry.evidence >= minEvidence;
+  const ownShare = entry.evidence > 0 ? entry.accepts / entry.evidence : 1;
+  const inARow = minEvidence > 0 && (entry.rejectStreak ?? 0) >= minEvidence && ownShare < maxUpper;
+  return inARow || (entry.upper < maxUpper && entry.evidence >= minEvidence);
 }
 
 /**

@@ -32,8 +32,18 @@ export interface AcceptanceEntry {
   lower: number;
   /** Upper bound of the central credible interval. */
   upper: number;
-  /** The rate for this (scope, key) across all repositories of the installation, prior included. */
+  /**
+   * The rate for this (scope, key) across the installation's *other* repositories, prior included: what this
+   * repository's estimate is shrunk toward (its own feedback is not counted twice). For a repository without
+   * feedback (lookupAcceptance), the rate across all repositories.
+   */
   installationRate: number;
+  /**
+   * Weighted rejections in this repository since its latest acceptance (one at the same instant counts), decayed by
+   * the age of the latest of them: "dismissed N times in a row", for suppression's `minEvidence`. A suppression it
+   * causes expires after a while (one half-life halves it) unless maintainers keep confirming it.
+   */
+  rejectStreak: number;
   /** Posterior Beta(alpha, beta) of the acceptance rate. */
   alpha: number;
   beta: number;
@@ -52,8 +62,9 @@ export interface EstimateOptions extends Partial<EstimateSettings> {
  * Acceptance estimates from learner events. Pure: `now` is an input.
  *
  * - Each event counts `weight · 0.5^(ageDays / halfLifeDays)`; an event dated after `now` counts as of now.
- * - For each (scope, key), the installation rate pools every repository: p0 = (α + A) / (α + β + A + R),
- *   where A and R are the decayed accepts and rejects and Beta(α, β) is `prior`.
+ * - For each (scope, repository, key), the installation rate pools the *other* repositories:
+ *   p0 = (α + A − a) / (α + β + A − a + R − r), where A and R are the decayed accepts and rejects of every repository,
+ *   a and r this repository's, and Beta(α, β) is `prior` (a repository's own feedback is not counted twice).
  * - For each (scope, repository, key) with events, the posterior is Beta(s·p0 + a, s·(1 − p0) + r), with
  *   s = `shrinkStrength`: a repository with little feedback stays near the installation rate.
  * - `mean` is the posterior mean, `lower` and `upper` its central `credibleMass` interval.
@@ -67,7 +78,7 @@ export function estimateAcceptance(events: readonly LearnerEvent[], opts: Estima
   const settings = resolveEstimateSettings(rest, "estimateAcceptance options");
   const nowMs = now.getTime();
 
-  const perRepo = new Map<string, { scope: LearnerScope; repositoryId: number; key: string; accepts: number; rejects: number }>();
+  const perRepo = new Map<string, { scope: LearnerScope; repositoryId: number; key: string; accepts: number; rejects: number; lastAcceptAt: number; rejectsAt: Array<{ at: number; weight: number }> }>();
   const perKey = new Map<string, { accepts: number; rejects: number }>();
   events.forEach((event, index) => {
     checkEvent(event, index);
@@ -75,14 +86,16 @@ export function estimateAcceptance(events: readonly LearnerEvent[], opts: Estima
     const w = (event.weight ?? 1) * 0.5 ** (ageDays / settings.halfLifeDays);
     const repoId = `${event.scope}\u0000${event.repositoryId}\u0000${event.key}`;
     const keyId = `${event.scope}\u0000${event.key}`;
-    const repo = perRepo.get(repoId) ?? { scope: event.scope, repositoryId: event.repositoryId, key: event.key, accepts: 0, rejects: 0 };
+    const repo = perRepo.get(repoId) ?? { scope: event.scope, repositoryId: event.repositoryId, key: event.key, accepts: 0, rejects: 0, lastAcceptAt: -Infinity, rejectsAt: [] };
     const all = perKey.get(keyId) ?? { accepts: 0, rejects: 0 };
     if (event.outcome === "accept") {
       repo.accepts += w;
       all.accepts += w;
+      repo.lastAcceptAt = Math.max(repo.lastAcceptAt, event.at.getTime());
     } else {
       repo.rejects += w;
       all.rejects += w;
+      repo.rejectsAt.push({ at: event.at.getTime(), weight: event.weight ?? 1 });
     }
     perRepo.set(repoId, repo);
     perKey.set(keyId, all);
@@ -91,8 +104,12 @@ export function estimateAcceptance(events: readonly LearnerEvent[], opts: Estima
   const table: AcceptanceTable = [];
   for (const repo of perRepo.values()) {
     const all = perKey.get(`${repo.scope}\u0000${repo.key}`) ?? { accepts: 0, rejects: 0 };
-    const installationRate = installationRateOf(all.accepts, all.rejects, settings);
-    table.push(posteriorEntry(repo, installationRate, settings));
+    const installationRate = installationRateOf(Math.max(0, all.accepts - repo.accepts), Math.max(0, all.rejects - repo.rejects), settings);
+    const run = repo.rejectsAt.filter((r) => r.at >= repo.lastAcceptAt);
+    const latest = Math.min(nowMs, Math.max(...run.map((r) => r.at)));
+    // The run counts its events as they came; its memory fades from the latest of them.
+    const rejectStreak = run.length === 0 ? 0 : run.reduce((sum, r) => sum + r.weight, 0) * 0.5 ** ((nowMs - latest) / DAY_MS / settings.halfLifeDays);
+    table.push(posteriorEntry({ scope: repo.scope, repositoryId: repo.repositoryId, key: repo.key, accepts: repo.accepts, rejects: repo.rejects, rejectStreak }, installationRate, settings));
   }
   return table.sort(compareEntries);
 }
@@ -105,7 +122,7 @@ export function installationRateOf(accepts: number, rejects: number, settings: E
 
 /** The entry for decayed counts in one repository, shrunk toward `installationRate`. */
 export function posteriorEntry(
-  counts: { scope: LearnerScope; repositoryId: number; key: string; accepts: number; rejects: number },
+  counts: { scope: LearnerScope; repositoryId: number; key: string; accepts: number; rejects: number; rejectStreak?: number },
   installationRate: number,
   settings: EstimateSettings,
 ): AcceptanceEntry {
@@ -123,6 +140,7 @@ export function posteriorEntry(
     lower: betaQuantile(tail, alpha, beta),
     upper: betaQuantile(1 - tail, alpha, beta),
     installationRate,
+    rejectStreak: counts.rejectStreak ?? 0,
     alpha,
     beta,
   };

@@ -41,13 +41,13 @@ export function renderLearningsTable(
   }
   out.push(
     `Only feedback from people with write access counts, and older feedback counts less (half-life ${opts.estimate?.halfLifeDays ?? 90} days). ` +
-      `👍 and 👎 are weighted counts; acceptance is the estimate with its ${mass}% credible range, pulled toward the rate across all repositories while evidence is thin.`,
+      `👍 and 👎 are weighted counts; acceptance is the estimate with its ${mass}% credible range, pulled toward the rate across the other repositories while evidence is thin.`,
   );
   for (const section of SECTIONS) {
     const rows = entries.filter((e) => e.scope === section.scope);
     if (rows.length === 0) continue;
     out.push("", `#### ${section.title}`, "");
-    out.push(`| ${section.what} | 👍 | 👎 | Acceptance | ${mass}% range | All repositories | |`);
+    out.push(`| ${section.what} | 👍 | 👎 | Acceptance | ${mass}% range | Other repositories | |`);
     out.push("|---|---:|---:|---:|---|---:|---|");
     for (const e of rows) {
       out.push(`| ${code(section.scope === "backend" ? e.key.replace(":", " · ") : e.key)} | ${count(e.accepts)} | ${count(e.rejects)} | ${acceptance(e)} | ${range(e)} | ${pct(e.installationRate)} | ${marks(e, opts.suppression)} |`);

@@ -60,6 +60,8 @@ export interface ExecuteTasksResult {
   /** The last checkpoint (null when no task changed anything). */
   lastSha: string | null;
   agentSummary: string | undefined;
+  /** Each hand-over of a task to the next backend (could not start, crashed), with why: for the tracking comment. */
+  fallbacks: string[];
   backendsUsed: string[];
 }
 
@@ -77,6 +79,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
   let lastGood = await ws.headSha();
   let lastSha: string | null = null;
   let agentSummary: string | undefined;
+  const fallbacks: string[] = [];
   const taskIds = new Map<number, string>();
   for (const t of input.tasks) {
     const row = await store.createTask({
@@ -154,7 +157,9 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
         lastFailure = { message: (err as Error).message, outputTail: "", timedOut: false, backend: name };
         await ws.rollback(lastGood);
         if (i + 1 < candidates.length) {
-          await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message: `${name} could not start (${(err as Error).message}); trying ${candidates[i + 1]}` });
+          const message = `${name} could not start (${(err as Error).message}); the task went to ${candidates[i + 1]}`;
+          fallbacks.push(message);
+          await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message });
           continue;
         }
         break;
@@ -173,10 +178,12 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
         outcome = { index: t.index, title: t.title, status: "succeeded", backend: name, sha };
         break;
       }
-      lastFailure = { message: result.error ?? `the agent ${result.status}`, outputTail: run.outputTail, timedOut: result.status === "timed_out", backend: name };
+      lastFailure = { message: run.error ?? `the agent ${result.status}`, outputTail: run.outputTail, timedOut: result.status === "timed_out", backend: name };
       await ws.rollback(lastGood);
       if (result.status === "crashed" && i + 1 < candidates.length) {
-        await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message: `${name} crashed (${lastFailure.message}); trying ${candidates[i + 1]}` });
+        const message = `${name} crashed (${lastFailure.message}); the task went to ${candidates[i + 1]}`;
+        fallbacks.push(message);
+        await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message });
         continue;
       }
       break;
@@ -207,5 +214,5 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
       { phase: "execute", hint: "Make the issue more specific about what should change, then add the label again." },
     );
   }
-  return { outcomes, lastSha, agentSummary, backendsUsed: [...backendsUsed] };
+  return { outcomes, lastSha, agentSummary, backendsUsed: [...backendsUsed], fallbacks };
 }

@@ -7,6 +7,11 @@ export interface RouteBackendInput {
   repoPreference?: string;
   /** The operator config's `defaultBackend`. */
   operatorDefault?: string;
+  /**
+   * The repository config's `backends:` list: the learner chooses among these (by `scores`) whatever `repoPreference`
+   * and `operatorDefault` say; without scores, those two (when among the candidates) and then the list order decide.
+   */
+  candidates?: readonly string[];
   /** The backends this run may use, in config order, with their health. */
   backends: ReadonlyArray<{ name: string; health: BackendHealth }>;
   /** Whether another healthy backend may be used when the preferred one is unhealthy (and after a crash). */
@@ -64,6 +69,8 @@ function validScore(value: number | undefined): value is number {
  * after those with one; ties in config order), else in config order. With no preference at all, the
  * same ordering picks. Fallback not allowed, or nothing healthy: `{ error }` saying why.
  * `fallbacks` lists what to try, in order, if the chosen backend crashes (see nextFallback).
+ * With `candidates` (the repository's `backends:` list) and no request, see routeAmongCandidates: the learner's
+ * scores choose among them first, whatever the preferences say.
  */
 export function routeBackend(input: RouteBackendInput): RouteResult {
   // First occurrence of a name wins; duplicates are ignored.
@@ -79,6 +86,10 @@ export function routeBackend(input: RouteBackendInput): RouteResult {
     return {
       error: `backend ${input.requested} was requested (/moderator run --backend), but it is not configured; configured: ${configured.join(", ")}`,
     };
+  }
+
+  if (input.candidates !== undefined && input.candidates.length > 0 && input.requested === undefined) {
+    return routeAmongCandidates(input, input.candidates, byName, configured);
   }
 
   const preferences: Preference[] = [];
@@ -121,6 +132,49 @@ export function routeBackend(input: RouteBackendInput): RouteResult {
   const via = preferences.find((p) => p.name === chosen);
   const how = via ? ` (${via.source === "repo" ? "repo preference" : "operator default"})` : ranked.scored ? ` (best learned score for ${input.taskType} tasks)` : "";
   return { name: chosen, reason: `${why}; fell back to ${chosen}${how}`, fallbacks: order.slice(1) };
+}
+
+/** The repository listed candidates (`backends:`) and nothing was requested: learned routing among them. */
+function routeAmongCandidates(
+  input: RouteBackendInput,
+  listed: readonly string[],
+  byName: ReadonlyMap<string, BackendHealth>,
+  configured: string[],
+): RouteResult {
+  const candidates = [...new Set(listed)].filter((n) => byName.has(n));
+  const list = [...new Set(listed)].join(", ");
+  if (candidates.length === 0) return { error: `none of the repository's candidate backends (${list}) is configured; configured: ${configured.join(", ")}` };
+  const isHealthy = (name: string): boolean => byName.get(name)?.ok === true;
+  const healthy = candidates.filter(isHealthy);
+  const ranked = rankHealthy(healthy, input);
+  if (ranked.scored) {
+    const [chosen, ...rest] = ranked.names as [string, ...string[]];
+    return {
+      name: chosen,
+      reason: `learned routing among the repository's candidates (${list}): ${chosen} has the best sampled merge rate for ${input.taskType} tasks`,
+      fallbacks: input.allowFallback ? rest : [],
+    };
+  }
+  // No learner data on any candidate: the repository's `backend`, the operator default (when among the candidates), then list order.
+  const preferred: Preference | undefined =
+    input.repoPreference !== undefined && candidates.includes(input.repoPreference)
+      ? { source: "repo", name: input.repoPreference }
+      : input.operatorDefault !== undefined && candidates.includes(input.operatorDefault)
+        ? { source: "operator", name: input.operatorDefault }
+        : undefined;
+  const order = [...(preferred ? [preferred.name] : []), ...candidates.filter((n) => n !== preferred?.name)].filter(isHealthy);
+  const head = `no learner data yet on the repository's candidates (${list})`;
+  const chosen = order[0];
+  if (chosen !== undefined) {
+    const how = preferred?.name === chosen ? `${describePreference(preferred)}; using it` : preferred ? `${describePreference(preferred)}, which is ${describeHealth(byName.get(preferred.name))}; fell back to ${chosen}` : `first healthy candidate is ${chosen}`;
+    return { name: chosen, reason: `${head}; ${how}`, fallbacks: input.allowFallback ? order.slice(1) : [] };
+  }
+  const why = `none of the repository's candidate backends (${list}) is available (${candidates.map((n) => `${n}: ${describeHealth(byName.get(n))}`).join("; ")})`;
+  if (!input.allowFallback) return { error: `${why}, and falling back to another backend is not allowed` };
+  const others = configured.filter((n) => isHealthy(n) && !candidates.includes(n));
+  const other = others[0];
+  if (other === undefined) return { error: `${why}; ${noneHealthy(byName)}` };
+  return { name: other, reason: `${why}; fell back to ${other}`, fallbacks: others.slice(1) };
 }
 
 /** Healthy backends, by learner score when scores and a task type are given, else in config order. */

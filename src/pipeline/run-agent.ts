@@ -3,7 +3,8 @@ import type { AgentEvent, AgentResult, AgentTask, Backend } from "../backends/ba
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
-import { redactSecrets } from "../util/redact.ts";
+import { redactLogValue } from "../util/redact-log-value.ts";
+import { redactQuotedText } from "../util/redact.ts";
 import { describeConnection } from "./describe-connection.ts";
 
 /** Agent events kept per agent run; the rest are counted, not stored. */
@@ -30,6 +31,8 @@ export interface RunAgentOutput {
   outputTail: string;
   /** The agent's last message or result text, redacted. */
   summary: string | undefined;
+  /** The agent's error (`result.error`), redacted. */
+  error: string | undefined;
   agentRunId: string;
 }
 
@@ -39,6 +42,8 @@ export interface RunAgentOutput {
  */
 export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
   const { store, executionId, secrets, log } = input;
+  // What the agent printed is quoted in comments and stored: known values, secret formats and bare high-entropy keys are masked.
+  const redact = (text: string) => redactQuotedText(text, secrets);
   const agentRun = await store.createAgentRun({ executionId, taskId: input.taskId, backend: input.backend.name });
   let summary: string | undefined;
   let stored = 0;
@@ -52,7 +57,7 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
       return;
     }
     stored++;
-    const data = JSON.parse(redactSecrets(JSON.stringify(event), secrets)) as Prisma.InputJsonObject;
+    const data = redactLogValue(JSON.parse(JSON.stringify(event)), redact) as Prisma.InputJsonObject;
     const described = event.kind === "connection" ? describeConnection(event) : {};
     chain = chain.then(() =>
       store
@@ -72,14 +77,15 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
     });
   } catch (err) {
     await chain;
-    await store.finishAgentRun(agentRun.id, { status: "crashed", error: redactSecrets((err as Error).message, secrets), finishedAt: new Date(input.now()) });
+    await store.finishAgentRun(agentRun.id, { status: "crashed", error: redact((err as Error).message), finishedAt: new Date(input.now()) });
     throw err;
   }
   await chain;
   if (dropped > 0) {
     await store.appendEvent(executionId, { type: "agent.events_dropped", phase: "execute", level: "warn", message: `${dropped} more agent events were not stored`, agentRunId: agentRun.id });
   }
-  const outputTail = redactSecrets(result.outputTail, secrets);
+  const outputTail = redact(result.outputTail);
+  const error = result.error ? redact(result.error) : undefined;
   await store.finishAgentRun(agentRun.id, {
     status: result.status,
     exitCode: result.exitCode,
@@ -90,9 +96,9 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
     outputTokens: result.usage.outputTokens ?? null,
     turns: result.usage.turns ?? null,
     outputTail,
-    error: result.error ? redactSecrets(result.error, secrets) : null,
+    error: error ?? null,
     command: result.command,
     finishedAt: new Date(input.now()),
   });
-  return { result, outputTail, summary: summary === undefined ? undefined : redactSecrets(summary, secrets), agentRunId: agentRun.id };
+  return { result, outputTail, summary: summary === undefined ? undefined : redact(summary), error, agentRunId: agentRun.id };
 }

@@ -259,6 +259,9 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const routingTable = learnerConfig.enabled ? (await loadAcceptanceTable(store.prisma, { config: learnerConfig, now: new Date(now()) })).table : undefined;
     const route = await chooseRoute(execution.backend, repoConfig, deps, routingTable ? { table: routingTable, repositoryId: repository.id, seed: seedOf(executionId) } : undefined);
     view.backend = route.name;
+    // A fallback is explained in the tracking comment's event log (the preference first, then why it was not used).
+    const preferred = execution.backend ?? (repoConfig.backends ? undefined : (repoConfig.backend ?? deps.operator.defaultBackend));
+    if ((preferred && route.name !== preferred) || (!preferred && repoConfig.backends)) view.events = [...(view.events ?? []), route.reason];
     await store.appendEvent(executionId, { type: "backend.routed", phase: "prepare", message: route.reason, data: { backend: route.name, fallbacks: route.fallbacks } });
     const branch = `moderator/issue-${execution.issueNumber}`;
     await store.updateExecution(executionId, { backend: route.name, branch, baseBranch: repoInfo.defaultBranch, issueTitle: issue.title });
@@ -320,6 +323,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       });
       if (executed.agentSummary) agentSummary = executed.agentSummary;
       await readConnections();
+      if (executed.fallbacks.length > 0) view.events = [...(view.events ?? []), ...executed.fallbacks];
       taskOutcomes = [...taskOutcomes, ...executed.outcomes];
       if (executed.lastSha) {
         // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it
@@ -636,11 +640,13 @@ async function chooseRoute(
   }
   const backends = await Promise.all(names.map(async (name) => ({ name, health: await deps.backendHealth(name) })));
   // Thompson sampling on the learner's merge rates orders the candidates when the preferences leave a choice.
-  const sampled = learner ? thompsonScores(learner.table, { repositoryId: learner.repositoryId, taskType: "change", backends: names, rng: createRng(learner.seed) }) : undefined;
+  const candidates = repoConfig.backends;
+  const sampled = learner ? thompsonScores(learner.table, { repositoryId: learner.repositoryId, taskType: "change", backends: candidates ?? names, rng: createRng(learner.seed) }) : undefined;
   const route = routeBackend({
     ...(requested ? { requested } : {}),
     ...(sampled ? { taskType: "change", scores: (name: string) => sampled.get(name) } : {}),
     ...(repoConfig.backend ? { repoPreference: repoConfig.backend } : {}),
+    ...(candidates ? { candidates } : {}),
     ...(deps.operator.defaultBackend ? { operatorDefault: deps.operator.defaultBackend } : {}),
     backends,
     allowFallback: deps.operator.allowFallback,

@@ -17,8 +17,12 @@ export interface TrackingView {
   conclusion?: string;
   error?: { phase: Phase | undefined; message: string; hint?: string; outputTail?: string };
   retry?: { attempt: number; maxAttempts: number; reason: string };
+  /** The reaper re-queued a run no job held any more (`count` of at most `max` recoveries). */
+  recovery?: { count: number; max: number; reason: string };
   /** The DecisionEngine's verdict, shown once it is made. */
   decision?: { action: string; confidence: number; reasons: string[] };
+  /** Things a maintainer should know about how the run went (a backend fallback and why), oldest first. */
+  events?: string[];
   /** A question Moderator asked and waits on. */
   question?: string;
   totalMs?: number;
@@ -87,6 +91,10 @@ export function renderTrackingComment(v: TrackingView): string {
     out.push("");
     out.push(`> ⚠️ Attempt ${v.retry.attempt} of ${v.retry.maxAttempts} hit a temporary problem (${oneLine(v.retry.reason)}); retrying.`);
   }
+  if (v.recovery) {
+    out.push("");
+    out.push(`> ⚠️ This run stopped making progress: ${oneLine(v.recovery.reason)}. Moderator queued it again (recovery ${v.recovery.count} of ${v.recovery.max}); it resumes from what it saved.`);
+  }
   if (v.error) {
     out.push("");
     const label = v.status === "cancelled" ? "Stopped" : "Failed";
@@ -105,6 +113,11 @@ export function renderTrackingComment(v: TrackingView): string {
     out.push("");
     out.push(`**Decision:** ${DECISION_LABEL[v.decision.action] ?? v.decision.action} (confidence ${Math.round(v.decision.confidence * 100)}%)`);
     for (const r of v.decision.reasons.slice(0, 5)) out.push(`- ${oneLine(r)}`);
+  }
+  if (v.events && v.events.length > 0) {
+    out.push("");
+    out.push("**Event log:**");
+    for (const e of v.events.slice(-10)) out.push(`- ${oneLine(e)}`);
   }
   if (v.question) {
     out.push("");

@@ -32,6 +32,9 @@ import { Store } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { buildPipelineDeps } from "./build-pipeline-deps.ts";
+import { REAP_STUCK_JOB, reapStuckExecutions } from "../pipeline/reap-stuck-executions.ts";
+import { inspectRunJobs } from "../queue/inspect-run-jobs.ts";
+import { scheduleReaper } from "../queue/schedule-reaper.ts";
 import { resolveRedis } from "./resolve-redis.ts";
 
 export const WORKER_QUEUES = ["intake", "runs", "timers", "outcomes"] as const;
@@ -236,6 +239,19 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
               if (!t.success) throw new UnrecoverableError(`job ${job.id}: invalid data`);
               return { breakpoint: await expireBreakpoint(t.data.executionId, t.data.askedAt, pipeline) };
             }
+            if (job.name === REAP_STUCK_JOB.name) {
+              return reapStuckExecutions(
+                {
+                  store,
+                  connect: pipeline.connect,
+                  inspectJobs: () => inspectRunJobs([queue.queues.runs]),
+                  requeue: (executionId, jobId) => queue.enqueue({ executionId }, jobId),
+                  log,
+                },
+                // Left alone for two lock periods: a job whose worker died is handed on (or failed) within one.
+                { maxRecoveries: operator.limits.maxRecoveries, graceMs: Math.max(2 * operator.limits.lockSeconds, 10) * 1000 },
+              );
+            }
             if (job.name === SWEEP_DELIVERIES_JOB.name) {
               return sweepDeliveries({
                 deliveries: store.deliveries,
@@ -251,6 +267,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         });
         closers.push(() => timersWorker.close());
         await scheduleDeliverySweep(queue.queues.timers);
+        await scheduleReaper(queue.queues.timers, operator.limits.reapEverySeconds * 1000);
       }
 
       // Outcomes: the repeatable collection of reactions, suggestions and threads.

@@ -195,6 +195,40 @@ export class Store {
     return orNotFound(this.prisma.execution.update({ where: { id }, data: patch }), `execution ${id}`);
   }
 
+  /**
+   * Executions a worker should be running (not final, not waiting for a maintainer) that nobody has written to since
+   * `notUpdatedSince`, oldest first, with their repositories; local runs (`moderator run --repo`) are not included.
+   */
+  async listUnfinishedExecutions(notUpdatedSince: Date, limit = 200): Promise<ExecutionWithRepository[]> {
+    return this.prisma.execution.findMany({
+      where: {
+        status: { in: ["queued", "preparing", "planning", "executing", "qa", "deciding", "publishing", "improving"] },
+        updatedAt: { lt: notUpdatedSince },
+        trigger: { not: "cli" },
+      },
+      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
+      take: limit,
+      include: { repository: true },
+    });
+  }
+
+  /**
+   * Applies `patch` only when the execution is unchanged since it was read (`updatedAt` still `seenUpdatedAt`, not
+   * final): the claim of one process that acts on it, lost when a worker or another process wrote in between.
+   */
+  async claimExecution(id: string, seenUpdatedAt: Date, patch: ExecutionPatch): Promise<boolean> {
+    const res = await this.prisma.execution.updateMany({
+      where: { id, updatedAt: seenUpdatedAt, status: { notIn: ["completed", "failed", "cancelled"] } },
+      data: patch,
+    });
+    return res.count === 1;
+  }
+
+  /** How many events of `type` an execution has (e.g. how often it was recovered). */
+  async countEvents(executionId: string, type: string): Promise<number> {
+    return this.prisma.executionEvent.count({ where: { executionId, type } });
+  }
+
   /** Ends an execution: sets its status and finishedAt, and frees the issue for a new run. */
   async finishExecution(id: string, status: FinishedStatus, patch: ExecutionPatch = {}): Promise<Execution> {
     return orNotFound(

@@ -445,3 +445,33 @@ function splitMatch(match: string, rawGroups: unknown): { match: string; keep: s
   const tail = groups.tail ?? "";
   return { match, keep, secret: match.slice(keep.length, match.length - tail.length), tail };
 }
+
+/**
+ * A run of the (URL-safe) base64 alphabet at least 32 characters long, standing alone (not part of a longer
+ * word, path segment joined by ".", or URL): the shape of a bare secret key (an AWS secret access key is 40) or
+ * of a line of a PEM body (64).
+ */
+const BARE_TOKEN = /(?<![A-Za-z0-9+/=_.-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_.-])/g;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/**
+ * Whether a bare token looks like key material rather than an identifier: upper and lower case letters and
+ * digits (commit ids and digests are hex: kept), no UUID in it, and the same high-entropy test the secrets
+ * analyzer applies to literals in files (`isHighEntropyString`, which also keeps words, paths and identifiers).
+ */
+function isBareSecret(token: string): boolean {
+  if (/^[0-9a-fA-F]+$/.test(token) || UUID.test(token)) return false;
+  if (!/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/[0-9]/.test(token)) return false;
+  return isHighEntropyString(token, { minLength: 32 });
+}
+
+/**
+ * Redaction for text an agent (or any tool) printed that Moderator quotes in a comment, the PR, a check run or
+ * the database: `redactSecrets` (known values and secret formats) plus the high-entropy check files get, so a
+ * bare secret with no recognizable prefix or name (an AWS secret access key, a PEM body without its BEGIN line)
+ * is masked too. Idempotent.
+ */
+export function redactQuotedText(text: string, known: readonly string[] = []): string {
+  const out = redactSecrets(text, known);
+  return out.replace(BARE_TOKEN, (token) => (isBareSecret(token) ? MASK : token));
+}

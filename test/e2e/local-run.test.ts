@@ -126,7 +126,7 @@ describe("moderator run --repo", () => {
     const id = /^run ([0-9a-f-]{36}):/m.exec(r.stdout)?.[1] ?? "";
     const status = await cli(["status", id], yaml, db);
     expect(status.stdout).toContain("backend.fallback");
-    expect(status.stdout).toMatch(/crashy crashed .*; trying steady/);
+    expect(status.stdout).toMatch(/crashy crashed .*; the task went to steady/);
     expect(git("show", "moderator/issue-1:NOTES.md")).toContain("Notes for issue #1");
   });
 

@@ -21,6 +21,7 @@ const entry = (over: Partial<AcceptanceEntry>): AcceptanceEntry => ({
   lower: 0.01,
   upper: 0.1,
   installationRate: 0.1,
+  rejectStreak: 0,
   alpha: 1,
   beta: 19,
   ...over,
@@ -44,12 +45,23 @@ describe("suppressedRules", () => {
     expect(isSuppressed(entry({ evidence: 2.99 }), { minEvidence: 2 })).toBe(true);
   });
 
-  it("needs more evidence when the installation rate is high: shrinkage protects a rule other repositories like", () => {
-    // Other repositories accept the rule; this one rejects it 5 times.
-    const liked = estimateAcceptance([...accepts("deps/undeclared", 40, 2), ...rejects("deps/undeclared", 5, 1)], { now });
+  it("mixed feedback: shrinkage toward the other repositories' rate protects a rule they like", () => {
+    // This repository: 20 rejections and 2 acceptances, the latest an acceptance (no run of dismissals).
+    const day = 86_400_000;
+    const mine: LearnerEvent[] = [..."RRRRRRRRRRARRRRRRRRRRA"].map((c, i) => ({ scope: "rule", key: "deps/undeclared", repositoryId: 1, outcome: c === "A" ? "accept" : "reject", at: new Date(now.getTime() - (22 - i) * day) }));
+    const liked = estimateAcceptance([...accepts("deps/undeclared", 40, 2), ...mine], { now });
     expect(suppressedRules(liked, 1).has("deps/undeclared")).toBe(false);
-    const disliked = estimateAcceptance([...rejects("deps/undeclared", 40, 2), ...rejects("deps/undeclared", 5, 1)], { now });
+    const disliked = estimateAcceptance([...rejects("deps/undeclared", 40, 2), ...mine], { now });
     expect(suppressedRules(disliked, 1).has("deps/undeclared")).toBe(true);
+  });
+
+  it("dismissed minEvidence times in a row: suppressed here whatever other repositories think", () => {
+    const liked = estimateAcceptance([...accepts("deps/undeclared", 40, 2), ...rejects("deps/undeclared", 3, 1)], { now });
+    expect(suppressedRules(liked, 1).has("deps/undeclared")).toBe(true);
+    expect(suppressedRules(liked, 2).has("deps/undeclared")).toBe(false);
+    expect(isSuppressed(entry({ upper: 0.9, rejectStreak: 3, accepts: 0, evidence: 3 }))).toBe(true);
+    expect(isSuppressed(entry({ upper: 0.9, rejectStreak: 2.5, accepts: 0, evidence: 2.5 }))).toBe(false);
+    expect(isSuppressed(entry({ upper: 0.9, rejectStreak: 3, accepts: 3, evidence: 6 }))).toBe(false);
   });
 
   it("never suppresses the safety rules, whatever the feedback or an override", () => {

@@ -43,21 +43,22 @@ describe("estimateAcceptance: decay", () => {
 });
 
 describe("estimateAcceptance: the posterior", () => {
-  it("shrinks toward the installation rate: Beta(s·p0 + a, s·(1 − p0) + r)", () => {
+  it("shrinks toward the other repositories' rate: Beta(s·p0 + a, s·(1 − p0) + r), p0 without this repository's own feedback", () => {
     // Repository 1: 3 accepts, 1 reject. Repository 2: 0 accepts, 4 rejects. Prior Beta(1, 1), s = 10.
     const events = [...times(3, ev("accept")), ev("reject"), ...times(4, ev("reject", { repositoryId: 2 }))];
     const table = estimateAcceptance(events, { now });
-    const p0 = (1 + 3) / (2 + 8);
+    const p1 = (1 + 0) / (2 + 4); // repository 2's feedback only
     const e1 = only(table, 1);
-    expect(e1.installationRate).toBeCloseTo(p0, 12);
-    expect(e1.alpha).toBeCloseTo(10 * p0 + 3, 12);
-    expect(e1.beta).toBeCloseTo(10 * (1 - p0) + 1, 12);
-    expect(e1.mean).toBeCloseTo((4 + 3) / (10 + 4), 12);
-    expect(e1.lower).toBeCloseTo(betaQuantile(0.05, 7, 7), 9);
-    expect(e1.upper).toBeCloseTo(betaQuantile(0.95, 7, 7), 9);
+    expect(e1.installationRate).toBeCloseTo(p1, 12);
+    expect(e1.alpha).toBeCloseTo(10 * p1 + 3, 12);
+    expect(e1.beta).toBeCloseTo(10 * (1 - p1) + 1, 12);
+    expect(e1.mean).toBeCloseTo((10 * p1 + 3) / (10 + 4), 12);
+    expect(e1.lower).toBeCloseTo(betaQuantile(0.05, e1.alpha, e1.beta), 9);
+    expect(e1.upper).toBeCloseTo(betaQuantile(0.95, e1.alpha, e1.beta), 9);
+    const p2 = (1 + 3) / (2 + 4); // repository 1's feedback only
     const e2 = only(table, 2);
-    expect(e2.installationRate).toBeCloseTo(p0, 12);
-    expect(e2.mean).toBeCloseTo(4 / 14, 12);
+    expect(e2.installationRate).toBeCloseTo(p2, 12);
+    expect(e2.mean).toBeCloseTo((10 * p2) / 14, 12);
     expect(e2.lower).toBeLessThan(e2.mean);
     expect(e2.upper).toBeGreaterThan(e2.mean);
   });
@@ -100,8 +101,9 @@ describe("estimateAcceptance: the posterior", () => {
       "improvement 1 docs",
       "backend 1 codex:change",
     ]);
-    // "b/rule" as an improvement type does not share evidence with the rule of that name.
-    expect(only(table, 1, "b/rule").installationRate).toBeCloseTo(2 / 3, 12);
+    // "b/rule" as an improvement type does not share evidence with the rule of that name (repository 2's reject):
+    // no other repository has feedback on the improvement type, so it is shrunk toward the prior's mean.
+    expect(only(table, 1, "b/rule").installationRate).toBeCloseTo(1 / 2, 12);
   });
 
   it("narrows the interval as evidence grows", () => {

@@ -137,7 +137,7 @@ describe("applyOverrides", () => {
 });
 
 describe("exportLearningsFile", () => {
-  it("writes a commented header, the entries with their evidence, and parses back to the same decisions", () => {
+  it("pins only suppressions and explicit overrides; the rest is informational (commented), so learning goes on", () => {
     const text = exportLearningsFile(table, 1, { exportedAt: now });
     expect(text.startsWith("# Moderator's learnings for this repository, exported 2025-06-01T00:00:00.000Z from maintainers' feedback.\n")).toBe(true);
     expect(text).toContain("# Edits override what was learned");
@@ -145,23 +145,31 @@ describe("exportLearningsFile", () => {
     const parsed = parseLearningsFile(text);
     if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
     const file = parsed.file;
-    const mean = (key: string) => Math.round((table.find((e) => e.repositoryId === 1 && e.key === key)?.mean ?? Number.NaN) * 1000) / 1000;
-    expect(file).toEqual({
-      version: 1,
-      rules: {
-        "debug/leftover": { suppress: true, acceptance: mean("debug/leftover") },
-        "sarif/semgrep/python.lang.security: weird id": { suppress: false, acceptance: mean("sarif/semgrep/python.lang.security: weird id") },
-        "secrets/hardcoded": { suppress: false, acceptance: mean("secrets/hardcoded") },
-        "tests/missing": { suppress: false, acceptance: mean("tests/missing") },
-      },
-      improvements: { docs: { acceptance: mean("docs") } },
-      backends: { "codex:change": { acceptance: mean("codex:change") } },
-    });
+    // debug/leftover is suppressed: pinned. Nothing else was decided by a maintainer: nothing else is pinned.
+    expect(file).toEqual({ version: 1, rules: { "debug/leftover": { suppress: true } } });
     expect(LearningsFile.safeParse(file).success).toBe(true);
+    // What is not pinned is still there to read, as comments a maintainer can uncomment.
+    const mean = (key: string) => Math.round((table.find((e) => e.repositoryId === 1 && e.key === key)?.mean ?? Number.NaN) * 1000) / 1000;
+    expect(text).toContain("# Informational: what Moderator learned and keeps learning (not pinned).");
+    expect(text).toContain(`#   tests/missing: { acceptance: ${mean("tests/missing")} }`);
+    expect(text).toContain(`#   docs: { acceptance: ${mean("docs")} }`);
+    expect(text).toContain(`#   codex:change: { acceptance: ${mean("codex:change")} }`);
+    // Merging the file keeps the decisions in force and freezes nothing else.
     const applied = applyOverrides(table, file, 1);
     expect(suppressedRules(applied, 1)).toEqual(suppressedRules(table, 1));
-    // exporting the applied table gives the same values back
+    expect(applied.filter((e) => e.repositoryId === 1 && e.override).map((e) => e.key)).toEqual(["debug/leftover"]);
+    // exporting the applied table gives the same pins back
     expect(parseLearningsFile(exportLearningsFile(applied, 1))).toEqual(parsed);
+  });
+
+  it("pins a maintainer's explicit overrides as they were written", () => {
+    const applied = applyOverrides(table, { version: 1, rules: { "tests/missing": { acceptance: 0.8 }, "debug/leftover": { suppress: false } }, backends: { "codex:change": { acceptance: 0.9 } } }, 1);
+    const parsed = parseLearningsFile(exportLearningsFile(applied, 1));
+    expect(parsed.ok && parsed.file).toEqual({
+      version: 1,
+      rules: { "debug/leftover": { suppress: false }, "tests/missing": { acceptance: 0.8 } },
+      backends: { "codex:change": { acceptance: 0.9 } },
+    });
   });
 
   it("keeps overrides such as disabled in the export", () => {
@@ -175,7 +183,8 @@ describe("exportLearningsFile", () => {
     const odd = estimateAcceptance([...many("backend", "no-task-type", 1, 0), ...many("rule", "ok/rule", 1, 0)], { now });
     const text = exportLearningsFile(odd, 1);
     expect(text).toContain('# Left out (not valid keys in this file): "no-task-type"');
-    expect(parseLearningsFile(text)).toMatchObject({ ok: true, file: { version: 1, rules: { "ok/rule": { suppress: false } } } });
+    expect(parseLearningsFile(text)).toEqual({ ok: true, file: { version: 1 } });
+    expect(text).toContain("#   ok/rule: { acceptance: ");
   });
 });
 

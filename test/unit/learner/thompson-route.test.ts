@@ -77,7 +77,7 @@ describe("thompsonScores", () => {
     const scores = thompsonScores(table, { repositoryId: 1, taskType: "change", backends: ["codex", "aider", "claude-code"], rng: createRng(7) });
     expect([...scores]).toEqual([
       ["codex", 0.6868396368471685],
-      ["aider", 0.3049789057303045],
+      ["aider", 0.46805017049350217],
       ["claude-code", 0.313478307080478],
     ]);
     const again = thompsonScores(table, { repositoryId: 1, taskType: "change", backends: ["codex", "aider", "claude-code"], rng: createRng(7) });
@@ -131,5 +131,35 @@ describe("thompsonScores", () => {
     });
     const best = [...scores].sort((x, y) => y[1] - x[1]).map(([name]) => name);
     expect(route).toMatchObject({ name: best[0], fallbacks: best.slice(1) });
+  });
+});
+
+describe("routing without learner data", () => {
+  const healthy = { ok: true as const, detail: "ok" };
+  const backends = [
+    { name: "first", health: { ok: false as const, detail: "not installed" } },
+    { name: "second", health: healthy },
+    { name: "third", health: healthy },
+    { name: "fourth", health: healthy },
+  ];
+
+  it("gives no scores while nothing is known about any candidate (no draw from the flat prior)", () => {
+    const scores = thompsonScores([], { repositoryId: 1, taskType: "change", backends: backends.map((b) => b.name), rng: createRng(7) });
+    expect([...scores.keys()]).toEqual([]);
+    const table = estimateAcceptance(merges("third", "change", 3, 0), { now });
+    const some = thompsonScores(table, { repositoryId: 1, taskType: "change", backends: backends.map((b) => b.name), rng: createRng(7) });
+    // Once something is known, the others are drawn from the prior: they still get explored.
+    expect([...some.keys()]).toEqual(["first", "second", "third", "fourth"]);
+  });
+
+  it("falls back to the next healthy backend in config order, whatever the seed", () => {
+    const chosen = new Set<string>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const scores = thompsonScores([], { repositoryId: 1, taskType: "change", backends: backends.map((b) => b.name), rng: createRng(seed) });
+      const route = routeBackend({ operatorDefault: "first", backends, allowFallback: true, taskType: "change", scores: (name) => scores.get(name) });
+      if ("error" in route) throw new Error(route.error);
+      chosen.add(`${route.name} then ${route.fallbacks.join(",")}`);
+    }
+    expect([...chosen]).toEqual(["second then third,fourth"]);
   });
 });
