@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Queue, Worker } from "bullmq";
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { TRACKING_TOPIC } from "../../../src/app/start-run.ts";
 import { reapStuckExecutions, RECOVERY_EVENT, type ReaperDeps } from "../../../src/pipeline/reap-stuck-executions.ts";
 import type { RunConnection } from "../../../src/pipeline/run-connection.ts";
 import { inspectRunJobs } from "../../../src/queue/inspect-run-jobs.ts";
-import { createRunQueue, RUN_JOB, type RunQueue } from "../../../src/queue/run-queue.ts";
+import { createQueues, deriveQueueNames, RUN_JOB, type Queues } from "../../../src/queue/run-queue.ts";
 import { Store } from "../../../src/store/store.ts";
 import { createLogger } from "../../../src/util/logger.ts";
 import { createTestDatabase } from "../../support/db.ts";
@@ -27,7 +27,7 @@ let fake: FakeGitHub;
 let repo: FakeRepo;
 let codeHost: CodeHost;
 let redis: Redis;
-let runQueue: RunQueue & { queue: Queue };
+let runQueue: Queues;
 let repositoryId: number;
 
 beforeEach(async () => {
@@ -37,12 +37,12 @@ beforeEach(async () => {
   repo = fake.addRepo({ owner: ref.owner, name: ref.repo, id: 4242, defaultBranch: "main" });
   codeHost = createGitHubCodeHost(new Octo({ auth: { token: TOKEN }, baseUrl: fake.apiUrl }));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  runQueue = createRunQueue({ connection: redis, name: `test-reap-${randomBytes(6).toString("hex")}`, attempts: 1, backoffSeconds: 0 });
+  runQueue = createQueues({ connection: redis, names: deriveQueueNames(`test-reap-${randomBytes(6).toString("hex")}`), attempts: 1, backoffSeconds: 0 });
   repositoryId = (await store.upsertRepository({ githubId: 4242, owner: ref.owner, name: ref.repo, installationId: 1 })).id;
 });
 
 afterEach(async () => {
-  await runQueue.queue.obliterate({ force: true }).catch(() => undefined);
+  for (const q of Object.values(runQueue.queues)) await q.obliterate({ force: true }).catch(() => undefined);
   await runQueue.close();
   redis.disconnect();
   await fake.close();
