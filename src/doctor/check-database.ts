@@ -16,6 +16,9 @@ export const checkDatabase: DoctorCheck = {
   name: "database",
   blocks: [],
   async run({ env }) {
+    if (env.databaseUrl === "pglite:memory") {
+      return [{ what: "database", status: "warn", detail: "pglite:memory: an empty database in memory, lost on exit", fix: "set DATABASE_URL to PostgreSQL (or unset it for PGlite on disk)" }];
+    }
     const where = env.databaseUrl ? maskDatabaseUrl(env.databaseUrl) : `embedded PGlite in ${env.dataDir}/pglite`;
     let db;
     try {
@@ -32,7 +35,7 @@ export const checkDatabase: DoctorCheck = {
         if (!/_prisma_migrations|does not exist|42P01/.test(err instanceof Error ? err.message : String(err))) throw err;
       }
       const results: CheckResult[] = [{ what: "database", status: "ok", detail: `${where} answers (${db.kind})` }];
-      if (db.kind === "pglite" && env.databaseUrl !== "pglite:memory") {
+      if (db.kind === "pglite") {
         results[0] = { ...results[0]!, status: "warn", detail: `${where}: one process only`, fix: "set DATABASE_URL to PostgreSQL to run web and workers as separate processes" };
       }
       results.push(compareMigrations(shipped, rows.map((r) => ({ name: r.migration_name, finished: r.finished_at !== null, rolledBack: r.rolled_back_at !== null }))));
