@@ -15,11 +15,15 @@ interface AppliedRow {
 export const checkDatabase: DoctorCheck = {
   name: "database",
   blocks: [],
-  async run({ env }) {
+  async run({ env, startUp }) {
     if (env.databaseUrl === "pglite:memory") {
       return [{ what: "database", status: "warn", detail: "pglite:memory: an empty database in memory, lost on exit", fix: "set DATABASE_URL to PostgreSQL (or unset it for PGlite on disk)" }];
     }
     const where = env.databaseUrl ? maskDatabaseUrl(env.databaseUrl) : `embedded PGlite in ${env.dataDir}/pglite`;
+    if (startUp && !env.databaseUrl?.startsWith("postgres")) {
+      // Opening PGlite twice costs seconds, and start-up opens (and migrates) it next anyway.
+      return [{ what: "database", status: "warn", detail: `${where}: one process only`, fix: "set DATABASE_URL to PostgreSQL to run web and workers as separate processes" }];
+    }
     let db;
     try {
       db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: false });

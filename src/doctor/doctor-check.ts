@@ -22,6 +22,8 @@ export interface DoctorContext {
   inContainer: boolean;
   /** Bounds every network call of a check. */
   timeoutMs: number;
+  /** The checks run at the start of serve/web/worker, which open the database themselves right after. */
+  startUp?: boolean | undefined;
   /** The bubblewrap binary to probe (default: bwrap on PATH). */
   bwrapPath?: string | undefined;
 }

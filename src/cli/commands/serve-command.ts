@@ -67,7 +67,7 @@ async function serve(env: Env, mode: Mode): Promise<number> {
 }
 
 async function checkAtStart(env: Env, operator: Parameters<typeof startModerator>[0]["operator"], mode: Mode, log: Logger): Promise<void> {
-  const report = await runDoctor(DOCTOR_CHECKS, { env, operator, inContainer: detectContainer(), timeoutMs: 5000 }, ROLES[mode]);
+  const report = await runDoctor(DOCTOR_CHECKS, { env, operator, inContainer: detectContainer(), timeoutMs: 5000, startUp: true }, ROLES[mode]);
   const table = renderDoctorTable(report.results);
   const summary = report.results.map(({ what, status, detail }) => ({ what, status, detail }));
   if (report.failed) log.warn({ doctor: summary }, `start-up checks (moderator doctor):\n${table}`);

@@ -94,6 +94,11 @@ describe("doctor: database and migrations", () => {
     expect(row?.detail).not.toContain("pw@");
   });
 
+  it("at start-up, an embedded PGlite is not opened twice (start-up opens and migrates it next)", async () => {
+    const [row] = await checkDatabase.run(ctx({}, OperatorConfig.parse({}), { startUp: true }));
+    expect(row).toMatchObject({ what: "database", status: "warn", detail: expect.stringContaining("one process only") });
+  });
+
   it("a migration the database recorded as failed is a failure", async () => {
     const db = await createTestDatabase();
     try {
