@@ -29,7 +29,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY scripts/install-agent-clis.sh /usr/local/lib/moderator/install-agent-clis.sh
 RUN AGENT_CLIS="$AGENT_CLIS" CLAUDE_CODE_VERSION="$CLAUDE_CODE_VERSION" CODEX_VERSION="$CODEX_VERSION" \
-    GEMINI_CLI_VERSION="$GEMINI_CLI_VERSION" AIDER_VERSION="$AIDER_VERSION" PREFIX=/usr/local \
+    GEMINI_CLI_VERSION="$GEMINI_CLI_VERSION" AIDER_VERSION="$AIDER_VERSION" AGENT_CLIS_PREFIX=/usr/local \
     sh /usr/local/lib/moderator/install-agent-clis.sh
 ENV NODE_ENV=production \
     MODERATOR_DATA_DIR=/data \
