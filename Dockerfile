@@ -1,5 +1,8 @@
 # syntax=docker/dockerfile:1
-# Moderator: multi-stage build, runs as a non-root user, with git and bubblewrap for the agent sandbox.
+# Moderator: one image for the `web` and `worker` services (and `serve`, `doctor`, `migrate`, ...).
+# Multi-stage build; runs as uid 10001; git and bubblewrap for the agent sandbox; agent CLIs on request:
+#   docker build --build-arg AGENT_CLIS="claude-code codex gemini aider" -t moderator .
+# scripts/dockerfile-dry-run.sh performs these steps on a machine without Docker (see README: Docker).
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -13,25 +16,45 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
+# Agent CLIs to install: any of "claude-code codex gemini aider" (space-separated), or "all". The versions are
+# pinned here and named in the README; override one with --build-arg CODEX_VERSION=... to move it.
+ARG AGENT_CLIS=""
+ARG CLAUDE_CODE_VERSION=2.1.332
+ARG CODEX_VERSION=0.171.0
+ARG GEMINI_CLI_VERSION=0.61.0
+ARG AIDER_VERSION=0.86.1
+ARG MODERATOR_UID=10001
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git bubblewrap socat ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
+COPY scripts/install-agent-clis.sh /usr/local/lib/moderator/install-agent-clis.sh
+RUN AGENT_CLIS="$AGENT_CLIS" CLAUDE_CODE_VERSION="$CLAUDE_CODE_VERSION" CODEX_VERSION="$CODEX_VERSION" \
+    GEMINI_CLI_VERSION="$GEMINI_CLI_VERSION" AIDER_VERSION="$AIDER_VERSION" AGENT_CLIS_PREFIX=/usr/local \
+    sh /usr/local/lib/moderator/install-agent-clis.sh
 ENV NODE_ENV=production \
     MODERATOR_DATA_DIR=/data \
     WORKSPACE_DIR=/data/workspaces \
+    MODERATOR_CONFIG=/config/moderator.config.yml \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    MODERATOR_HEALTH_PATH=/ping
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 COPY prisma ./prisma
 COPY app.yml ./app.yml
-RUN useradd --create-home --uid 10001 moderator && mkdir -p /data && chown moderator:moderator /data
+# The folders the volumes mount over exist in the image, owned by the runtime user: Docker initializes an empty named
+# volume from them (contents and owner), so /data and /data/workspaces are writable by uid 10001, not root-owned.
+RUN useradd --create-home --uid "$MODERATOR_UID" moderator \
+ && mkdir -p /data/workspaces /config \
+ && chown -R moderator:moderator /data
 USER moderator
 VOLUME ["/data"]
 EXPOSE 3000
-# bubblewrap needs unprivileged user namespaces on the host (or run the container with --security-opt seccomp=unconfined
-# where the host's policy forbids them); without them set `sandbox: none` in moderator.config.yml, knowingly.
+# Web: GET $MODERATOR_HEALTH_PATH on $PORT (Probot's /ping until the readiness endpoint exists; switch by changing
+# the ENV above). The worker has no HTTP server: docker-compose.yml turns the check off for it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
 ENTRYPOINT ["tini", "--", "node", "--enable-source-maps", "dist/src/cli/main.js"]
 CMD ["serve"]

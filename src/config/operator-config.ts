@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { AiderBackendConfig } from "../backends/aider-backend.ts";
@@ -158,6 +158,11 @@ export function loadOperatorConfig(configPath: string | undefined, cwd = process
   if (!existsSync(candidate)) {
     if (configPath) throw new ConfigError("MODERATOR_CONFIG", [`${configPath}: file not found`]);
     return { config: OperatorConfig.parse({}), path: undefined };
+  }
+  if (statSync(candidate).isDirectory()) {
+    throw new ConfigError(configPath ? "MODERATOR_CONFIG" : "moderator.config.yml", [
+      `${candidate}: is a directory, not a file (Docker makes an empty directory when the file it should bind-mount is missing: create the file, then recreate the container)`,
+    ]);
   }
   return { config: parseOperatorConfig(readFileSync(candidate, "utf8"), candidate), path: candidate };
 }

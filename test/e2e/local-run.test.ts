@@ -134,7 +134,7 @@ describe("moderator run --repo", () => {
     const yaml = ["backends:", "  scripted:", "    type: command", `    command: ${JSON.stringify([process.execPath, AGENT, "fail"])}`, `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`].join("\n");
     const bad = await cli(["run", "--repo", repo, "--bogus", "x"], yaml);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--bogus: unknown argument");
+    expect(bad.stderr).toContain("--bogus: unknown option (run takes --repo, --issue,");
     expect(bad.stderr).toContain("--issue: required");
     const failed = await cli(["run", "--repo", repo, "--issue", "Impossible"], yaml);
     expect(failed.code).toBe(1);

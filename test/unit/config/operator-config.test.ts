@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,5 +39,14 @@ describe("operator config", () => {
     writeFileSync(path.join(dir, "moderator.config.yml"), "sandbox: none\n");
     expect(loadOperatorConfig(undefined, dir).config.sandbox).toBe("none");
     expect(() => loadOperatorConfig(path.join(dir, "nope.yml"), dir)).toThrow(/file not found/);
+  });
+
+  it("a config path that is a directory (what Docker bind-mounts when the file is missing) is a clear error", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "opcfg-"));
+    const asDir = path.join(dir, "moderator.config.yml");
+    mkdirSync(asDir);
+    expect(() => loadOperatorConfig(asDir, dir)).toThrow(ConfigError);
+    expect(() => loadOperatorConfig(asDir, dir)).toThrow(/moderator\.config\.yml: is a directory, not a file/);
+    expect(() => loadOperatorConfig(undefined, dir)).toThrow(/is a directory, not a file/);
   });
 });
