@@ -23,6 +23,8 @@ export interface SecretPattern {
    * the secrets analyzer applies its placeholder and allow-list checks to it.
    */
   generic?: boolean;
+  /** Spans lines (a PEM block): the secrets analyzer also matches it over each run of added lines, not only line by line. */
+  multiline?: boolean;
   /** Extra check on the masked part (`secret`) of a match (`match` is the whole match); false leaves it alone. */
   accept?: (secret: string, match: string) => boolean;
 }
@@ -47,6 +49,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
       "g",
     ),
     severity: "critical",
+    multiline: true,
+    accept: (secret) => hasKeyBody(secret),
   },
   {
     id: "private-key-unterminated",
@@ -56,6 +60,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
       "g",
     ),
     severity: "critical",
+    multiline: true,
+    accept: (secret) => hasKeyBody(secret),
   },
   {
     id: "github-token",
@@ -351,6 +357,25 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     accept: (secret, match) => acceptAssignedSecret(secret, match),
   },
 ];
+
+/**
+ * A PEM private key needs a body: at least 64 base64 characters between its header and its end, once line breaks
+ * (real or escaped), quotes, string concatenation and RFC 1421 headers (`Proc-Type: …`) are removed. A header
+ * alone (a constant, a prefix check) and a placeholder body (`...`, `…`, `<key>`) are not keys.
+ */
+export function hasKeyBody(body: string): boolean {
+  if (/\.\.\.|…|<[^>]*>|\$\{|x{6,}|X{6,}/.test(body)) return false;
+  const stripped = body
+    .replace(/^[A-Za-z-]+: [^\r\n]*$/gm, "")
+    .replace(/\\[nr]|["'`+,\s]/g, "");
+  if (stripped.length < 64) return false;
+  let base64 = 0;
+  for (let i = 0; i < stripped.length; i++) {
+    const c = stripped.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61) base64++;
+  }
+  return base64 >= 64 && base64 / stripped.length >= 0.95;
+}
 
 /** A value assigned to a secret-like name is masked when it looks random (or, for a password, non-trivial). */
 function acceptAssignedSecret(secret: string, match: string): boolean {
