@@ -5,6 +5,7 @@ import type { Execution, Repository } from "../generated/prisma/client.ts";
 import type { Improvement } from "../improve/improvement.ts";
 import { renderChecklistComment } from "../improve/run-improver.ts";
 import { renderImprovementPr } from "../improve/render-improvement-pr.ts";
+import { findPushBlockers } from "../qa/find-push-blockers.ts";
 import { parseDiff } from "../qa/parse-diff.ts";
 import { GUIDANCE_PATHS } from "./build-prompt.ts";
 import { ModeratorError } from "../util/errors.ts";
@@ -95,6 +96,14 @@ export async function runImproveExecution(execution: Execution & { repository: R
       log,
       now: Date.now,
     });
+    // Nothing leaves the machine before the local commit is checked: a secret (or a finding at or above
+    // decision.blockOn) stops the improvement with nothing pushed (improvements are optional: no retry, no question).
+    const blockers = findPushBlockers({ files: parseDiff(await ws.diff()), fileSizes: {} }, repoConfig);
+    if (blockers.length > 0) {
+      const where = blockers.slice(0, 3).map((f) => `${f.title}${f.path ? ` (${f.path}${f.line !== undefined ? `:${f.line}` : ""})` : ""}`).join("; ");
+      await store.appendEvent(executionId, { type: "push.blocked", phase: "execute", level: "warn", message: `not pushed: ${where}` });
+      throw new ModeratorError(`Moderator did not push the improvement: ${where}`, { phase: "execute", hint: "Nothing was pushed; the improvement was dropped." });
+    }
     await ws.push();
     await store.updateExecution(executionId, { resultSha: executed.lastSha, status: "qa", phase: "qa" });
 
