@@ -32,20 +32,23 @@ export function detectMinified(file: DiffFile): MinifiedVerdict {
   if (!CODE_EXT.test(file.path)) return { minified: false };
   let chars = 0;
   let longChars = 0;
-  let longSpaces = 0;
   let longest = 0;
   for (const l of lines) {
     const n = l.text.length;
     chars += n;
     if (n > longest) longest = n;
-    if (n < LONG_LINE) continue;
-    longChars += n;
-    for (let i = 0; i < n; i++) {
+    if (n >= LONG_LINE) longChars += n;
+  }
+  if (chars < MIN_CHARS || longChars / chars < 0.5) return { minified: false };
+  // Only files that are mostly long lines get their whitespace counted.
+  let longSpaces = 0;
+  for (const l of lines) {
+    if (l.text.length < LONG_LINE) continue;
+    for (let i = 0; i < l.text.length; i++) {
       const c = l.text.charCodeAt(i);
       if (c === 32 || c === 9) longSpaces++;
     }
   }
-  if (chars < MIN_CHARS || longChars / chars < 0.5) return { minified: false };
   const spaces = longSpaces / longChars;
   if (spaces >= 0.1) return { minified: false };
   return {

@@ -64,6 +64,11 @@ const PY_CALLS: RiskyCall[] = [
   },
 ];
 
+/** Substrings every risky call of a language holds (a prefilter; each call's own regex decides). */
+const JS_WORDS = ["fetch", "readFileSync", "writeFileSync", "JSON.parse"];
+const PY_WORDS = ["open", "requests.", "json.load"];
+const holdsAny = (text: string, words: readonly string[]): boolean => words.some((w) => text.includes(w));
+
 interface Candidate {
   line: DiffLine & { newLine: number };
   call: RiskyCall;
@@ -82,9 +87,12 @@ export const ioUnhandled: Analyzer = {
       const info = classifyPath(file.path);
       // Tests may let errors fail the test; minified bundles are not hand-written (files/large-or-binary reports them).
       if (info.isTest || detectMinified(file).minified) continue;
+      const words = info.language === "javascript" ? JS_WORDS : info.ext === "py" ? PY_WORDS : undefined;
+      if (!words) continue;
       for (const hunk of file.hunks) {
-        const candidates =
-          info.language === "javascript" ? scanJs(hunk) : info.ext === "py" ? scanPython(hunk) : [];
+        // Prefilter: only hunks whose added lines hold a risky call are lexed and walked.
+        if (!hunk.lines.some((l) => l.kind === "add" && holdsAny(l.text, words))) continue;
+        const candidates = info.language === "javascript" ? scanJs(hunk) : scanPython(hunk);
         // One finding per line, naming every unhandled call on it.
         const byLine = new Map<number, Candidate[]>();
         for (const c of candidates) {

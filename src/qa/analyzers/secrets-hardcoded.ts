@@ -1,4 +1,4 @@
-import { MASK, findSecrets, redactSecrets, type SecretMatch } from "../../util/redact.ts";
+import { MASK, SECRET_PATTERNS, findSecrets, redactSecrets, secretCandidates, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
@@ -90,6 +90,10 @@ const CALL_ARGUMENT =
   /(?<fn>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(\s*(?<before>[^()]*?)(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[A-Za-z0-9+/=_.-]{20,})\k<q>/g;
 /** A secret-like name passed next to its value: `config.set("api_key", "…")`, `setdefault("TOKEN", "…")`. */
 const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{16,})\k<q>/g;
+/** Every secret-like name (SECRET_LAST_WORDS, STRONG_WORDS) holds one of these: lines without one skip the assignment checks. */
+const SECRET_NAME_WORD = /key|secret|token|pass|pwd|credential|auth/i;
+/** Function names of CALL_WORDS beyond the secret words. */
+const CALL_NAME_WORD = /login|sign|hmac|bearer|crypt/i;
 const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "cfg", "conf", "toml"]);
 
 /** Values that are obviously not real secrets. */
@@ -134,6 +138,11 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // Lockfiles and checksum lists hold hashes: only provider formats and URL passwords are looked for there.
   const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
   const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
+  // One keyword pass over the file's added text picks the patterns worth trying on its lines.
+  const added: string[] = [];
+  for (const hunk of file.hunks) for (const line of hunk.lines) if (line.kind === "add") added.push(line.text);
+  // Key-like assignments are findSecretAssignment's (which names the variable): the generic pattern is left out.
+  const candidates = secretCandidates(added.join("\n")).filter((i) => SECRET_PATTERNS[i]!.id !== "secret-assignment");
   for (const hunk of file.hunks) {
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
     const covered = new Set<number>();
@@ -154,7 +163,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       if (hasInlineAllow(line.text, previousLine)) continue;
       const at = { path: file.path, line: line.newLine };
 
-      const match = findSecrets(line.text).find((m) => isReportable(m, line.text, previousLine, config));
+      const match = findSecrets(line.text, candidates).find((m) => isReportable(m, line.text, previousLine, config));
       if (match) {
         let confidence = 0.9;
         const secret = match.keep + match.secret;
@@ -176,9 +185,11 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       }
       if (!contextual) continue;
 
+      // Prefilters: a name must hold a credential word for an assignment, a function name one for an argument.
+      const nameWord = SECRET_NAME_WORD.test(line.text);
       const hit =
-        findSecretAssignment(line.text, configLike, file.path, previousLine, config) ??
-        findSecretArgument(line.text, file.path, previousLine, config) ??
+        (nameWord ? findSecretAssignment(line.text, configLike, file.path, previousLine, config) : undefined) ??
+        (nameWord || CALL_NAME_WORD.test(line.text) ? findSecretArgument(line.text, file.path, previousLine, config) : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
       if (!hit) continue;
       const shown = redactSecrets(
