@@ -73,8 +73,9 @@ describe("moderator run --repo", () => {
     expect(pr).toContain("Added src/greet.js");
     const review = JSON.parse(readFileSync(path.join(out, "review.json"), "utf8")) as unknown;
     expect(JSON.stringify(review)).toContain("debug/leftover");
-    const checks = readFileSync(path.join(out, "check-run.json"), "utf8");
-    expect(checks).toContain("Moderator QA");
+    // One file per check run: the run's own `Moderator` check run does not overwrite `Moderator QA`.
+    expect(readFileSync(path.join(out, "check-run-moderator-qa.json"), "utf8")).toContain("Moderator QA");
+    expect(readFileSync(path.join(out, "check-run-moderator.json"), "utf8")).toContain('"name": "Moderator"');
 
     // A second run on the same repository takes the next number.
     const again = await cli(["run", "--repo", repo, "--issue", "Write notes", "--out", path.join(tmp, "out2")], yaml.replace('"good"', '"clean"'));
