@@ -3,6 +3,7 @@ import type { AgentEvent, AgentResult, AgentTask, Backend } from "../backends/ba
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { redactSecrets } from "../util/redact.ts";
 
 /** Agent events kept per agent run; the rest are counted, not stored. */
@@ -77,7 +78,12 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
   if (dropped > 0) {
     await store.appendEvent(executionId, { type: "agent.events_dropped", phase: "execute", level: "warn", message: `${dropped} more agent events were not stored`, agentRunId: agentRun.id });
   }
-  const outputTail = redactSecrets(result.outputTail, secrets);
+  // Shown in the tracking comment on failure: repository-relative, without the server's folders.
+  const roots = [
+    { dir: input.workdir, shownAs: "." },
+    { dir: input.scratchDir, shownAs: "<scratch>" },
+  ];
+  const outputTail = relativizePaths(redactSecrets(result.outputTail, secrets), roots);
   await store.finishAgentRun(agentRun.id, {
     status: result.status,
     exitCode: result.exitCode,
@@ -88,7 +94,7 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
     outputTokens: result.usage.outputTokens ?? null,
     turns: result.usage.turns ?? null,
     outputTail,
-    error: result.error ? redactSecrets(result.error, secrets) : null,
+    error: result.error ? relativizePaths(redactSecrets(result.error, secrets), roots) : null,
     command: result.command,
     finishedAt: new Date(input.now()),
   });
