@@ -1,4 +1,6 @@
 import { isHighEntropyString, shannonEntropy } from "../qa/entropy.ts";
+import { buildKeywordMatcher } from "./build-keyword-matcher.ts";
+import { GITLEAKS_RULES, type GitleaksRule } from "./gitleaks-rules.ts";
 
 /**
  * Secret redaction for everything Moderator posts or stores (comments, check runs, logs, findings).
@@ -30,6 +32,8 @@ export interface SecretPattern {
   keywords?: readonly string[];
   /** Spans lines (a PEM block): the secrets analyzer also matches it over each run of added lines, not only line by line. */
   multiline?: boolean;
+  /** The capture group that holds the secret (gitleaks rules), instead of the `keep`/`tail` groups around it. */
+  secretGroup?: number;
   /** Extra check on the masked part (`secret`) of a match (`match` is the whole match); false leaves it alone. */
   accept?: (secret: string, match: string) => boolean;
 }
@@ -373,6 +377,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     regex: /(?<keep>x-access-token:)(?![^\s@/]{0,1024}\*{4}@)[^\s@/]{1,1024}(?=@)/g,
     severity: "critical",
   },
+  // gitleaks' rules (vendored by scripts/refresh-gitleaks-rules.mjs), after the hand-kept formats, before the generic ones.
+  ...GITLEAKS_RULES.map(fromGitleaks),
   {
     id: "url-credentials",
     keywords: ["://"],
@@ -429,6 +435,23 @@ export function hasKeyBody(body: string): boolean {
   return base64 >= 64 && base64 / stripped.length >= 0.95;
 }
 
+/** A gitleaks rule as a SecretPattern: its keywords, its secret group, its minimum entropy. */
+function fromGitleaks(rule: GitleaksRule): SecretPattern {
+  const regex = new RegExp(rule.source, `${rule.flags}g`);
+  const groups = new RegExp(`${rule.source}|`, rule.flags).exec("")!.length - 1;
+  const secretGroup = rule.secretGroup ?? (groups > 0 ? 1 : 0);
+  const entropy = rule.entropy;
+  return {
+    id: rule.id,
+    description: `${rule.id.replace(/-/g, " ")} (gitleaks rule)`,
+    regex,
+    severity: "high",
+    ...(rule.keywords.length > 0 ? { keywords: rule.keywords } : {}),
+    secretGroup,
+    ...(entropy !== undefined ? { accept: (secret: string) => shannonEntropy(secret) >= entropy } : {}),
+  };
+}
+
 /** A value assigned to a secret-like name is masked when it looks random (or, for a password, non-trivial). */
 function acceptAssignedSecret(secret: string, match: string): boolean {
   if (/^(?:true|false|null|none|undefined|\d+)$/i.test(secret) || /^[$%{<]/.test(secret)) return false;
@@ -468,40 +491,27 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
  */
 const PROBES: readonly RegExp[] = SECRET_PATTERNS.map((p) => new RegExp(p.regex.source, p.regex.flags.replace(/[gy]/g, "")));
 
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Every keyword, longest first. */
 const KEYWORDS: readonly string[] = [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords ?? []))].sort((a, b) => b.length - a.length);
-/** Every keyword in one case-insensitive regex: a text that holds none skips all keyword patterns at once. */
-const ANY_KEYWORD = new RegExp(KEYWORDS.map(escapeRegex).join("|"), "i");
-/** Where a keyword starts (zero-width, so overlapping keywords are all found): the longest one there is captured. */
-const KEYWORD_AT = new RegExp(`(?=(${KEYWORDS.map(escapeRegex).join("|")}))`, "g");
-/** For each keyword, the patterns that any keyword starting it (itself included) belongs to. */
-const PATTERNS_AT: ReadonlyMap<string, readonly number[]> = new Map(
-  KEYWORDS.map((k) => [
-    k,
-    SECRET_PATTERNS.flatMap((p, i) => ((p.keywords ?? []).some((x) => k.startsWith(x)) ? [i] : [])),
-  ]),
+/** Every keyword, in one automaton: one pass over a text finds all the keywords it holds. */
+const KEYWORD_MATCHER = buildKeywordMatcher(KEYWORDS);
+/** For each keyword (by index in KEYWORDS), the patterns it belongs to. */
+const PATTERNS_OF_KEYWORD: ReadonlyArray<readonly number[]> = KEYWORDS.map((k) =>
+  SECRET_PATTERNS.flatMap((p, i) => ((p.keywords ?? []).includes(k) ? [i] : [])),
 );
 /** Patterns without keywords (few): they run on every text. */
 const ALWAYS: readonly number[] = SECRET_PATTERNS.flatMap((p, i) => (p.keywords ? [] : [i]));
 
 /**
  * The patterns worth trying on `text` (indexes into SECRET_PATTERNS, in order): those without keywords, and those
- * whose keyword `text` holds. One combined keyword test first (most texts hold none), then one scan that finds
- * every keyword. Compute it once for a large text (a file's added lines) and pass it to `findSecrets` for each of
+ * whose keyword `text` holds, found in one pass by a keyword automaton. Compute it once for a large text (a file's added lines) and pass it to `findSecrets` for each of
  * its lines.
  */
 export function secretCandidates(text: string): readonly number[] {
-  if (!ANY_KEYWORD.test(text)) return ALWAYS;
+  const found = KEYWORD_MATCHER.find(text);
+  if (found.size === 0) return ALWAYS;
   const hit = new Set<number>(ALWAYS);
-  const seen = new Set<string>();
-  for (const m of text.toLowerCase().matchAll(KEYWORD_AT)) {
-    const keyword = m[1]!;
-    if (seen.has(keyword)) continue;
-    seen.add(keyword);
-    for (const i of PATTERNS_AT.get(keyword) ?? []) hit.add(i);
-    if (hit.size === SECRET_PATTERNS.length) break;
-  }
+  for (const k of found) for (const i of PATTERNS_OF_KEYWORD[k]!) hit.add(i);
   return [...hit].sort((a, b) => a - b);
 }
 
@@ -511,7 +521,7 @@ function applyPatterns(text: string): string {
     const pattern = SECRET_PATTERNS[i]!;
     if (!PROBES[i]!.test(out)) continue;
     out = out.replace(pattern.regex, (...args: unknown[]) => {
-      const hit = splitMatch(String(args[0]), args.at(-1));
+      const hit = pattern.secretGroup !== undefined ? splitAtGroup(String(args[0]), args[pattern.secretGroup]) : splitMatch(String(args[0]), args.at(-1));
       if (pattern.accept && !pattern.accept(hit.secret, hit.match)) return hit.match;
       return `${hit.keep}${MASK}${hit.tail}`;
     });
@@ -546,7 +556,7 @@ export function findSecrets(text: string, candidates: readonly number[] = secret
       const start = m.index;
       const end = start + m[0].length;
       if (found.some((f) => start < f.end && end > f.start)) continue;
-      const hit = splitMatch(m[0], m.groups);
+      const hit = pattern.secretGroup !== undefined ? splitAtGroup(m[0], m[pattern.secretGroup]) : splitMatch(m[0], m.groups);
       if (hit.secret.includes(MASK)) continue;
       if (pattern.accept && !pattern.accept(hit.secret, hit.match)) continue;
       found.push({ pattern, start, end, keep: hit.keep, secret: hit.secret, tail: hit.tail });
@@ -556,6 +566,13 @@ export function findSecrets(text: string, candidates: readonly number[] = secret
 }
 
 /** A match split into keep (hint: group `keep` or `keep2`), the secret, and tail. */
+/** A match split around its secret group's text (the whole match when the group is empty or absent). */
+function splitAtGroup(match: string, group: unknown): { match: string; keep: string; secret: string; tail: string } {
+  const secret = typeof group === "string" && group.length > 0 ? group : match;
+  const at = Math.max(0, match.indexOf(secret));
+  return { match, keep: match.slice(0, at), secret, tail: match.slice(at + secret.length) };
+}
+
 function splitMatch(match: string, rawGroups: unknown): { match: string; keep: string; secret: string; tail: string } {
   const groups = (rawGroups ?? {}) as { keep?: string; keep2?: string; tail?: string };
   const keep = groups.keep ?? groups.keep2 ?? "";

@@ -1,4 +1,4 @@
-import { MASK, SECRET_PATTERNS, findSecrets, redactSecrets, secretCandidates, type SecretMatch } from "../../util/redact.ts";
+import { MASK, findSecrets, redactSecrets, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
@@ -138,11 +138,6 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // Lockfiles and checksum lists hold hashes: only provider formats and URL passwords are looked for there.
   const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
   const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
-  // One keyword pass over the file's added text picks the patterns worth trying on its lines.
-  const added: string[] = [];
-  for (const hunk of file.hunks) for (const line of hunk.lines) if (line.kind === "add") added.push(line.text);
-  // Key-like assignments are findSecretAssignment's (which names the variable): the generic pattern is left out.
-  const candidates = secretCandidates(added.join("\n")).filter((i) => SECRET_PATTERNS[i]!.id !== "secret-assignment");
   for (const hunk of file.hunks) {
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
     const covered = new Set<number>();
@@ -163,7 +158,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       if (hasInlineAllow(line.text, previousLine)) continue;
       const at = { path: file.path, line: line.newLine };
 
-      const match = findSecrets(line.text, candidates).find((m) => isReportable(m, line.text, previousLine, config));
+      const match = findSecrets(line.text).find((m) => isReportable(m, line.text, previousLine, config));
       if (match) {
         let confidence = 0.9;
         const secret = match.keep + match.secret;
