@@ -30,6 +30,7 @@ import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import { readBaseFiles } from "../workspace/restore-agent-config.ts";
 import type { Workspace } from "../workspace/workspace.ts";
@@ -577,7 +578,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const failedPhase = tracker.current;
     const classified = classifyError(err, failedPhase);
     log.warn({ err, executionId, phase: failedPhase, attempt: ctx.attempt }, "run attempt failed");
-    classified.message = redactSecrets(classified.message, secrets);
+    // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
+    classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
+      ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
+      ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
+      { dir: deps.workspaceDir, shownAs: "<workspaces>" },
+    ]);
     const outputTail = (err as { cause?: { outputTail?: string } })?.cause?.outputTail;
     if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON) {
       // The worker is shutting down: keep the state, let another worker (or this one, restarted) resume.

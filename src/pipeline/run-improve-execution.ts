@@ -10,6 +10,7 @@ import { parseDiff } from "../qa/parse-diff.ts";
 import { GUIDANCE_PATHS } from "./build-prompt.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import { readBaseFiles } from "../workspace/restore-agent-config.ts";
 import type { Workspace } from "../workspace/workspace.ts";
@@ -153,7 +154,12 @@ export async function runImproveExecution(execution: Execution & { repository: R
     return { status: "completed", prNumber: pr.number, conclusion: published.conclusion };
   } catch (err) {
     const classified = classifyError(err, undefined);
-    classified.message = redactSecrets(classified.message, secrets);
+    // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
+    classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
+      ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
+      ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
+      { dir: deps.workspaceDir, shownAs: "<workspaces>" },
+    ]);
     log.warn({ err, executionId }, "improvement attempt failed");
     const willRetry = classified.kind === "transient" && ctx.attempt < ctx.maxAttempts;
     await store.appendEvent(executionId, { type: willRetry ? "run.retrying" : "run.failed", level: "error", message: classified.message });

@@ -7,6 +7,7 @@ import type { Execution, Repository } from "../generated/prisma/client.ts";
 import { renderTrackingComment } from "../render/render-tracking-comment.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import type { Workspace } from "../workspace/workspace.ts";
 import { classifyError } from "./classify-error.ts";
@@ -121,7 +122,12 @@ export async function runReviewExecution(
     return { status: "completed", prNumber: pr.number, conclusion: published.conclusion };
   } catch (err) {
     const classified = classifyError(err, undefined);
-    classified.message = redactSecrets(classified.message, secrets);
+    // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
+    classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
+      ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
+      ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
+      { dir: deps.workspaceDir, shownAs: "<workspaces>" },
+    ]);
     log.warn({ err, executionId }, "review attempt failed");
     if (classified.kind === "cancelled") {
       await store.finishExecution(executionId, "cancelled", { error: classified.message });
