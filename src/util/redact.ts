@@ -119,12 +119,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "twilio-api-key",
+    keywords: ["sk"],
         description: "Twilio API key",
     regex: /\b(?<keep>SK)[0-9a-fA-F]{32}\b/g,
     severity: "high",
   },
   {
     id: "twilio-credentials",
+    keywords: ["ac"],
     description: "Twilio account SID with its auth token",
     regex: /\b(?<keep>AC[0-9a-f]{32}:)[0-9a-f]{32}\b/g,
     severity: "critical",
