@@ -14,6 +14,8 @@ interface DebugPattern {
   /** Finds the statement; the match must start at the statement (used for the whole-line check). */
   regex: RegExp;
   confidence: number;
+  /** A substring every match holds (a prefilter before the regex). */
+  word: string;
   /** Plain output calls are legitimate in CLIs and scripts; skip them there. */
   outputCall: boolean;
   /** How to tell that the line holds nothing but this statement: a balanced call, or a full-line regex. */
@@ -23,6 +25,7 @@ interface DebugPattern {
 const PATTERNS: DebugPattern[] = [
   {
     label: "debugger",
+    word: "debugger",
     languages: ["javascript"],
     regex: /(?:^|[;{}])\s*debugger\b\s*;?/,
     confidence: 0.9,
@@ -31,6 +34,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "console.debug",
+    word: "console.debug",
     languages: ["javascript"],
     regex: /\bconsole\.debug\s*\(/,
     confidence: 0.7,
@@ -39,6 +43,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "console.log",
+    word: "console.log",
     languages: ["javascript"],
     regex: /\bconsole\.log\s*\(/,
     confidence: 0.6,
@@ -47,6 +52,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "pdb.set_trace",
+    word: "set_trace",
     languages: ["python"],
     regex: /\b(?:i?pdb|pudb)\.set_trace\s*\(/,
     confidence: 0.9,
@@ -55,6 +61,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "breakpoint()",
+    word: "breakpoint",
     languages: ["python"],
     regex: /(?<![\w.])breakpoint\s*\(\s*\)/,
     confidence: 0.9,
@@ -63,6 +70,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "print",
+    word: "print",
     languages: ["python"],
     regex: /(?<![\w.])print\s*\(/,
     confidence: 0.5,
@@ -71,6 +79,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "binding.pry",
+    word: "binding.",
     languages: ["ruby"],
     regex: /\bbinding\.(?:pry|irb)\b/,
     confidence: 0.9,
@@ -79,6 +88,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "byebug",
+    word: "byebug",
     languages: ["ruby"],
     regex: /^\s*byebug\b/,
     confidence: 0.9,
@@ -87,6 +97,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "dbg!",
+    word: "dbg!",
     languages: ["rust"],
     regex: /\bdbg!\s*\(/,
     confidence: 0.85,
@@ -95,6 +106,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: 'fmt.Println("DEBUG',
+    word: "fmt.Print",
     languages: ["go"],
     regex: /\bfmt\.Print(?:ln|f)?\s*\(\s*"\s*\[?debug/i,
     confidence: 0.8,
@@ -103,6 +115,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "System.out.println",
+    word: "System.out.print",
     languages: ["java", "kotlin"],
     regex: /\bSystem\.out\.print(?:ln|f)?\s*\(/,
     confidence: 0.6,
@@ -111,6 +124,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "var_dump",
+    word: "var_dump",
     languages: ["php"],
     regex: /(?<![\w>$:])var_dump\s*\(/,
     confidence: 0.8,
@@ -147,6 +161,7 @@ export const debugLeftover: Analyzer = {
         for (const pattern of PATTERNS) {
           if (!pattern.languages.includes(info.language)) continue;
           if (pattern.outputCall && scriptLike) continue;
+          if (!line.text.includes(pattern.word)) continue;
           const match = pattern.regex.exec(line.text);
           if (!match) continue;
           const whole = pattern.whole === "call" ? isWholeCall(line.text, match.index) : pattern.whole.test(line.text);
