@@ -72,6 +72,10 @@ function convert(source) {
   // (?-i:...) cannot be expressed in JavaScript: the group matches case-insensitively too (a little broader).
   s = s.replaceAll("(?-i:", "(?:").replaceAll("(?P<", "(?<");
   s = s.replaceAll("\\z", "$");
+  // A leading lazy `[\w.-]{0,50}?` only widens the match to the left of the keyword (it may match nothing, so it
+  // never decides whether there is a match, nor the secret group): dropping it keeps the secrets found and spares
+  // a 50-character attempt at every position.
+  s = s.replace(/^\[\\w\.-\]\{0,50\}\?/, "");
   s = s.replaceAll("[[:alnum:]]", "[a-zA-Z0-9]").replaceAll("[:alnum:]", "a-zA-Z0-9").replaceAll("[[:alpha:]]", "[a-zA-Z]").replaceAll("[[:digit:]]", "[0-9]");
   return { source: s, flags };
 }
