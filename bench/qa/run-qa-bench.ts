@@ -12,13 +12,15 @@
  * fileSizes, fileHeads). Fake credentials are stored as `⟪fake|prefix|length|alphabet⟫` and expanded here, so the
  * repository never contains a credential-shaped literal.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { AnalyzerInput } from "../../src/qa/analyzer.ts";
 import type { Finding } from "../../src/qa/finding.ts";
-import { parseDiff } from "../../src/qa/parse-diff.ts";
+import { addedLines, parseDiff } from "../../src/qa/parse-diff.ts";
 import { ANALYZERS, runAnalyzers } from "../../src/qa/run-analyzers.ts";
 
 const Expected = z.strictObject({
@@ -37,8 +39,13 @@ const CaseLabel = z.strictObject({
   repoFiles: z.array(z.string()).optional(),
   fileSizes: z.record(z.string(), z.number().nonnegative()).optional(),
   fileHeads: z.record(z.string(), z.string()).optional(),
+  /** Where the files come from, with their licence (cases built from real open-source files). */
+  source: z.array(z.string()).optional(),
   expected: z.array(Expected),
 });
+
+/** `held-out.json` in the corpus folder: the cases never used for tuning. */
+const HeldOutSplit = z.object({ about: z.string(), cases: z.array(z.string().min(1)) });
 type CaseLabel = z.infer<typeof CaseLabel>;
 
 interface BenchCase {
@@ -116,8 +123,10 @@ function loadCorpus(dir: string): BenchCase[] {
     const caseDir = path.join(dir, name);
     if (!statSync(caseDir).isDirectory()) continue;
     const labelPath = path.join(caseDir, "case.json");
-    const diffPath = path.join(caseDir, "change.diff");
-    if (!existsSync(labelPath) || !existsSync(diffPath)) throw new Error(`${caseDir}: needs both case.json and change.diff`);
+    // A diff holding real (published) keys is stored base64-encoded, so the repository holds no credential-shaped text.
+    const encoded = existsSync(path.join(caseDir, "change.diff.b64"));
+    const diffPath = path.join(caseDir, encoded ? "change.diff.b64" : "change.diff");
+    if (!existsSync(labelPath) || !existsSync(diffPath)) throw new Error(`${caseDir}: needs case.json and change.diff (or change.diff.b64)`);
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(labelPath, "utf8"));
@@ -133,10 +142,23 @@ function loadCorpus(dir: string): BenchCase[] {
     for (const e of parsed.data.expected) {
       if (!known.has(e.rule)) throw new Error(`${labelPath}: unknown rule "${e.rule}" (known: ${[...known].join(", ")})`);
     }
-    cases.push({ name, label: parsed.data, diff: expandFakes(readFileSync(diffPath, "utf8"), name) });
+    const rawDiff = encoded ? Buffer.from(readFileSync(diffPath, "utf8"), "base64").toString("utf8") : readFileSync(diffPath, "utf8");
+    cases.push({ name, label: parsed.data, diff: expandFakes(rawDiff, name) });
   }
   if (cases.length === 0) throw new Error(`no cases in ${dir}`);
   return cases;
+}
+
+/** The held-out case names: `held-out.json` when the corpus has one, else the cases named holdout-*. */
+function loadHeldOut(dir: string, cases: BenchCase[]): Set<string> {
+  const file = path.join(dir, "held-out.json");
+  if (!existsSync(file)) return new Set(cases.filter((c) => c.name.startsWith("holdout-")).map((c) => c.name));
+  const parsed = HeldOutSplit.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const known = new Set(cases.map((c) => c.name));
+  const missing = parsed.data.cases.filter((n) => !known.has(n));
+  if (missing.length > 0) throw new Error(`${file}: no such case(s): ${missing.join(", ")}`);
+  return new Set(parsed.data.cases);
 }
 
 const ALPHABETS: Record<string, string> = {
@@ -208,6 +230,9 @@ interface Scored {
   /** Expected findings that were found, but under the confidence threshold. */
   lowConfidenceHits: Miss[];
   findings: number;
+  /** Added lines in the cases, and those that no expected finding points at (the clean lines). */
+  addedLines: number;
+  cleanLines: number;
 }
 
 function score(cases: BenchCase[], minConfidence: number): Scored {
@@ -216,8 +241,14 @@ function score(cases: BenchCase[], minConfidence: number): Scored {
   const falsePositives: Miss[] = [];
   const lowConfidenceHits: Miss[] = [];
   let findings = 0;
+  let addedCount = 0;
+  let labelledCount = 0;
   for (const c of cases) {
-    const all = runAnalyzers(inputOf(c));
+    const input = inputOf(c);
+    const added = input.files.reduce((n, f) => n + (f.binary ? 0 : addedLines(f).length), 0);
+    addedCount += added;
+    labelledCount += Math.min(added, new Set(c.label.expected.filter((e) => typeof e.line === "number").map((e) => `${e.path}:${e.line}`)).size);
+    const all = runAnalyzers(input);
     const posted = all.filter((f) => f.confidence >= minConfidence);
     findings += posted.length;
     const used = new Set<Finding>();
@@ -243,7 +274,7 @@ function score(cases: BenchCase[], minConfidence: number): Scored {
       falsePositives.push({ caseName: c.name, rule: f.ruleId, where: where(f), detail: `${f.title} (confidence ${f.confidence})` });
     }
   }
-  return { scores, misses, falsePositives, lowConfidenceHits, findings };
+  return { scores, misses, falsePositives, lowConfidenceHits, findings, addedLines: addedCount, cleanLines: addedCount - labelledCount };
 }
 
 const ratio = (num: number, den: number): number | undefined => (den === 0 ? undefined : num / den);
@@ -343,14 +374,72 @@ function generateLargeDiff(cases: BenchCase[], targetMb: number): { text: string
   return { text: parts.join(""), extra: { fileSizes, manifests, repoFiles, fileHeads } };
 }
 
+/**
+ * Patterns comparable to what the analyzers look for (secrets, debug statements, conflict markers, risky I/O),
+ * for `grep -E -c` over the same added lines: the yardstick for the analyzers' speed.
+ */
+const GREP_PATTERNS = [
+  "-----BEGIN [A-Z ]*PRIVATE KEY-----",
+  "gh[pousr]_[A-Za-z0-9]{36}",
+  "github_pat_[A-Za-z0-9_]{22,}",
+  "AKIA[A-Z0-9]{16}",
+  "xox[abposr]-[A-Za-z0-9-]{10,}",
+  "sk_live_[A-Za-z0-9]{16,}",
+  "AIza[0-9A-Za-z_-]{35}",
+  "eyJ[A-Za-z0-9_-]{8,}\\.eyJ",
+  "(secret|token|password|api_?key)[A-Za-z_]*[\"']?[[:space:]]*[:=]",
+  "://[^[:space:]:/@]+:[^[:space:]@/]+@",
+  "console\\.(log|debug)\\(",
+  "debugger",
+  "(^|[^.[:alnum:]_])print\\(",
+  "pdb\\.set_trace",
+  "^(<<<<<<<|>>>>>>>|=======)( |$)",
+  "readFileSync\\(|writeFileSync\\(|JSON\\.parse\\(",
+  "(^|[^.[:alnum:]_])open\\(|json\\.loads?\\(",
+];
+
+interface GrepRun {
+  addedBytes: number;
+  /** Median seconds of `grep -E -c` with GREP_PATTERNS over the added lines. */
+  seconds: number;
+  matches: number;
+}
+
+/** Time `grep -E -c` over the diff's added lines (median of 5 runs); undefined when grep cannot run. */
+function measureGrep(text: string): GrepRun | undefined {
+  const added = parseDiff(text).flatMap((f) => (f.binary ? [] : addedLines(f).map((l) => l.text)));
+  const dir = mkdtempSync(path.join(os.tmpdir(), "qa-bench-grep-"));
+  try {
+    const file = path.join(dir, "added-lines.txt");
+    writeFileSync(file, `${added.join("\n")}\n`);
+    const args = ["-E", "-c", ...GREP_PATTERNS.flatMap((p) => ["-e", p]), file];
+    const times: number[] = [];
+    let matches = 0;
+    for (let i = 0; i < 6; i++) {
+      const start = process.hrtime.bigint();
+      const run = spawnSync("grep", args, { encoding: "utf8" });
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (run.error || (run.status !== 0 && run.status !== 1)) return undefined;
+      matches = Number(run.stdout.trim());
+      if (i > 0) times.push(seconds);
+    }
+    times.sort((a, b) => a - b);
+    return { addedBytes: statSync(file).size, seconds: times[Math.floor(times.length / 2)]!, matches };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- report
 
 function main(): void {
   let options: Options;
   let cases: BenchCase[];
+  let heldOutNames: Set<string>;
   try {
     options = parseArgs(process.argv.slice(2));
     cases = loadCorpus(options.corpus);
+    heldOutNames = loadHeldOut(options.corpus, cases);
   } catch (error) {
     process.stderr.write(`qa bench: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
@@ -358,15 +447,23 @@ function main(): void {
   }
   const scored = score(cases, options.minConfidence);
   const anyConfidence = score(cases, 0);
-  // Cases named holdout-* were written after the analyzers were tuned on the others: report them apart.
-  const heldOut = cases.filter((c) => c.name.startsWith("holdout-"));
-  const tuning = cases.filter((c) => !c.name.startsWith("holdout-"));
-  const subsets = heldOut.length > 0 && tuning.length > 0
+  // The held-out split (held-out.json) was labelled before tuning: report it apart, rule by rule.
+  const heldOut = cases.filter((c) => heldOutNames.has(c.name));
+  const tuning = cases.filter((c) => !heldOutNames.has(c.name));
+  const heldOutScored = heldOut.length > 0 ? score(heldOut, options.minConfidence) : undefined;
+  const tuningScored = tuning.length > 0 ? score(tuning, options.minConfidence) : undefined;
+  const subsets = heldOutScored && tuningScored
     ? [
-        { label: `tuning set (${tuning.length} cases)`, ...sum(score(tuning, options.minConfidence)) },
-        { label: `held-out set (${heldOut.length} cases)`, ...sum(score(heldOut, options.minConfidence)) },
+        { label: `tuning set (${tuning.length} cases)`, ...sum(tuningScored) },
+        { label: `held-out set (${heldOut.length} cases)`, ...sum(heldOutScored) },
       ]
     : [];
+  /** False alarms per 5,000 clean added lines (lines no expected finding points at). */
+  const falseAlarms = (s: Scored): { fp: number; cleanLines: number; per5k: number } => ({
+    fp: s.falsePositives.length,
+    cleanLines: s.cleanLines,
+    per5k: s.cleanLines === 0 ? 0 : (s.falsePositives.length * 5000) / s.cleanLines,
+  });
 
   // The corpus as the pipeline sees it: one change at a time, each with its own manifests and repository files.
   const corpusBytes = cases.reduce((n, c) => n + Buffer.byteLength(c.diff, "utf8"), 0);
@@ -381,6 +478,21 @@ function main(): void {
       }, options.minSeconds)
     : undefined;
   const perAnalyzer = large ? measureAnalyzers(large.text, large.extra) : [];
+  const grep = large ? measureGrep(large.text) : undefined;
+  const versusGrep =
+    large && largeRun && grep
+      ? {
+          addedMb: grep.addedBytes / 1e6,
+          qaSeconds: largeRun.bytes / 1e6 / largeRun.medianMbPerSecond,
+          grepSeconds: grep.seconds,
+          qaMbPerSecond: largeRun.medianMbPerSecond,
+          qaAddedMbPerSecond: grep.addedBytes / 1e6 / (largeRun.bytes / 1e6 / largeRun.medianMbPerSecond),
+          grepAddedMbPerSecond: grep.addedBytes / 1e6 / grep.seconds,
+          grepMatches: grep.matches,
+          patterns: GREP_PATTERNS.length,
+          ratio: largeRun.bytes / 1e6 / largeRun.medianMbPerSecond / grep.seconds,
+        }
+      : undefined;
 
   const totals = sum(scored);
   const anyTotals = sum(anyConfidence);
@@ -398,6 +510,18 @@ function main(): void {
           overall: { ...totals, precision: ratio(totals.tp, totals.tp + totals.fp) ?? null, recall: ratio(totals.tp, totals.tp + totals.fn) ?? null },
           anyConfidence: { ...anyTotals, precision: ratio(anyTotals.tp, anyTotals.tp + anyTotals.fp) ?? null, recall: ratio(anyTotals.tp, anyTotals.tp + anyTotals.fn) ?? null },
           subsets: subsets.map((t) => ({ ...t, precision: ratio(t.tp, t.tp + t.fp) ?? null, recall: ratio(t.tp, t.tp + t.fn) ?? null })),
+          heldOut: heldOutScored
+            ? {
+                cases: heldOut.length,
+                rules: Object.fromEntries(
+                  [...heldOutScored.scores].map(([id, s]) => [id, { ...s, precision: ratio(s.tp, s.tp + s.fp) ?? null, recall: ratio(s.tp, s.tp + s.fn) ?? null }]),
+                ),
+                falseAlarms: falseAlarms(heldOutScored),
+                misses: heldOutScored.misses,
+                falsePositives: heldOutScored.falsePositives,
+              }
+            : null,
+          versusGrep: versusGrep ?? null,
           misses: scored.misses,
           falsePositives: scored.falsePositives,
           throughput: [corpusRun, ...(largeRun ? [largeRun] : [])],
@@ -426,6 +550,19 @@ function main(): void {
     ...subsets.map((t) => row(t.label, t)),
     "",
   );
+  if (heldOutScored) {
+    const fa = falseAlarms(heldOutScored);
+    out.push(
+      `Held-out set (${heldOut.length} cases, held-out.json), rule by rule:`,
+      `${"rule".padEnd(26)}${"TP".padStart(5)}${"FP".padStart(5)}${"FN".padStart(5)}${"precision".padStart(11)}${"recall".padStart(8)}`,
+    );
+    for (const [id, s] of heldOutScored.scores) if (s.tp + s.fp + s.fn > 0) out.push(row(id, s));
+    out.push(
+      row("held-out overall", sum(heldOutScored)),
+      `false alarms: ${fa.fp} in ${fa.cleanLines} clean added lines = ${fa.per5k.toFixed(2)} per 5,000 clean lines`,
+      "",
+    );
+  }
   out.push(`Misses (FN): ${scored.misses.length}`);
   for (const m of scored.misses) out.push(`  ${m.caseName}: ${m.rule} at ${m.where}${m.detail ? ` — ${m.detail}` : ""}`);
   out.push(`False positives (FP): ${scored.falsePositives.length}`);
@@ -435,6 +572,15 @@ function main(): void {
     out.push(
       `  ${t.label}: ${(t.bytes / 1e6).toFixed(2)} MB, ${t.files} files — median ${t.medianMbPerSecond.toFixed(2)} MB/s ` +
         `(min ${t.minMbPerSecond.toFixed(2)}, max ${t.maxMbPerSecond.toFixed(2)}, ${t.rounds} rounds)`,
+    );
+  }
+  if (versusGrep) {
+    const v = versusGrep;
+    out.push(
+      `  versus grep on the same large diff's added lines (${v.addedMb.toFixed(2)} MB):`,
+      `    QA analyzers (parse + all):    ${v.qaSeconds.toFixed(3)} s = ${v.qaAddedMbPerSecond.toFixed(1)} MB/s of added lines (${v.qaMbPerSecond.toFixed(1)} MB/s of diff)`,
+      `    grep -E -c, ${v.patterns} patterns:     ${v.grepSeconds.toFixed(3)} s = ${v.grepAddedMbPerSecond.toFixed(1)} MB/s (${v.grepMatches} matching lines)`,
+      `    QA time / grep time: ${v.ratio.toFixed(2)}x`,
     );
   }
   if (perAnalyzer.length > 0) {

@@ -222,7 +222,8 @@ function renderCheckRun(run: CheckRunState): string {
  * A CodeHost that posts nothing: it writes what it would post under `outDir`, for `moderator run` on a
  * local repository. Files: `comments/<issue>-<topic>.md` (find-or-update, stable ids),
  * `pull-request.md` + `.json`, `review.md` + `.json` (every review, its inline comments with path and
- * line, their threads, replies and resolution), `check-run.md` + `.json` (with annotations) and
+ * line, their threads, replies and resolution), `check-run-<name>.md` + `.json` for each check run name (with
+ * annotations; `Moderator QA` -> `check-run-moderator-qa.*`) and
  * `reactions.json`. Each file written is reported with one line through `log`; unchanged files are not
  * rewritten. Calls are serialized, and every write is atomic (temporary file, then rename).
  */
@@ -549,7 +550,9 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
 
     upsertCheckRun: (ref, input) =>
       serialized(async () => {
-        const jsonPath = file("check-run.json");
+        // One pair of files per check run name (check-run-moderator-qa.json, check-run-moderator.json).
+        const base = checkRunFileBase(input.name);
+        const jsonPath = file(`${base}.json`);
         const stored = await readJson(jsonPath, CheckRunState);
         const same = stored !== undefined && stored.repo === repoName(ref) && stored.name === input.name && stored.headSha === input.headSha;
         const have = new Set((same ? stored.annotations : []).map(annotationKey));
@@ -574,8 +577,8 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
         };
         const what = `check run ${run.name} (${run.status}${run.conclusion ? `, ${run.conclusion}` : ""}, ${run.annotations.length} annotations):`;
         await write(jsonPath, json(run), what);
-        await write(file("check-run.md"), renderCheckRun(run), what);
-        return { id: run.id, url: urlOf(file("check-run.md")) };
+        await write(file(`${base}.md`), renderCheckRun(run), what);
+        return { id: run.id, url: urlOf(file(`${base}.md`)) };
       }),
 
     listReviewThreads: (ref, pullNumber) =>
@@ -724,4 +727,10 @@ export function createLocalCodeHost(opts: LocalCodeHostOptions): CodeHost {
         return { state: "open" as const, merged: false, createdAt: pr.createdAt, closedAt: null, mergedAt: null, mergedBy: null, closedBy: null };
       }),
   };
+}
+
+/** The file name (without extension) of a check run's files: `Moderator QA` -> `check-run-moderator-qa`. */
+function checkRunFileBase(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `check-run-${slug || "unnamed"}`;
 }

@@ -4,6 +4,7 @@ import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
 import { redactLogValue } from "../util/redact-log-value.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { redactQuotedText } from "../util/redact.ts";
 import { describeConnection } from "./describe-connection.ts";
 
@@ -84,8 +85,13 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
   if (dropped > 0) {
     await store.appendEvent(executionId, { type: "agent.events_dropped", phase: "execute", level: "warn", message: `${dropped} more agent events were not stored`, agentRunId: agentRun.id });
   }
-  const outputTail = redact(result.outputTail);
-  const error = result.error ? redact(result.error) : undefined;
+  // Shown in the tracking comment on failure: repository-relative, without the server's folders.
+  const roots = [
+    { dir: input.workdir, shownAs: "." },
+    { dir: input.scratchDir, shownAs: "<scratch>" },
+  ];
+  const outputTail = relativizePaths(redact(result.outputTail), roots);
+  const error = result.error ? relativizePaths(redact(result.error), roots) : undefined;
   await store.finishAgentRun(agentRun.id, {
     status: result.status,
     exitCode: result.exitCode,

@@ -8,6 +8,8 @@ import type { OperatorConfig } from "../config/operator-config.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import { Severity, severityRank, type Finding } from "../qa/finding.ts";
 import { assessWithLlm } from "../qa/assess-with-llm.ts";
+import { findPushBlockers } from "../qa/find-push-blockers.ts";
+import { sortFindings } from "../qa/sort-findings.ts";
 import { parseDiff, type DiffFile } from "../qa/parse-diff.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
 import { RUN_CHECK_ACTIONS, renderRunCheck } from "../render/render-run-check.ts";
@@ -29,6 +31,7 @@ import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import { readBaseFiles } from "../workspace/restore-agent-config.ts";
 import type { Workspace } from "../workspace/workspace.ts";
@@ -36,6 +39,7 @@ import { GUIDANCE_PATHS } from "./build-prompt.ts";
 import { classifyError, type ClassifiedError } from "./classify-error.ts";
 import { decomposeTask } from "./decompose-task.ts";
 import { decideRun, type Decision } from "./decide-run.ts";
+import { describeFinding, listSome } from "./decision-format.ts";
 import { executeTasks, type PlannedTaskLike, type TaskOutcome } from "./execute-tasks.ts";
 import { followUpTask, readFollowUp, renderFollowUpFeedback, toFeedbackFinding, type FollowUp } from "./follow-up.ts";
 import { sanitizeUserText } from "../app/sanitize-user-text.ts";
@@ -325,14 +329,61 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await readConnections();
       if (executed.fallbacks.length > 0) view.events = [...(view.events ?? []), ...executed.fallbacks];
       taskOutcomes = [...taskOutcomes, ...executed.outcomes];
-      if (executed.lastSha) {
-        // Push the agent's result at once: a later attempt (retry, or another worker after a crash) resumes from it
-        // instead of running (and paying for) the agent again.
-        await ws.push();
-        await store.updateExecution(executionId, { resultSha: executed.lastSha, continueFrom: null, followUp: Prisma.DbNull });
-        runCheckSha = executed.lastSha;
-      }
       return executed;
+    };
+    /** What in the local commit must not leave this machine: hard-coded secrets and findings at or above decision.blockOn. */
+    const pushBlockers = async (): Promise<Finding[]> => findPushBlockers({ files: parseDiff(await ws.diff()), fileSizes: {} }, repoConfig);
+    /**
+     * Run the tasks, then check the local commit before anything is pushed. A change holding a secret (or a finding
+     * at or above decision.blockOn) gets the agent's retry round to remove it; if it is still there, nothing is
+     * pushed and the blockers are returned. A clean result is pushed at once: a later attempt (retry, or another
+     * worker after a crash) resumes from it instead of running (and paying for) the agent again, and what it
+     * resumes from has passed this check.
+     */
+    const executeAndPush = async (tasks: PlannedTaskLike[], feedback: FollowUp | undefined, allowNoChange: boolean): Promise<Finding[]> => {
+      const executed = await runTasks(tasks, feedback, allowNoChange);
+      if (!executed.lastSha) return [];
+      let blockers = await pushBlockers();
+      if (blockers.length > 0 && repoConfig.decision.maxRetries > 0) {
+        await store.appendEvent(executionId, { type: "push.blocked", phase: "execute", level: "warn", message: `not pushed, the agent gets a round to fix: ${blockers.map(describeFinding).join("; ")}`, data: { findings: blockers.map(blockerRecord), retry: true } });
+        const fix: FollowUp = { findings: sortFindings(blockers).map(toFeedbackFinding) };
+        await runTasks([followUpTask(fix, issue.title)], fix, true);
+        blockers = await pushBlockers();
+      }
+      if (blockers.length > 0) {
+        await store.appendEvent(executionId, { type: "push.blocked", phase: "execute", level: "warn", message: `not pushed: ${blockers.map(describeFinding).join("; ")}`, data: { findings: blockers.map(blockerRecord), retry: false } });
+        return blockers;
+      }
+      const head = await ws.headSha();
+      await ws.push();
+      await store.updateExecution(executionId, { resultSha: head, continueFrom: null, followUp: Prisma.DbNull });
+      runCheckSha = head;
+      return [];
+    };
+    /** The change holds what must not be pushed: ask the maintainer on the issue (file and line, never the value), or stop. */
+    const stopBeforePush = async (blockers: Finding[]): Promise<RunOutcome> => {
+      tracker.finish("execute");
+      const sorted = sortFindings(blockers);
+      const top = sorted[0]!;
+      const secret = top.ruleId === "secrets/hardcoded";
+      const where = listSome(sorted.map(describeFinding), 3);
+      const reasons = [
+        `QA found ${sorted.length === 1 ? "a problem" : `${sorted.length} problems`} in the agent's local commit that must not leave this machine: ${where}.`,
+        "Nothing was pushed and no pull request was opened.",
+      ];
+      if (!repoConfig.decision.ask.enabled) {
+        throw new ModeratorError(`Moderator did not push the change: ${where}`, {
+          phase: "execute",
+          hint: "Nothing was pushed. Say in the issue how the value should be provided (an environment variable, a secret store) and trigger the run again.",
+        });
+      }
+      const question = secret
+        ? `The agent's change holds what looks like a hard-coded secret: ${describeFinding(top)}. Nothing was pushed. Where should the code read it from instead (an environment variable, a secret store)? If it is a harmless test value, say so and the line will be marked \`moderator:allow-secret\`.`
+        : `QA found a ${top.severity}-severity problem in the agent's change before anything was pushed: ${describeFinding(top)}. What should change before the pull request is opened?`;
+      const decision: Decision = { action: "ask", confidence: 0, reasons, question };
+      await store.updateExecution(executionId, { decision: { action: decision.action, confidence: 0, reasons, question, round: 1 } });
+      view.decision = { action: "ask", confidence: 0, reasons };
+      return askMaintainer(decision, repoConfig.decision.ask.timeoutHours);
     };
     if (resumed && !followUp) {
       tracker.skip("plan");
@@ -345,7 +396,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await store.appendEvent(executionId, { type: "plan", phase: "plan", message: `follow-up: ${task.title}`, data: { source: "follow-up", tasks: [{ title: task.title, type: task.type }] } });
       tracker.finish("plan");
       await enter("execute", "executing");
-      await runTasks([task], followUp, false);
+      const blocked = await executeAndPush([task], followUp, false);
+      if (blocked.length > 0) return await stopBeforePush(blocked);
       tracker.finish("execute");
     } else {
       await enter("plan", "planning");
@@ -364,7 +416,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       });
       tracker.finish("plan");
       await enter("execute", "executing");
-      await runTasks(plan.tasks, undefined, false);
+      const blocked = await executeAndPush(plan.tasks, undefined, false);
+      if (blocked.length > 0) return await stopBeforePush(blocked);
       tracker.finish("execute");
     }
 
@@ -440,7 +493,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       // Retry: the agent gets the fixable findings and works on top of its own result.
       round++;
       await enter("execute", "executing");
-      await runTasks([followUpTask({ findings: (decision.feedback ?? []).map(toFeedbackFinding) }, issue.title)], { findings: (decision.feedback ?? []).map(toFeedbackFinding) }, true);
+      const blocked = await executeAndPush([followUpTask({ findings: (decision.feedback ?? []).map(toFeedbackFinding) }, issue.title)], { findings: (decision.feedback ?? []).map(toFeedbackFinding) }, true);
+      if (blocked.length > 0) return await stopBeforePush(blocked);
       tracker.finish("execute");
     }
 
@@ -562,7 +616,12 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const failedPhase = tracker.current;
     const classified = classifyError(err, failedPhase);
     log.warn({ err, executionId, phase: failedPhase, attempt: ctx.attempt }, "run attempt failed");
-    classified.message = redactSecrets(classified.message, secrets);
+    // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
+    classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
+      ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
+      ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
+      { dir: deps.workspaceDir, shownAs: "<workspaces>" },
+    ]);
     const outputTail = (err as { cause?: { outputTail?: string } })?.cause?.outputTail;
     if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON) {
       // The worker is shutting down: keep the state, let another worker (or this one, restarted) resume.
@@ -714,4 +773,9 @@ function countBySeverity(findings: Finding[]): Partial<Record<Severity, number>>
   const out: Partial<Record<Severity, number>> = {};
   for (const f of findings) out[f.severity] = (out[f.severity] ?? 0) + 1;
   return out;
+}
+
+/** A push blocker as recorded in an event: where and what, never the value. */
+function blockerRecord(f: Finding): { ruleId: string; severity: string; path: string | null; line: number | null; title: string } {
+  return { ruleId: f.ruleId, severity: f.severity, path: f.path ?? null, line: f.line ?? null, title: f.title };
 }

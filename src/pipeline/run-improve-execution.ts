@@ -5,10 +5,12 @@ import type { Execution, Repository } from "../generated/prisma/client.ts";
 import type { Improvement } from "../improve/improvement.ts";
 import { renderChecklistComment } from "../improve/run-improver.ts";
 import { renderImprovementPr } from "../improve/render-improvement-pr.ts";
+import { findPushBlockers } from "../qa/find-push-blockers.ts";
 import { parseDiff } from "../qa/parse-diff.ts";
 import { GUIDANCE_PATHS } from "./build-prompt.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import { readBaseFiles } from "../workspace/restore-agent-config.ts";
 import type { Workspace } from "../workspace/workspace.ts";
@@ -95,6 +97,14 @@ export async function runImproveExecution(execution: Execution & { repository: R
       log,
       now: Date.now,
     });
+    // Nothing leaves the machine before the local commit is checked: a secret (or a finding at or above
+    // decision.blockOn) stops the improvement with nothing pushed (improvements are optional: no retry, no question).
+    const blockers = findPushBlockers({ files: parseDiff(await ws.diff()), fileSizes: {} }, repoConfig);
+    if (blockers.length > 0) {
+      const where = blockers.slice(0, 3).map((f) => `${f.title}${f.path ? ` (${f.path}${f.line !== undefined ? `:${f.line}` : ""})` : ""}`).join("; ");
+      await store.appendEvent(executionId, { type: "push.blocked", phase: "execute", level: "warn", message: `not pushed: ${where}` });
+      throw new ModeratorError(`Moderator did not push the improvement: ${where}`, { phase: "execute", hint: "Nothing was pushed; the improvement was dropped." });
+    }
     await ws.push();
     await store.updateExecution(executionId, { resultSha: executed.lastSha, status: "qa", phase: "qa" });
 
@@ -144,7 +154,12 @@ export async function runImproveExecution(execution: Execution & { repository: R
     return { status: "completed", prNumber: pr.number, conclusion: published.conclusion };
   } catch (err) {
     const classified = classifyError(err, undefined);
-    classified.message = redactSecrets(classified.message, secrets);
+    // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
+    classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
+      ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
+      ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
+      { dir: deps.workspaceDir, shownAs: "<workspaces>" },
+    ]);
     log.warn({ err, executionId }, "improvement attempt failed");
     const willRetry = classified.kind === "transient" && ctx.attempt < ctx.maxAttempts;
     await store.appendEvent(executionId, { type: willRetry ? "run.retrying" : "run.failed", level: "error", message: classified.message });

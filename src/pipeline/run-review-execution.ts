@@ -7,12 +7,15 @@ import type { Execution, Repository } from "../generated/prisma/client.ts";
 import { renderTrackingComment } from "../render/render-tracking-comment.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import type { Workspace } from "../workspace/workspace.ts";
 import { classifyError } from "./classify-error.ts";
 import { publishQa } from "./publish-qa.ts";
 import type { PipelineDeps, RunContext, RunOutcome } from "./run-execution.ts";
 import { agentRepository } from "./run-connection.ts";
+import type { ExecutionPatch } from "../store/store.ts";
+import { PhaseTracker } from "./phase-tracker.ts";
 import { runQaPhase } from "./run-qa-phase.ts";
 
 /** Topic of the comment a failed `/moderator review` leaves on the pull request. */
@@ -38,8 +41,14 @@ export async function runReviewExecution(
   let workspace: Workspace | undefined;
   let scratchDir: string | undefined;
   let headSha: string | undefined;
+  // Phases as other runs record them (Execution.phaseTimings, what `moderator status` lists): prepare, qa, publish.
+  const tracker = new PhaseTracker(undefined, deps.now ?? Date.now);
+  const enter = async (phase: "prepare" | "qa" | "publish", status: "preparing" | "qa" | "publishing", patch: ExecutionPatch = {}) => {
+    tracker.start(phase);
+    await store.updateExecution(executionId, { status, phase, phaseTimings: tracker.timings as object, ...patch });
+  };
   try {
-    await store.updateExecution(executionId, { attempts: ctx.attempt, status: "preparing", phase: "prepare", ...(execution.startedAt ? {} : { startedAt: new Date() }) });
+    await enter("prepare", "preparing", { attempts: ctx.attempt, ...(execution.startedAt ? {} : { startedAt: new Date() }) });
     const conn = await deps.connect(execution);
     secrets.push(...conn.secrets);
     codeHost = conn.codeHost;
@@ -75,7 +84,7 @@ export async function runReviewExecution(
       }
     }
 
-    await store.updateExecution(executionId, { status: "qa", phase: "qa", headSha: pr.headSha, prNumber: pr.number, prUrl: pr.url });
+    await enter("qa", "qa", { headSha: pr.headSha, prNumber: pr.number, prUrl: pr.url });
     const qa = await runQaPhase({
       executionId,
       workdir: workspace?.dir ?? null,
@@ -99,7 +108,7 @@ export async function runReviewExecution(
       log,
     });
 
-    await store.updateExecution(executionId, { status: "publishing", phase: "publish" });
+    await enter("publish", "publishing");
     const published = await publishQa({ codeHost, ref, pullNumber: pr.number, headSha: pr.headSha, files, qa, repoConfig, executionId, repositoryId: execution.repository.id, store });
     await store.updateExecution(executionId, {
       checkRunId: BigInt(published.checkRun.id),
@@ -107,12 +116,18 @@ export async function runReviewExecution(
       ...(published.review ? { reviewId: BigInt(published.review.id), reviewUrl: published.review.url } : {}),
     });
     const summary = { prNumber: pr.number, conclusion: published.conclusion, findings: published.counts, posted: published.posted, resolved: published.resolved };
-    await store.finishExecution(executionId, "completed", { summary, phase: null });
+    tracker.finish("publish");
+    await store.finishExecution(executionId, "completed", { summary, phase: null, phaseTimings: tracker.timings as object });
     await store.appendEvent(executionId, { type: "run.completed", message: `review of PR #${pr.number}: QA ${published.conclusion}` });
     return { status: "completed", prNumber: pr.number, conclusion: published.conclusion };
   } catch (err) {
     const classified = classifyError(err, undefined);
-    classified.message = redactSecrets(classified.message, secrets);
+    // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
+    classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
+      ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
+      ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
+      { dir: deps.workspaceDir, shownAs: "<workspaces>" },
+    ]);
     log.warn({ err, executionId }, "review attempt failed");
     if (classified.kind === "cancelled") {
       await store.finishExecution(executionId, "cancelled", { error: classified.message });
@@ -121,7 +136,8 @@ export async function runReviewExecution(
     const willRetry = classified.kind === "transient" && ctx.attempt < ctx.maxAttempts;
     await store.appendEvent(executionId, { type: willRetry ? "run.retrying" : "run.failed", level: "error", message: classified.message });
     if (willRetry) return { status: "failed", error: classified, willRetry };
-    await store.finishExecution(executionId, "failed", { errorPhase: classified.phase ?? null, error: classified.message });
+    tracker.fail();
+    await store.finishExecution(executionId, "failed", { errorPhase: classified.phase ?? null, error: classified.message, phaseTimings: tracker.timings as object });
     if (codeHost) {
       const body = renderTrackingComment({
         executionId,

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { ConnectionAttempt, NetworkAccess, ProcessRunner, RunResult } from "../sandbox/process-runner.ts";
 import { CancelledError } from "../util/errors.ts";
+import { relativizePaths } from "../util/relativize-paths.ts";
 import { redactSecrets } from "../util/redact.ts";
 import type { CommandRun } from "./build-check-run.ts";
 import { commandFindings } from "./command-findings.ts";
@@ -102,7 +103,14 @@ export async function runQaCommands(runner: ProcessRunner, opts: RunQaCommandsOp
       return { startError: `${stage} command \`${c.name}\` could not be started: ${redactSecrets((err as Error).message, secrets)}` };
     }
     if (r.cancelled || opts.signal?.aborted) throw new CancelledError(`the run was cancelled during QA (${c.name})`);
-    const output = redactSecrets(`${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith("\n") ? "\n" : ""}${r.stderr}` : ""}`, secrets);
+    // What people see is repository-relative: the server's workspace and scratch folders never show.
+    const output = relativizePaths(
+      redactSecrets(`${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith("\n") ? "\n" : ""}${r.stderr}` : ""}`, secrets),
+      [
+        { dir: opts.cwd, shownAs: "." },
+        { dir: opts.scratchDir, shownAs: "<scratch>" },
+      ],
+    );
     const run: QaCommandRun = {
       name: c.name,
       // Shown in the check run and findings: a secret that made it into the command text is masked there too.

@@ -131,7 +131,7 @@ export interface AllowContext {
 /** Whether the line (or a comment line of its own just above) carries an inline allow marker. */
 export function hasInlineAllow(line: string, previousLine?: string): boolean {
   if (INLINE_ALLOW_MARKERS.some((m) => line.includes(m))) return true;
-  if (previousLine === undefined) return false;
+  if (previousLine === undefined || !INLINE_ALLOW_MARKERS.some((m) => previousLine.includes(m))) return false;
   const trimmed = previousLine.trim();
   const commentOnly = /^(?:\/\/|#|\/\*|\*|--|<!--|;)/.test(trimmed);
   return commentOnly && INLINE_ALLOW_MARKERS.some((m) => trimmed.includes(m));

@@ -1,4 +1,6 @@
 import { isHighEntropyString, shannonEntropy } from "../qa/entropy.ts";
+import { buildKeywordMatcher } from "./build-keyword-matcher.ts";
+import { GITLEAKS_RULES, type GitleaksRule } from "./gitleaks-rules.ts";
 
 /**
  * Secret redaction for everything Moderator posts or stores (comments, check runs, logs, findings).
@@ -23,6 +25,15 @@ export interface SecretPattern {
    * the secrets analyzer applies its placeholder and allow-list checks to it.
    */
   generic?: boolean;
+  /**
+   * Lower-case substrings one of which every match contains (a prefilter: the regex runs only on texts that hold
+   * one). Absent: the regex always runs.
+   */
+  keywords?: readonly string[];
+  /** Spans lines (a PEM block): the secrets analyzer also matches it over each run of added lines, not only line by line. */
+  multiline?: boolean;
+  /** The capture group that holds the secret (gitleaks rules), instead of the `keep`/`tail` groups around it. */
+  secretGroup?: number;
   /** Extra check on the masked part (`secret`) of a match (`match` is the whole match); false leaves it alone. */
   accept?: (secret: string, match: string) => boolean;
 }
@@ -35,108 +46,129 @@ const PEM_LABEL = String.raw`(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?`;
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     id: "gcp-service-account-key",
+    keywords: ["private_key"],
     description: "Google Cloud service account private key",
     regex: /(?<keep>"private_key"\s*:\s*")-----BEGIN [A-Z ]*PRIVATE KEY-----[^"]*(?<tail>")/g,
     severity: "critical",
   },
   {
     id: "private-key",
+    keywords: ["-----begin"],
     description: "private key (PEM block)",
     regex: new RegExp(
       String.raw`(?<keep>-----BEGIN ${PEM_LABEL}-----)[\s\S]*?(?<tail>-----END ${PEM_LABEL}-----)`,
       "g",
     ),
     severity: "critical",
+    multiline: true,
+    accept: (secret) => hasKeyBody(secret),
   },
   {
     id: "private-key-unterminated",
+    keywords: ["-----begin"],
     description: "private key (PEM header without its END line)",
     regex: new RegExp(
       String.raw`(?<keep>-----BEGIN ${PEM_LABEL}-----)(?!\*{4})(?:(?:\r?\n|\\n)(?:[A-Za-z-]+: [^\r\n]*|[A-Za-z0-9+/=]{16,}))*`,
       "g",
     ),
     severity: "critical",
+    multiline: true,
+    accept: (secret) => hasKeyBody(secret),
   },
   {
     id: "github-token",
+    keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     description: "GitHub token",
     regex: /\b(?<keep>gh[pousr]_)[A-Za-z0-9]{36,251}\b/g,
     severity: "critical",
   },
   {
     id: "github-pat",
+    keywords: ["github_pat_"],
     description: "GitHub fine-grained personal access token",
     regex: /\b(?<keep>github_pat_)[A-Za-z0-9_]{22,255}\b/g,
     severity: "critical",
   },
   {
     id: "gitlab-token",
+    keywords: ["glpat-", "glptt-", "gldt-", "glrt-", "glcbt-", "glft-", "glsoat-", "gloas-", "glagent-"],
     description: "GitLab token",
     regex: /\b(?<keep>gl(?:pat|ptt|dt|rt|cbt|ft|soat|oas|agent)-)[A-Za-z0-9_-]{20,}/g,
     severity: "critical",
   },
   {
     id: "npm-token",
+    keywords: ["npm_"],
     description: "npm access token",
     regex: /\b(?<keep>npm_)[A-Za-z0-9]{36}\b/g,
     severity: "critical",
   },
   {
     id: "pypi-token",
+    keywords: ["pypi-"],
     description: "PyPI upload token",
     regex: /\b(?<keep>pypi-)AgE[A-Za-z0-9_-]{50,}/g,
     severity: "critical",
   },
   {
     id: "sendgrid-key",
+    keywords: ["sg."],
     description: "SendGrid API key",
     regex: /\b(?<keep>SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,
     severity: "critical",
   },
   {
     id: "twilio-api-key",
-    description: "Twilio API key",
+    keywords: ["sk"],
+        description: "Twilio API key",
     regex: /\b(?<keep>SK)[0-9a-fA-F]{32}\b/g,
     severity: "high",
   },
   {
     id: "twilio-credentials",
+    keywords: ["ac"],
     description: "Twilio account SID with its auth token",
     regex: /\b(?<keep>AC[0-9a-f]{32}:)[0-9a-f]{32}\b/g,
     severity: "critical",
   },
   {
     id: "twilio-auth-token",
+    keywords: ["twilio"],
     description: "Twilio auth token",
     regex: /(?<keep>\btwilio[\w.-]{0,30}?(?:auth)?[\w.-]{0,10}?token["']?\s*(?::=|=>|[:=])\s*["']?)[0-9a-f]{32}\b/gi,
     severity: "critical",
   },
   {
     id: "mailgun-key",
+    keywords: ["key-"],
     description: "Mailgun API key",
     regex: /\b(?<keep>key-)(?=[0-9a-z]{0,31}[0-9])(?=[0-9a-z]{0,31}[a-z])[0-9a-z]{32}\b/g,
     severity: "high",
   },
   {
     id: "azure-storage-key",
+    keywords: ["accountkey="],
     description: "Azure storage account key",
     regex: /(?<keep>\bAccountKey=)[A-Za-z0-9+/]{86}==/g,
     severity: "critical",
   },
   {
     id: "azure-shared-access-key",
+    keywords: ["sharedaccesskey="],
     description: "Azure shared access key (Service Bus, Event Hubs, IoT Hub)",
     regex: /(?<keep>\bSharedAccessKey=)[A-Za-z0-9+/]{40,}={0,2}/g,
     severity: "critical",
   },
   {
     id: "heroku-key",
+    keywords: ["hrku-"],
     description: "Heroku API key",
     regex: /\b(?<keep>HRKU-AA)[0-9a-zA-Z_-]{58}(?![0-9a-zA-Z_-])/g,
     severity: "critical",
   },
   {
     id: "heroku-legacy-key",
+    keywords: ["heroku"],
     description: "Heroku API key",
     regex:
       /(?<keep>\bheroku[\w.-]{0,20}?(?:key|token)["']?\s*(?::=|=>|[:=])\s*["']?)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
@@ -144,24 +176,28 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "digitalocean-token",
+    keywords: ["doo_v1_", "dop_v1_", "dor_v1_"],
     description: "DigitalOcean token",
     regex: /\b(?<keep>do[opr]_v1_)[a-f0-9]{64}\b/g,
     severity: "critical",
   },
   {
     id: "shopify-token",
+    keywords: ["shpat_", "shpca_", "shppa_", "shpss_"],
     description: "Shopify access token or shared secret",
     regex: /\b(?<keep>shp(?:at|ca|pa|ss)_)[a-fA-F0-9]{32}\b/g,
     severity: "critical",
   },
   {
     id: "square-token",
+    keywords: ["sq0atp-", "sq0csp-", "eaaa"],
     description: "Square access token or OAuth secret",
     regex: /\b(?<keep>sq0(?:atp|csp)-)[0-9A-Za-z_-]{22,43}|\b(?<keep2>EAAA)[A-Za-z0-9_-]{60}(?![A-Za-z0-9_-])/g,
     severity: "critical",
   },
   {
     id: "telegram-bot-token",
+    keywords: [":aa"],
     description: "Telegram bot token",
     regex: /\b(?<keep>\d{6,12}:)AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g,
     severity: "critical",
@@ -176,36 +212,42 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "discord-webhook",
+    keywords: ["discord"],
     description: "Discord webhook URL",
     regex: /(?<keep>https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/)[A-Za-z0-9_-]{60,68}/g,
     severity: "high",
   },
   {
     id: "databricks-token",
+    keywords: ["dapi"],
     description: "Databricks personal access token",
     regex: /\b(?<keep>dapi)[a-f0-9]{32}(?:-\d+)?\b/g,
     severity: "critical",
   },
   {
     id: "vault-token",
+    keywords: ["hvs.", "hvb."],
     description: "HashiCorp Vault token",
     regex: /\b(?<keep>hv[sb]\.)[A-Za-z0-9_-]{90,300}/g,
     severity: "critical",
   },
   {
     id: "terraform-cloud-token",
+    keywords: [".atlasv1."],
     description: "HashiCorp Terraform Cloud token",
     regex: /\b(?<keep>)[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}/g,
     severity: "critical",
   },
   {
     id: "huggingface-token",
+    keywords: ["hf_", "api_org_"],
     description: "Hugging Face access token",
     regex: /\b(?<keep>hf_|api_org_)[A-Za-z]{34}\b/g,
     severity: "critical",
   },
   {
     id: "datadog-key",
+    keywords: ["key"],
     description: "Datadog API or application key",
     regex:
       /(?<keep>\b(?:datadog|dd)[\w.-]{0,20}?(?:api|app|application)[\w.-]{0,10}?key["']?\s*(?::=|=>|[:=])\s*["']?)(?:[a-f0-9]{40}|[a-f0-9]{32})\b/gi,
@@ -213,114 +255,135 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "sentry-token",
+    keywords: ["sntrys_", "sntryu_"],
     description: "Sentry auth token",
     regex: /\b(?<keep>sntrys_)eyJ[A-Za-z0-9+/=_-]{30,}|\b(?<keep2>sntryu_)[a-f0-9]{64}\b/g,
     severity: "critical",
   },
   {
     id: "doppler-token",
+    keywords: ["dp."],
     description: "Doppler token",
     regex: /\b(?<keep>dp\.(?:pt|st|sa|ct|scim|audit)\.)[A-Za-z0-9]{40,44}\b/g,
     severity: "critical",
   },
   {
     id: "linear-key",
+    keywords: ["lin_api_"],
     description: "Linear API key",
     regex: /\b(?<keep>lin_api_)[A-Za-z0-9]{40}\b/g,
     severity: "high",
   },
   {
     id: "postman-key",
+    keywords: ["pmak-"],
     description: "Postman API key",
     regex: /\b(?<keep>PMAK-)[a-f0-9]{24}-[a-f0-9]{34}\b/g,
     severity: "high",
   },
   {
     id: "pulumi-token",
+    keywords: ["pul-"],
     description: "Pulumi access token",
     regex: /\b(?<keep>pul-)[a-f0-9]{40}\b/g,
     severity: "critical",
   },
   {
     id: "grafana-token",
+    keywords: ["glsa_", "glc_"],
     description: "Grafana service account or cloud token",
     regex: /\b(?<keep>glsa_)[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b|\b(?<keep2>glc_)eyJ[A-Za-z0-9+/=_-]{32,}/g,
     severity: "high",
   },
   {
     id: "age-secret-key",
+    keywords: ["age-secret-key-1"],
     description: "age encryption secret key",
     regex: /\b(?<keep>AGE-SECRET-KEY-1)[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b/g,
     severity: "critical",
   },
   {
     id: "npmrc-auth",
+    keywords: ["_auth", "_password"],
     description: "npm registry credentials (.npmrc _authToken/_auth/_password)",
     regex: /(?<keep>(?<![\w-])_(?:authToken|auth|password)\s*=\s*)(?![$"'{])(?![^\s"']*\*{4})[^\s"']{16,}/g,
     severity: "critical",
   },
   {
     id: "anthropic-key",
+    keywords: ["sk-ant-"],
     description: "Anthropic API key",
     regex: /\b(?<keep>sk-ant-)[A-Za-z0-9_-]{20,}/g,
     severity: "critical",
   },
   {
     id: "openai-key",
+    keywords: ["sk-"],
     description: "OpenAI API key",
     regex: /\b(?<keep>sk-(?:proj-|svcacct-|admin-)?)(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}/g,
     severity: "critical",
   },
   {
     id: "stripe-key",
+    keywords: ["sk_live_", "rk_live_", "whsec_"],
     description: "Stripe live secret, restricted or webhook signing key",
     regex: /\b(?<keep>(?:sk|rk)_live_|whsec_)[A-Za-z0-9]{16,}/g,
     severity: "critical",
   },
   {
     id: "aws-access-key",
+    keywords: ["akia", "asia", "abia", "acca", "agpa", "aida", "aipa", "anpa", "anva", "apka", "aroa"],
     description: "AWS access key id",
     regex: /\b(?<keep>AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z0-9]{16}\b/g,
     severity: "critical",
   },
   {
     id: "aws-secret-key",
+    keywords: ["awssecret", "aws_secret", "aws-secret"],
     description: "AWS secret access key",
     regex: /(?<keep>\baws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi,
     severity: "critical",
   },
   {
     id: "slack-token",
+    keywords: ["xox"],
     description: "Slack token",
     regex: /\b(?<keep>xox[abposre]-)[A-Za-z0-9-]{10,}/g,
     severity: "critical",
   },
   {
     id: "slack-webhook",
+    keywords: ["hooks.slack.com"],
     description: "Slack incoming webhook URL",
     regex: /(?<keep>https:\/\/hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]{20,}/g,
     severity: "high",
   },
   {
     id: "google-api-key",
+    keywords: ["aiza"],
     description: "Google API key",
     regex: /\b(?<keep>AIza)[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
     severity: "high",
   },
   {
     id: "jwt",
+    keywords: ["eyj"],
     description: "JSON Web Token",
     regex: /\b(?<keep>eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
     severity: "high",
   },
   {
     id: "x-access-token",
+    keywords: ["x-access-token:"],
     description: "GitHub App token in a git URL (x-access-token)",
     regex: /(?<keep>x-access-token:)(?![^\s@/]{0,1024}\*{4}@)[^\s@/]{1,1024}(?=@)/g,
     severity: "critical",
   },
+  // gitleaks' rules (vendored by scripts/refresh-gitleaks-rules.mjs), after the hand-kept formats, before the generic ones.
+  ...GITLEAKS_RULES.map(fromGitleaks),
   {
     id: "url-credentials",
+    keywords: ["://"],
     description: "password in a URL",
     generic: true,
     regex: /(?<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\/[^\s:/@]{1,256}:)(?![^\s@/]{0,256}\*{4}@)[^\s@/]{1,256}(?=@)/g,
@@ -328,6 +391,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "authorization-header",
+    keywords: ["authorization"],
     description: "Authorization header credentials",
     generic: true,
     regex: /(?<keep>\bauthorization["']?\s*[:=]\s*["']?(?:bearer|basic|token|bot)\s+)[\w.~+/=-]+(?![\w.~+/=*-])/gi,
@@ -335,12 +399,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     id: "azure-sas-signature",
+    keywords: ["sig="],
     description: "Azure shared access signature (sig= in a SAS URL)",
     regex: /(?<keep>[?&]sv=\d{4}-\d{2}-\d{2}[^\s"'<>]*?[?&]sig=)(?![^\s&"']*\*{4})[A-Za-z0-9%+/]{30,}(?:%3D|=){0,2}/gi,
     severity: "high",
   },
   {
     id: "secret-assignment",
+    keywords: ["secret", "token", "passw", "passphrase", "api_key", "api-key", "apikey", "access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "signing", "encryption", "credential"],
     description: "high-entropy value assigned to a secret-like name",
     regex: new RegExp(
       String.raw`(?<keep>(?<![\w.-])(?:[A-Za-z_][\w.-]{0,60}?)?(?:secret|token|passw(?:or)?d|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|credentials?)(?:[_-]?key)?["']?\]?\s*(?::=|=>|[:=])\s*["'\x60]?)(?<value>[^\s"'\x60,;<>(){}\[\]*]{8,512})(?![^\s"'\x60,;<>(){}\[\]])`,
@@ -351,6 +417,42 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     accept: (secret, match) => acceptAssignedSecret(secret, match),
   },
 ];
+
+/**
+ * A PEM private key needs a body: at least 64 base64 characters between its header and its end, once line breaks
+ * (real or escaped), quotes, string concatenation and RFC 1421 headers (`Proc-Type: …`) are removed. A header
+ * alone (a constant, a prefix check) and a placeholder body (`...`, `…`, `<key>`) are not keys.
+ */
+export function hasKeyBody(body: string): boolean {
+  if (/\.\.\.|…|<[^>]*>|\$\{|x{6,}|X{6,}/.test(body)) return false;
+  const stripped = body
+    .replace(/^[A-Za-z-]+: [^\r\n]*$/gm, "")
+    .replace(/\\[nr]|["'`+,\s]/g, "");
+  if (stripped.length < 64) return false;
+  let base64 = 0;
+  for (let i = 0; i < stripped.length; i++) {
+    const c = stripped.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61) base64++;
+  }
+  return base64 >= 64 && base64 / stripped.length >= 0.95;
+}
+
+/** A gitleaks rule as a SecretPattern: its keywords, its secret group, its minimum entropy. */
+function fromGitleaks(rule: GitleaksRule): SecretPattern {
+  const regex = new RegExp(rule.source, `${rule.flags}g`);
+  const groups = new RegExp(`${rule.source}|`, rule.flags).exec("")!.length - 1;
+  const secretGroup = rule.secretGroup ?? (groups > 0 ? 1 : 0);
+  const entropy = rule.entropy;
+  return {
+    id: rule.id,
+    description: `${rule.id.replace(/-/g, " ")} (gitleaks rule)`,
+    regex,
+    severity: "high",
+    ...(rule.keywords.length > 0 ? { keywords: rule.keywords } : {}),
+    secretGroup,
+    ...(entropy !== undefined ? { accept: (secret: string) => shannonEntropy(secret) >= entropy } : {}),
+  };
+}
 
 /** A value assigned to a secret-like name is masked when it looks random (or, for a password, non-trivial). */
 function acceptAssignedSecret(secret: string, match: string): boolean {
@@ -391,12 +493,37 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
  */
 const PROBES: readonly RegExp[] = SECRET_PATTERNS.map((p) => new RegExp(p.regex.source, p.regex.flags.replace(/[gy]/g, "")));
 
+/** Every keyword, longest first. */
+const KEYWORDS: readonly string[] = [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords ?? []))].sort((a, b) => b.length - a.length);
+/** Every keyword, in one automaton: one pass over a text finds all the keywords it holds. */
+const KEYWORD_MATCHER = buildKeywordMatcher(KEYWORDS);
+/** For each keyword (by index in KEYWORDS), the patterns it belongs to. */
+const PATTERNS_OF_KEYWORD: ReadonlyArray<readonly number[]> = KEYWORDS.map((k) =>
+  SECRET_PATTERNS.flatMap((p, i) => ((p.keywords ?? []).includes(k) ? [i] : [])),
+);
+/** Patterns without keywords (few): they run on every text. */
+const ALWAYS: readonly number[] = SECRET_PATTERNS.flatMap((p, i) => (p.keywords ? [] : [i]));
+
+/**
+ * The patterns worth trying on `text` (indexes into SECRET_PATTERNS, in order): those without keywords, and those
+ * whose keyword `text` holds, found in one pass by a keyword automaton. Compute it once for a large text (a file's added lines) and pass it to `findSecrets` for each of
+ * its lines.
+ */
+export function secretCandidates(text: string): readonly number[] {
+  const found = KEYWORD_MATCHER.find(text);
+  if (found.size === 0) return ALWAYS;
+  const hit = new Set<number>(ALWAYS);
+  for (const k of found) for (const i of PATTERNS_OF_KEYWORD[k]!) hit.add(i);
+  return [...hit].sort((a, b) => a - b);
+}
+
 function applyPatterns(text: string): string {
   let out = text;
-  for (const [i, pattern] of SECRET_PATTERNS.entries()) {
+  for (const i of secretCandidates(text)) {
+    const pattern = SECRET_PATTERNS[i]!;
     if (!PROBES[i]!.test(out)) continue;
     out = out.replace(pattern.regex, (...args: unknown[]) => {
-      const hit = splitMatch(String(args[0]), args.at(-1));
+      const hit = pattern.secretGroup !== undefined ? splitAtGroup(String(args[0]), args[pattern.secretGroup]) : splitMatch(String(args[0]), args.at(-1));
       if (pattern.accept && !pattern.accept(hit.secret, hit.match)) return hit.match;
       return `${hit.keep}${MASK}${hit.tail}`;
     });
@@ -417,19 +544,21 @@ export interface SecretMatch {
 }
 
 /**
- * Every secret-shaped span of `text`, pattern by pattern in SECRET_PATTERNS order; a span that overlaps
+ * Every secret-shaped span of `text`, pattern by pattern in SECRET_PATTERNS order (only `candidates`, by default
+ * those `secretCandidates(text)` names: pass a larger text's candidates to check many lines of it cheaply); a span that overlaps
  * an earlier (more specific) pattern's span is left out. Already masked values are not reported.
  */
-export function findSecrets(text: string): SecretMatch[] {
+export function findSecrets(text: string, candidates: readonly number[] = secretCandidates(text)): SecretMatch[] {
   const found: SecretMatch[] = [];
   if (typeof text !== "string" || text.length === 0) return found;
-  for (const [i, pattern] of SECRET_PATTERNS.entries()) {
+  for (const i of candidates) {
+    const pattern = SECRET_PATTERNS[i]!;
     if (!PROBES[i]!.test(text)) continue;
     for (const m of text.matchAll(pattern.regex)) {
       const start = m.index;
       const end = start + m[0].length;
       if (found.some((f) => start < f.end && end > f.start)) continue;
-      const hit = splitMatch(m[0], m.groups);
+      const hit = pattern.secretGroup !== undefined ? splitAtGroup(m[0], m[pattern.secretGroup]) : splitMatch(m[0], m.groups);
       if (hit.secret.includes(MASK)) continue;
       if (pattern.accept && !pattern.accept(hit.secret, hit.match)) continue;
       found.push({ pattern, start, end, keep: hit.keep, secret: hit.secret, tail: hit.tail });
@@ -439,6 +568,13 @@ export function findSecrets(text: string): SecretMatch[] {
 }
 
 /** A match split into keep (hint: group `keep` or `keep2`), the secret, and tail. */
+/** A match split around its secret group's text (the whole match when the group is empty or absent). */
+function splitAtGroup(match: string, group: unknown): { match: string; keep: string; secret: string; tail: string } {
+  const secret = typeof group === "string" && group.length > 0 ? group : match;
+  const at = Math.max(0, match.indexOf(secret));
+  return { match, keep: match.slice(0, at), secret, tail: match.slice(at + secret.length) };
+}
+
 function splitMatch(match: string, rawGroups: unknown): { match: string; keep: string; secret: string; tail: string } {
   const groups = (rawGroups ?? {}) as { keep?: string; keep2?: string; tail?: string };
   const keep = groups.keep ?? groups.keep2 ?? "";

@@ -31,19 +31,36 @@ async function waitStatus(x: Harness, issue: number, statuses: string[], timeout
 }
 
 describe("breakpoints", () => {
-  it("asks the maintainer, waits with a label, and resumes with a writer's answer in the agent's prompt", async () => {
+  it("never pushes a secret the agent wrote: one retry round, then nothing pushed, a question naming file and line; the answer resumes it", async () => {
     h = await startHarness({ operatorYaml: operatorYaml("secret") });
     const x = h;
     x.fake.addIssue(OWNER, REPO, { number: 31, title: "Configure the API key" });
     await x.send("issues", issueLabeled({ number: 31, title: "Configure the API key", sender: MAINTAINER }));
     const waiting = await waitStatus(x, 31, ["waiting_for_human", "completed", "failed"]);
-    expect(waiting.status).toBe("waiting_for_human");
+    expect(waiting.status, waiting.error ?? "").toBe("waiting_for_human");
     expect((waiting.decision as { action: string }).action).toBe("ask");
+    // The agent had its round to remove the secret (and wrote it again).
+    const firstRuns = await db(x).agentRun.findMany({ where: { executionId: waiting.id }, orderBy: { startedAt: "asc" } });
+    expect(firstRuns).toHaveLength(2);
+    const firstTasks = await db(x).task.findMany({ where: { executionId: waiting.id }, orderBy: { index: "asc" } });
+    expect(firstTasks.map((t) => t.title)).toEqual(["Configure the API key", "Fix 1 QA finding"]);
+    // Nothing left the box: no branch on GitHub, no push, no PR, no check run, no result to resume from.
+    expect(() => execFileSync("git", ["--git-dir", x.barePath, "rev-parse", "--verify", "--quiet", "refs/heads/moderator/issue-31"], { stdio: "pipe" })).toThrow();
+    expect(x.fake.requests.filter((r) => r.method === "POST" && /git-receive-pack$/.test(r.path))).toHaveLength(0);
+    expect(x.repo.pulls).toHaveLength(0);
+    expect(x.repo.checkRuns).toHaveLength(0);
+    expect(waiting.resultSha).toBeNull();
+    const blocked = await db(x).executionEvent.findMany({ where: { executionId: waiting.id, type: "push.blocked" }, orderBy: { id: "asc" } });
+    expect(blocked.map((b) => (b.data as { retry: boolean }).retry)).toEqual([true, false]);
+    // The maintainer is asked on the issue, with where the secret is and never its value.
     expect(posted(x, "POST", /\/issues\/31\/labels$/).map((r) => r.body)).toEqual([{ labels: ["moderator:needs-human"] }]);
     const question = x.repo.issueComments.find((c) => c.body.includes("<!-- moderator:question -->"));
     expect(question?.body).toContain(`@${MAINTAINER}`);
     expect(question?.body).toContain("A question before going on");
-    expect(x.repo.pulls).toHaveLength(0);
+    expect(question?.body).toContain("src/config.js:1");
+    expect(question?.body).toContain("Nothing was pushed");
+    const everything = JSON.stringify(x.fake.requests.filter((r) => r.method !== "GET").map((r) => r.body));
+    expect(everything).not.toContain(["ghp", "_", "abcdefghijklmnopqrstuvwxyz0123456789"].join(""));
 
     // A non-writer's reply does not resume it; a writer's does.
     x.fake.setPermission(OWNER, REPO, "passer-by", "read");
@@ -54,10 +71,10 @@ describe("breakpoints", () => {
     expect(done.id).toBe(waiting.id);
     expect(posted(x, "DELETE", /\/issues\/31\/labels\/moderator%3Aneeds-human$|\/issues\/31\/labels\/moderator:needs-human$/)).toHaveLength(1);
     const runs = await db(x).agentRun.findMany({ where: { executionId: done.id }, orderBy: { startedAt: "asc" } });
-    expect(runs).toHaveLength(2);
+    expect(runs).toHaveLength(3);
     const tasks = await db(x).task.findMany({ where: { executionId: done.id }, orderBy: { index: "asc" } });
-    expect(tasks[1]?.title).toContain("maintainer's answer");
-    expect(tasks[1]?.description).toContain("read it from the API_KEY environment variable");
+    expect(tasks[2]?.title).toContain("maintainer's answer");
+    expect(tasks[2]?.description).toContain("read it from the API_KEY environment variable");
     expect(execFileSync("git", ["--git-dir", x.barePath, "show", "moderator/issue-31:src/config.js"], { encoding: "utf8" })).toContain("process.env.API_KEY");
     expect(x.repo.pulls).toHaveLength(1);
   });

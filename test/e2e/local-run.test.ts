@@ -72,10 +72,10 @@ describe("moderator run --repo", () => {
     expect(pr).toContain("Closes #1");
     expect(pr).toContain("Added src/greet.js");
     const review = JSON.parse(readFileSync(path.join(out, "review.json"), "utf8")) as unknown;
-    expect(JSON.stringify(review)).toContain("secrets/hardcoded");
-    expect(JSON.stringify(review)).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
-    const checks = readFileSync(path.join(out, "check-run.json"), "utf8");
-    expect(checks).toContain("Moderator QA");
+    expect(JSON.stringify(review)).toContain("debug/leftover");
+    // One file per check run: the run's own `Moderator` check run does not overwrite `Moderator QA`.
+    expect(readFileSync(path.join(out, "check-run-moderator-qa.json"), "utf8")).toContain("Moderator QA");
+    expect(readFileSync(path.join(out, "check-run-moderator.json"), "utf8")).toContain('"name": "Moderator"');
 
     // A second run on the same repository takes the next number.
     const again = await cli(["run", "--repo", repo, "--issue", "Write notes", "--out", path.join(tmp, "out2")], yaml.replace('"good"', '"clean"'));

@@ -64,6 +64,10 @@ describe("/moderator review", () => {
     // 1: one review with the debug leftover inline, the QA check run on the PR head, no tracking comment.
     const r1 = await reviewOnce(harness, 1);
     expect(r1.status).toBe("completed");
+    // Phases are recorded like other runs' (what `moderator status` lists): prepare, qa and publish, each done.
+    const phases = (r1.phaseTimings ?? {}) as Record<string, { state: string; durationMs?: number }>;
+    expect(Object.fromEntries(Object.entries(phases).map(([p, t]) => [p, t.state]))).toEqual({ prepare: "done", qa: "done", publish: "done" });
+    expect(Object.values(phases).every((t) => typeof t.durationMs === "number")).toBe(true);
     const reviews1 = harness.fake.requests.filter((r) => r.method === "POST" && /\/pulls\/42\/reviews$/.test(r.path));
     expect(reviews1).toHaveLength(1);
     const body1 = reviews1[0]?.body as { comments: Array<{ path: string; line: number; body: string }> };

@@ -16,7 +16,7 @@ const db = (x: Harness) => x.moderator.db.prisma;
 
 describe("commands on a Moderator pull request", () => {
   it("explain, dismiss and fix in review threads; status and retry on the issue", async () => {
-    h = await startHarness({ operatorYaml, files: { "README.md": "# hello\n", "package.json": '{ "name": "hello", "dependencies": { "left-pad": "1" } }\n' } });
+    h = await startHarness({ operatorYaml, files: { "README.md": "# hello\n", "package.json": '{ "name": "hello", "dependencies": {} }\n' } });
     const x = h;
     x.fake.setFile(OWNER, REPO, ".github/moderator.yml", "decision:\n  maxRetries: 0\n  ask: { enabled: false }\n");
     x.fake.addIssue(OWNER, REPO, { number: 51, title: "Add a greeting" });
@@ -28,14 +28,14 @@ describe("commands on a Moderator pull request", () => {
     expect(run.status, run.error ?? "").toBe("completed");
     const pr = run.prNumber ?? 0;
     const debugComment = x.repo.reviewComments.find((c) => c.body.includes("debug/leftover"));
-    const secretComment = x.repo.reviewComments.find((c) => c.body.includes("secrets/hardcoded"));
-    expect(debugComment && secretComment).toBeTruthy();
+    const depsComment = x.repo.reviewComments.find((c) => c.body.includes("deps/undeclared"));
+    expect(debugComment && depsComment).toBeTruthy();
     const thread = (root: typeof debugComment, body: string) =>
       reviewCommentCreated({ pullNumber: pr, headRef: "moderator/issue-51", headSha: run.headSha ?? "", inReplyTo: root?.id ?? 0, path: root?.path ?? "", line: root?.line ?? 1, body, sender: MAINTAINER });
 
     // explain: why it was raised, in the thread.
-    await x.send("pull_request_review_comment", thread(secretComment, "/moderator explain"));
-    await x.waitFor("the explanation", async () => x.repo.reviewComments.find((c) => c.in_reply_to_id === secretComment?.id && c.body.includes("secrets/hardcoded") && c.user.type === "Bot"));
+    await x.send("pull_request_review_comment", thread(depsComment, "/moderator explain"));
+    await x.waitFor("the explanation", async () => x.repo.reviewComments.find((c) => c.in_reply_to_id === depsComment?.id && c.body.includes("deps/undeclared") && c.user.type === "Bot"));
 
     // dismiss: recorded, the thread resolved, never raised again.
     await x.send("pull_request_review_comment", thread(debugComment, "/moderator dismiss we log on purpose here"));

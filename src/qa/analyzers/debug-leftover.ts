@@ -2,7 +2,8 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
-import { addedLines } from "../parse-diff.ts";
+import { detectMinified } from "../detect-minified.ts";
+import { addedLines, type DiffFile } from "../parse-diff.ts";
 import { LONG_LINE_CHARS } from "./files-large-or-binary.ts";
 
 const RULE = "debug/leftover";
@@ -13,6 +14,8 @@ interface DebugPattern {
   /** Finds the statement; the match must start at the statement (used for the whole-line check). */
   regex: RegExp;
   confidence: number;
+  /** A substring every match holds (a prefilter before the regex). */
+  word: string;
   /** Plain output calls are legitimate in CLIs and scripts; skip them there. */
   outputCall: boolean;
   /** How to tell that the line holds nothing but this statement: a balanced call, or a full-line regex. */
@@ -22,6 +25,7 @@ interface DebugPattern {
 const PATTERNS: DebugPattern[] = [
   {
     label: "debugger",
+    word: "debugger",
     languages: ["javascript"],
     regex: /(?:^|[;{}])\s*debugger\b\s*;?/,
     confidence: 0.9,
@@ -30,14 +34,16 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "console.debug",
+    word: "console.debug",
     languages: ["javascript"],
     regex: /\bconsole\.debug\s*\(/,
     confidence: 0.7,
-    outputCall: false,
+    outputCall: true,
     whole: "call",
   },
   {
     label: "console.log",
+    word: "console.log",
     languages: ["javascript"],
     regex: /\bconsole\.log\s*\(/,
     confidence: 0.6,
@@ -46,6 +52,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "pdb.set_trace",
+    word: "set_trace",
     languages: ["python"],
     regex: /\b(?:i?pdb|pudb)\.set_trace\s*\(/,
     confidence: 0.9,
@@ -54,6 +61,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "breakpoint()",
+    word: "breakpoint",
     languages: ["python"],
     regex: /(?<![\w.])breakpoint\s*\(\s*\)/,
     confidence: 0.9,
@@ -62,6 +70,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "print",
+    word: "print",
     languages: ["python"],
     regex: /(?<![\w.])print\s*\(/,
     confidence: 0.5,
@@ -70,6 +79,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "binding.pry",
+    word: "binding.",
     languages: ["ruby"],
     regex: /\bbinding\.(?:pry|irb)\b/,
     confidence: 0.9,
@@ -78,6 +88,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "byebug",
+    word: "byebug",
     languages: ["ruby"],
     regex: /^\s*byebug\b/,
     confidence: 0.9,
@@ -86,6 +97,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "dbg!",
+    word: "dbg!",
     languages: ["rust"],
     regex: /\bdbg!\s*\(/,
     confidence: 0.85,
@@ -94,6 +106,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: 'fmt.Println("DEBUG',
+    word: "fmt.Print",
     languages: ["go"],
     regex: /\bfmt\.Print(?:ln|f)?\s*\(\s*"\s*\[?debug/i,
     confidence: 0.8,
@@ -102,6 +115,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "System.out.println",
+    word: "System.out.print",
     languages: ["java", "kotlin"],
     regex: /\bSystem\.out\.print(?:ln|f)?\s*\(/,
     confidence: 0.6,
@@ -110,6 +124,7 @@ const PATTERNS: DebugPattern[] = [
   },
   {
     label: "var_dump",
+    word: "var_dump",
     languages: ["php"],
     regex: /(?<![\w>$:])var_dump\s*\(/,
     confidence: 0.8,
@@ -128,12 +143,16 @@ export const debugLeftover: Analyzer = {
   doc: "Leftover debugging statements (console.log, debugger, print, pdb.set_trace, breakpoint(), binding.pry, dbg!, ...) added to non-test source files.",
   analyze(input: AnalyzerInput): Finding[] {
     const findings: Finding[] = [];
+    let modules: string[] | undefined;
+    const entryModules = (): string[] => (modules ??= pythonEntryModules(input.manifests ?? {}));
     for (const file of input.files) {
       if (file.status === "deleted" || file.binary) continue;
       const info = classifyPath(file.path);
       // Minified bundles are reported by files/large-or-binary; their statements are not hand-written.
-      if (!info.isSource || info.isTest || /\.min\.[^/]+$/.test(file.path)) continue;
-      const scriptLike = SCRIPT_PATH.test(file.path);
+      if (!info.isSource || info.isTest || detectMinified(file).minified) continue;
+      // A program's output is its purpose: scripts by path, and Python entry points (a console script, a main).
+      const scriptLike =
+        SCRIPT_PATH.test(file.path) || (info.language === "python" && isPythonProgram(file, input, entryModules()));
       for (const line of addedLines(file)) {
         if (line.text.length > LONG_LINE_CHARS) continue;
         const hashComments = info.language === "python" || info.language === "ruby" || info.language === "php";
@@ -142,6 +161,7 @@ export const debugLeftover: Analyzer = {
         for (const pattern of PATTERNS) {
           if (!pattern.languages.includes(info.language)) continue;
           if (pattern.outputCall && scriptLike) continue;
+          if (!line.text.includes(pattern.word)) continue;
           const match = pattern.regex.exec(line.text);
           if (!match) continue;
           const whole = pattern.whole === "call" ? isWholeCall(line.text, match.index) : pattern.whole.test(line.text);
@@ -169,6 +189,41 @@ export const debugLeftover: Analyzer = {
     return findings;
   },
 };
+
+/** `if __name__ == "__main__":` or a top-level `def main(`: the module is run as a program. */
+const PYTHON_MAIN = /^(?:if\s+__name__\s*==\s*["']__main__["']\s*:|def\s+main\s*\()/m;
+
+/**
+ * Whether a Python file is a program: its module is a declared entry point (pyproject.toml `[project.scripts]`,
+ * `[project.gui-scripts]`, `[tool.poetry.scripts]`, setup.cfg `console_scripts`), or the new version shows a
+ * `__main__` guard or a top-level `def main(` (in the diff or the file's first lines).
+ */
+function isPythonProgram(file: DiffFile, input: AnalyzerInput, entryModules: string[]): boolean {
+  const modulePath = file.path.replace(/\.py$/, "").replace(/\/__init__$/, "");
+  if (entryModules.some((m) => modulePath === m || modulePath.endsWith(`/${m}`))) return true;
+  if (PYTHON_MAIN.test(input.fileHeads?.[file.path] ?? "")) return true;
+  return file.hunks.some((h) => h.lines.some((l) => l.kind !== "del" && PYTHON_MAIN.test(l.text)));
+}
+
+/** Module paths (`pkg/cli`) named by the entry points declared in the manifests. */
+function pythonEntryModules(manifests: Record<string, string>): string[] {
+  const modules: string[] = [];
+  for (const [path, text] of Object.entries(manifests)) {
+    const base = path.split("/").at(-1);
+    if (base !== "pyproject.toml" && base !== "setup.cfg" && base !== "setup.py") continue;
+    let inScripts = base === "setup.py";
+    for (const line of text.split("\n")) {
+      const section = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+      if (section) {
+        inScripts = /^(?:project\.(?:gui-)?scripts|tool\.poetry\.scripts|options\.entry_points)$/.test(section[1]!.trim());
+        continue;
+      }
+      if (!inScripts) continue;
+      for (const m of line.matchAll(/=\s*["']?([A-Za-z_][\w.]*)\s*:\s*[A-Za-z_][\w.]*/g)) modules.push(m[1]!.replaceAll(".", "/"));
+    }
+  }
+  return modules;
+}
 
 /**
  * True when `text` holds only one call starting at `start` (nothing before it on the line), whose

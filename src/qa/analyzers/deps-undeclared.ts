@@ -158,6 +158,8 @@ function isAncestorManifest(filePath: string, manifestPath: string): boolean {
 function jsImports(file: DiffFile): ImportHit[] {
   const hits: ImportHit[] = [];
   for (const line of addedLines(file)) {
+    // Prefilter: every import form holds one of these words (import, export … from, } from, require).
+    if (!line.text.includes("import") && !line.text.includes("from") && !line.text.includes("require")) continue;
     const trimmed = line.text.trim();
     if (trimmed.startsWith("//") || trimmed.startsWith("*") || trimmed.startsWith("/*")) continue;
     const specs = new Set<string>();
@@ -338,6 +340,7 @@ function pythonImports(file: DiffFile): ImportHit[] {
       const inTry = /^\s*try\s*:\s*$/.test(previous);
       if (line.text.trim()) previous = line.text;
       if (line.kind !== "add" || line.newLine === undefined || inTry) continue;
+      if (!line.text.includes("import")) continue; // both forms (import x, from x import y) hold the word
       const code = line.text.replace(/#.*$/, "");
       const from = /^\s*from\s+([A-Za-z_][\w.]*)\s+import\b/.exec(code);
       const plain = /^\s*import\s+(.+)$/.exec(code);

@@ -2,6 +2,7 @@ import { FILE_HEAD_LINES, type Analyzer, type AnalyzerInput } from "../analyzer.
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
+import { detectMinified } from "../detect-minified.ts";
 import type { DiffFile } from "../parse-diff.ts";
 import { isLockfilePath } from "../secret-allowlist.ts";
 
@@ -195,7 +196,7 @@ function headerMarker(file: DiffFile, head: string | undefined): string | undefi
  * header in its first lines (from the diff or `fileHeads`).
  */
 export function isGeneratedFile(file: DiffFile, fileHeads?: Record<string, string>): boolean {
-  return isGeneratedPath(file.path) || headerMarker(file, fileHeads?.[file.path]) !== undefined;
+  return isGeneratedPath(file.path) || headerMarker(file, fileHeads?.[file.path]) !== undefined || detectMinified(file).minified;
 }
 
 /** New-version line of the first added line, or of the first line after the first deletion. */

@@ -1,6 +1,7 @@
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
+import { detectMinified } from "../detect-minified.ts";
 import { addedLines } from "../parse-diff.ts";
 
 const RULE = "files/large-or-binary";
@@ -14,7 +15,7 @@ const formatBytes = (bytes: number): string =>
 
 export const filesLargeOrBinary: Analyzer = {
   id: RULE,
-  doc: "Added or modified binary files, files over 1 MiB, and added lines over 5000 characters (minified or generated code).",
+  doc: "Added or modified binary files, files over 1 MiB, minified files (.min.* names, or mostly long lines with little whitespace) and added lines over 5000 characters (generated code).",
   analyze(input: AnalyzerInput): Finding[] {
     const findings: Finding[] = [];
     for (const file of input.files) {
@@ -71,6 +72,25 @@ export const filesLargeOrBinary: Analyzer = {
               "That looks minified or generated, and cannot be reviewed.",
             suggestion: "Commit the source and generate this file in the build, or mark it as generated (.gitattributes linguist-generated).",
             trigger: "long-lines",
+          }),
+        );
+        continue;
+      }
+      // A new minified file; edits to an existing one are files/generated-edited's.
+      const minified = file.status === "added" ? detectMinified(file) : { minified: false };
+      if (minified.minified) {
+        findings.push(
+          createFinding({
+            ruleId: RULE,
+            severity: "medium",
+            confidence: 0.8,
+            path: file.path,
+            ...(minified.firstLine !== undefined ? { line: minified.firstLine } : {}),
+            title: "Minified file",
+            message: `\`${file.path}\` is minified (${minified.reason}). Nobody can review it, and its source is not in the change.`,
+            suggestion:
+              "Commit the source and build this file, install it as a dependency, or mark it as vendored (.gitattributes linguist-vendored) if it must be committed.",
+            trigger: "minified",
           }),
         );
       }

@@ -2,6 +2,7 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
+import { detectMinified } from "../detect-minified.ts";
 import type { DiffLine, Hunk } from "../parse-diff.ts";
 
 const RULE = "io/unhandled";
@@ -35,7 +36,8 @@ const JS_CALLS: RiskyCall[] = [
   },
   {
     label: "JSON.parse(",
-    regex: /\bJSON\.parse\s*\(/,
+    // JSON.parse(JSON.stringify(x)) is a deep clone: its input is valid JSON by construction.
+    regex: /\bJSON\.parse\s*\((?!\s*JSON\.stringify\s*\()/,
     why: "throws a SyntaxError on invalid input",
     fix: "Wrap it in try/catch and report the input's origin in the error (or validate with a schema).",
   },
@@ -62,6 +64,11 @@ const PY_CALLS: RiskyCall[] = [
   },
 ];
 
+/** Substrings every risky call of a language holds (a prefilter; each call's own regex decides). */
+const JS_WORDS = ["fetch", "readFileSync", "writeFileSync", "JSON.parse"];
+const PY_WORDS = ["open", "requests.", "json.load"];
+const holdsAny = (text: string, words: readonly string[]): boolean => words.some((w) => text.includes(w));
+
 interface Candidate {
   line: DiffLine & { newLine: number };
   call: RiskyCall;
@@ -78,10 +85,14 @@ export const ioUnhandled: Analyzer = {
     for (const file of input.files) {
       if (file.status === "deleted" || file.binary) continue;
       const info = classifyPath(file.path);
-      if (info.isTest || /\.min\.[^/]+$/.test(file.path)) continue;
+      // Tests may let errors fail the test; minified bundles are not hand-written (files/large-or-binary reports them).
+      if (info.isTest || detectMinified(file).minified) continue;
+      const words = info.language === "javascript" ? JS_WORDS : info.ext === "py" ? PY_WORDS : undefined;
+      if (!words) continue;
       for (const hunk of file.hunks) {
-        const candidates =
-          info.language === "javascript" ? scanJs(hunk) : info.ext === "py" ? scanPython(hunk) : [];
+        // Prefilter: only hunks whose added lines hold a risky call are lexed and walked.
+        if (!hunk.lines.some((l) => l.kind === "add" && holdsAny(l.text, words))) continue;
+        const candidates = info.language === "javascript" ? scanJs(hunk) : scanPython(hunk);
         // One finding per line, naming every unhandled call on it.
         const byLine = new Map<number, Candidate[]>();
         for (const c of candidates) {

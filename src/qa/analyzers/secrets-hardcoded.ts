@@ -4,7 +4,7 @@ import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
 import type { Finding, Severity } from "../finding.ts";
-import type { DiffFile } from "../parse-diff.ts";
+import type { DiffFile, DiffLine } from "../parse-diff.ts";
 import {
   checkSecretAllowlist,
   hasInlineAllow,
@@ -90,6 +90,10 @@ const CALL_ARGUMENT =
   /(?<fn>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(\s*(?<before>[^()]*?)(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[A-Za-z0-9+/=_.-]{20,})\k<q>/g;
 /** A secret-like name passed next to its value: `config.set("api_key", "…")`, `setdefault("TOKEN", "…")`. */
 const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{16,})\k<q>/g;
+/** Every secret-like name (SECRET_LAST_WORDS, STRONG_WORDS) holds one of these: lines without one skip the assignment checks. */
+const SECRET_NAME_WORD = /key|secret|token|pass|pwd|credential|auth/i;
+/** Function names of CALL_WORDS beyond the secret words. */
+const CALL_NAME_WORD = /login|sign|hmac|bearer|crypt/i;
 const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "cfg", "conf", "toml"]);
 
 /** Values that are obviously not real secrets. */
@@ -135,6 +139,9 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
   const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
   for (const hunk of file.hunks) {
+    // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
+    const covered = new Set<number>();
+    findings.push(...findMultilineSecrets(file.path, hunk.lines, info.isTest, config, covered));
     let previous: string | undefined;
     /** The Terraform `variable "name" {` block the line is in, if the hunk shows it. */
     let hclVariable: string | undefined;
@@ -147,7 +154,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
         if (opened) hclVariable = opened[1];
         else if (/^\}/.test(line.text)) hclVariable = undefined;
       }
-      if (line.kind !== "add" || line.newLine === undefined) continue;
+      if (line.kind !== "add" || line.newLine === undefined || covered.has(line.newLine)) continue;
       if (hasInlineAllow(line.text, previousLine)) continue;
       const at = { path: file.path, line: line.newLine };
 
@@ -173,9 +180,11 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       }
       if (!contextual) continue;
 
+      // Prefilters: a name must hold a credential word for an assignment, a function name one for an argument.
+      const nameWord = SECRET_NAME_WORD.test(line.text);
       const hit =
-        findSecretAssignment(line.text, configLike, file.path, previousLine, config) ??
-        findSecretArgument(line.text, file.path, previousLine, config) ??
+        (nameWord ? findSecretAssignment(line.text, configLike, file.path, previousLine, config) : undefined) ??
+        (nameWord || CALL_NAME_WORD.test(line.text) ? findSecretArgument(line.text, file.path, previousLine, config) : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
       if (!hit) continue;
       const shown = redactSecrets(
@@ -192,6 +201,89 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
         }),
       );
     }
+  }
+  return findings;
+}
+
+/**
+ * PEM blocks and other multi-line secrets, matched over each run of consecutive added lines of a hunk (only runs
+ * that hold a `-----BEGIN` line are joined). A finding spans the block (line..endLine) and adds the lines it
+ * covers to `covered`, so the line-by-line pass does not report them again.
+ */
+function findMultilineSecrets(
+  path: string,
+  lines: readonly DiffLine[],
+  isTest: boolean,
+  config: SecretAllowlistConfig | undefined,
+  covered: Set<number>,
+): Finding[] {
+  const findings: Finding[] = [];
+  let run: Array<DiffLine & { newLine: number }> = [];
+  let hasBegin = false;
+  const flush = (): void => {
+    if (hasBegin && run.length > 1) findings.push(...matchRun(path, run, isTest, config, covered));
+    run = [];
+    hasBegin = false;
+  };
+  for (const line of lines) {
+    if (line.kind === "add" && line.newLine !== undefined) {
+      run.push(line as DiffLine & { newLine: number });
+      if (!hasBegin && line.text.includes("-----BEGIN")) hasBegin = true;
+    } else flush();
+  }
+  flush();
+  return findings;
+}
+
+function matchRun(
+  path: string,
+  run: ReadonlyArray<DiffLine & { newLine: number }>,
+  isTest: boolean,
+  config: SecretAllowlistConfig | undefined,
+  covered: Set<number>,
+): Finding[] {
+  const text = run.map((l) => l.text).join("\n");
+  const starts: number[] = [];
+  let offset = 0;
+  for (const l of run) {
+    starts.push(offset);
+    offset += l.text.length + 1;
+  }
+  const lineAt = (index: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const findings: Finding[] = [];
+  for (const match of findSecrets(text)) {
+    if (!match.pattern.multiline) continue;
+    const first = lineAt(match.start);
+    const last = lineAt(Math.max(match.start, match.end - 1));
+    if (first === last) continue; // a one-line block is the line-by-line pass's
+    const firstLine = run[first]!;
+    const previousLine = first > 0 ? run[first - 1]!.text : undefined;
+    if (hasInlineAllow(firstLine.text, previousLine)) continue;
+    if (!isReportable(match, text, previousLine, config)) continue;
+    for (let i = first; i <= last; i++) covered.add(run[i]!.newLine);
+    const header = /-----BEGIN [A-Z0-9 ]+-----/.exec(match.keep)?.[0] ?? match.keep;
+    const shown = `${header} … (${last - first + 1} lines)`;
+    findings.push(
+      secretFinding({
+        path,
+        line: firstLine.newLine,
+        endLine: run[last]!.newLine,
+        severity: match.pattern.severity,
+        confidence: isTest ? 0.5 : 0.9,
+        what: match.pattern.description,
+        shown,
+        trigger: `${match.pattern.id}\u0000${shown}`,
+      }),
+    );
   }
   return findings;
 }
@@ -221,6 +313,7 @@ function isReportable(
 function secretFinding(args: {
   path: string;
   line: number;
+  endLine?: number;
   severity: Severity;
   confidence: number;
   what: string;
@@ -234,6 +327,7 @@ function secretFinding(args: {
     confidence: args.confidence,
     path: args.path,
     line: args.line,
+    ...(args.endLine !== undefined && args.endLine > args.line ? { endLine: args.endLine } : {}),
     title: `Hardcoded ${args.what}`,
     message:
       `This added line contains a hardcoded credential (${args.what}): \`${snippet}\`. ` +

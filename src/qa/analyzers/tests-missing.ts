@@ -6,6 +6,7 @@ import { addedLines } from "../parse-diff.ts";
 import { isGeneratedFile } from "./files-generated-edited.ts";
 
 const RULE = "tests/missing";
+const EXAMPLE_PATH = /(?:^|\/)(?:examples?|demos?|samples?)\//i;
 const LISTED = 20;
 /** Inline Rust unit tests live in the source file itself. */
 const INLINE_TEST_MARKER = /#\[(?:cfg\(test\)|test|tokio::test)\]/;
@@ -24,6 +25,8 @@ export const testsMissing: Analyzer = {
       }
       if (!info.isSource || file.status === "deleted" || file.binary) continue;
       if (/(^|\/)[^/]+\.config\.[^/]+$/.test(file.path)) continue;
+      // Examples and demos are scripts that show the code, not code that owes tests.
+      if (EXAMPLE_PATH.test(file.path)) continue;
       // Vendored, installed, generated and built files are not where tests are owed (files/generated-edited covers edits there).
       if (isGeneratedFile(file, input.fileHeads)) continue;
       const added = addedLines(file);

@@ -204,26 +204,39 @@ describe("pull request, review and check run", () => {
       summary: "One warning",
       annotations: [annotation, { ...annotation, start_line: 21, end_line: 21, message: "second" }],
     });
-    const run = await readJson("check-run.json");
+    const run = await readJson("check-run-moderator.json");
     expect(run).toMatchObject({ id: created.id, status: "completed", conclusion: "neutral", title: "1 finding" });
     expect(run.annotations).toHaveLength(2);
-    const md = await read("check-run.md");
+    const md = await read("check-run-moderator.md");
     expect(md).toContain("# Moderator: 1 finding");
     expect(md).toContain("- **warning** `app.js:20` debug/leftover: console.log left in");
-    expect(fileURLToPath(updated.url)).toBe(path.join(outDir, "check-run.md"));
+    expect(fileURLToPath(updated.url)).toBe(path.join(outDir, "check-run-moderator.md"));
 
     const otherSha = await host.upsertCheckRun(ref, { name: "Moderator", headSha: "f".repeat(40), status: "queued", title: "Queued", summary: "" });
     expect(otherSha.id).not.toBe(created.id);
-    expect((await readJson("check-run.json")).annotations).toEqual([]);
+    expect((await readJson("check-run-moderator.json")).annotations).toEqual([]);
+  });
+});
+
+describe("several check runs", () => {
+  it("writes one file per check run name: the run's own check run never overwrites the QA one", async () => {
+    const head = "c".repeat(40);
+    const annotation = { path: "app.js", start_line: 3, end_line: 3, annotation_level: "failure" as const, title: "secrets/hardcoded", message: "a key" };
+    await host.upsertCheckRun(ref, { name: "Moderator QA", headSha: head, status: "completed", conclusion: "failure", title: "1 finding", summary: "QA", annotations: [annotation] });
+    const run = await host.upsertCheckRun(ref, { name: "Moderator", headSha: head, status: "completed", conclusion: "success", title: "Done", summary: "see the check run" });
+    expect((await readJson("check-run-moderator-qa.json")).annotations).toHaveLength(1);
+    expect(await readJson("check-run-moderator.json")).toMatchObject({ name: "Moderator", conclusion: "success" });
+    expect(await read("check-run-moderator-qa.md")).toContain("secrets/hardcoded");
+    expect(fileURLToPath(run.url)).toBe(path.join(outDir, "check-run-moderator.md"));
   });
 });
 
 describe("bad state", () => {
   it("says which file is broken instead of overwriting it", async () => {
     await mkdir(outDir, { recursive: true });
-    await writeFile(path.join(outDir, "check-run.json"), "{ not json");
+    await writeFile(path.join(outDir, "check-run-moderator.json"), "{ not json");
     await expect(host.upsertCheckRun(ref, { name: "Moderator", headSha: "a".repeat(40), status: "queued", title: "t", summary: "s" })).rejects.toThrow(
-      /check-run\.json is not valid JSON/,
+      /check-run-moderator\.json is not valid JSON/,
     );
     await writeFile(path.join(outDir, "pull-request.json"), JSON.stringify({ number: "one" }));
     await expect(host.getPullRequest(ref, 1)).rejects.toThrow(/pull-request\.json does not hold what this host writes: .*number/);

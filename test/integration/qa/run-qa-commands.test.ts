@@ -38,6 +38,19 @@ describe.each([
   ["none", () => none],
   ["bwrap", () => bwrap],
 ] as const)("runQaCommands (%s)", (_mode, runner) => {
+  it("shows the workspace as repository-relative paths in output tails and findings, never the server's folders", async () => {
+    const opts = await options({
+      commands: [{ name: "test", run: `echo "FAIL $PWD/src/app.test.js:3"; echo "cwd is $PWD"; echo "tmp $HOME/cache" >&2; exit 1` }],
+    });
+    const out = await runQaCommands(runner(), opts);
+    const finding = out.findings.find((f) => f.ruleId === "qa/command-failed");
+    const shown = `${out.results[0]?.outputTail}\n${finding?.message}`;
+    expect(shown).toContain("FAIL src/app.test.js:3");
+    expect(shown).toContain("cwd is .");
+    expect(shown).not.toContain(opts.cwd);
+    expect(shown).not.toContain(opts.scratchDir);
+  });
+
   it("runs setup, then every check: a failure and a timeout become findings, output tails are redacted", async () => {
     const opts = await options({
       setup: [{ name: "install", run: "echo installing > installed.txt && echo done" }],

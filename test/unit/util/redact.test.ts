@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SECRET_PATTERNS, redactSecrets } from "../../../src/util/redact.ts";
+import { SECRET_PATTERNS, findSecrets, redactSecrets } from "../../../src/util/redact.ts";
 
 /**
  * Secret-shaped values are assembled at runtime so this file never contains a literal that looks
@@ -239,5 +239,23 @@ describe("redactSecrets: URL credentials with unusual characters", () => {
   it("masks a URL password that contains '*', and does not re-mask an already masked one", () => {
     expect(redactSecrets("mysql://root:pa*ss*word@db.example.com/app")).toBe("mysql://root:****@db.example.com/app");
     expect(redactSecrets("mysql://root:****@db.example.com/app")).toBe("mysql://root:****@db.example.com/app");
+  });
+});
+
+describe("gitleaks' rules (vendored)", () => {
+  // Assembled at runtime: the file holds no credential-shaped literal.
+  const planetscale = ["pscale", "_pw_", "Zx8Qw3Er5Ty7Ui9Op1AsDf2Gh4Jk6LmNb"].join("");
+  const shippo = ["shippo", "_live_", "0123456789abcdef0123456789abcdef01234567".split("").reverse().join("")].join("");
+  it("detects and redacts formats only gitleaks knows, with one rule set for both", () => {
+    const text = `DATABASE_PASSWORD=${planetscale}\nconst client = shippo("${shippo}");\n`;
+    const found = findSecrets(text).map((m) => m.pattern.id);
+    expect(found).toEqual(["planetscale-password", "shippo-api-token"]);
+    const redacted = redactSecrets(text);
+    expect(redacted).not.toContain(planetscale);
+    expect(redacted).not.toContain(shippo);
+    expect(redacted).toContain("DATABASE_PASSWORD=****");
+  });
+  it("keeps gitleaks' entropy floor: a low-entropy value in a secret's shape is not a secret", () => {
+    expect(findSecrets(`${["pscale", "_pw_"].join("")}${"a".repeat(40)}`)).toEqual([]);
   });
 });

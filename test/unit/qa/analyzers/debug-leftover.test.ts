@@ -81,3 +81,20 @@ describe("debug/leftover on generated code", () => {
     expect(run(newFileDiff("src/bundle.js", [`console.log(x);${" ".repeat(5000)}`]))).toEqual([]);
   });
 });
+
+describe("debug/leftover: programs print by design", () => {
+  const cli = ["def main():", "    args = parse()", "    print(render(args))", ""];
+  it("does not report print in a Python module with a __main__ guard or a top-level def main", () => {
+    expect(run(newFileDiff("pytool/timeit.py", [...cli, 'if __name__ == "__main__":', "    main()"]))).toEqual([]);
+    expect(run(newFileDiff("pytool/tabnanny.py", ["def check(file):", "    print(file)", ...cli]))).toEqual([]);
+  });
+  it("does not report print in a module declared as a console script in pyproject.toml", () => {
+    const diff = newFileDiff("src/pytool/report.py", ["def run():", "    print(summary())"]);
+    const manifests = { "pyproject.toml": '[project]\nname = "pytool"\n\n[project.scripts]\npytool = "pytool.report:run"\n' };
+    expect(debugLeftover.analyze({ files: parseDiff(diff), fileSizes: {}, manifests })).toEqual([]);
+    expect(run(diff).map((f) => f.line)).toEqual([2]);
+  });
+  it("does not report console.debug in examples", () => {
+    expect(run(newFileDiff("examples/cowsay.js", ["console.debug(`installing`)"]))).toEqual([]);
+  });
+});

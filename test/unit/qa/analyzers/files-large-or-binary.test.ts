@@ -41,3 +41,23 @@ describe("files/large-or-binary", () => {
     expect(run(hunkDiff("src/a.ts", 1, [" a", "+b"]) + deletedFileDiff("big.txt", ["x".repeat(6000)]), { "src/a.ts": 100 })).toEqual([]);
   });
 });
+
+describe("files/large-or-binary: minified files", () => {
+  // Minified-looking code: long lines, almost no whitespace (assembled, not copied from a package).
+  const minifiedLine = (n: number): string =>
+    Array.from({ length: n }, (_, i) => `function p${i}(t){this._x${i}=t;return this._+=\"M\"+(this._x${i}=+t)}`).join(";");
+  it("reports a new .min.js even with lines under 5000 characters", () => {
+    const findings = run(newFileDiff("public/d3-path.min.js", [minifiedLine(10), minifiedLine(10)]));
+    expect(findings.map((f) => [f.path, f.line, f.title])).toEqual([["public/d3-path.min.js", 1, "Minified file"]]);
+  });
+  it("reports minified content without .min in the name by its long, whitespace-free lines", () => {
+    const findings = run(newFileDiff("app/static/chunk.js", [minifiedLine(40)]));
+    expect(findings.map((f) => [f.line, f.title])).toEqual([[1, "Minified file"]]);
+    expect(findings[0]!.message).toMatch(/whitespace/);
+  });
+  it("leaves readable code with a few long comment lines alone", () => {
+    const readable = Array.from({ length: 60 }, (_, i) => `  const value${i} = compute(input, ${i}); // step ${i}`);
+    readable.splice(10, 0, `/** ${"A long documentation line that explains the layer in words. ".repeat(20)} */`);
+    expect(run(newFileDiff("dist/layer.js", readable))).toEqual([]);
+  });
+});

@@ -135,3 +135,16 @@ describe("io/unhandled: Python", () => {
     expect(run(diff)).toEqual([]);
   });
 });
+
+describe("io/unhandled: deep clones", () => {
+  it("does not report JSON.parse(JSON.stringify(x)), whose input is valid JSON by construction", () => {
+    const findings = run(
+      newFileDiff("lib/retry_operation.js", [
+        "  this._originalTimeouts = JSON.parse(JSON.stringify(timeouts));",
+        "  this.clusterSlots = JSON.parse( JSON.stringify(targetSlots));",
+        "  const config = JSON.parse(text);",
+      ]),
+    );
+    expect(findings.map((f) => f.line)).toEqual([3]);
+  });
+});

@@ -12,6 +12,8 @@ const chars = (n: number, alphabet = "aB3dE5fG7hJ9kL2mN4pQ6rS8tU0vW1xY"): string
   Array.from({ length: n }, (_, i) => alphabet[(i * 7 + 3) % alphabet.length]).join("");
 const hex = (n: number): string => chars(n, "0123456789abcdef");
 const random = "Zx8Qw3Er5Ty7Ui9Op1AsDf2Gh4Jk6Lm";
+/** One 64-character base64 line of a (made-up) PEM body. */
+const pemBody = (seed: number): string => chars(64, `MIIEvAIBADANBgkqhkiG9w0BAQEFAASC${seed}Kcwgg+/Sj`);
 
 describe("secrets/hardcoded", () => {
   it("flags a known token format on an added line, critical, and never shows the value", () => {
@@ -35,13 +37,54 @@ describe("secrets/hardcoded", () => {
   it("flags AWS keys in config files and private key headers", () => {
     const findings = run(
       newFileDiff("deploy/config.yml", [`aws_access_key_id: ${awsKey}`]) +
-        newFileDiff("certs/server.key", ["-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEAx7", "-----END RSA PRIVATE KEY-----"]),
+        newFileDiff("certs/server.key", ["-----BEGIN RSA PRIVATE KEY-----", pemBody(0), pemBody(1), pemBody(2), "-----END RSA PRIVATE KEY-----"]),
     );
-    expect(findings.map((f) => [f.path, f.line, f.title, f.severity])).toEqual([
-      ["deploy/config.yml", 1, "Hardcoded AWS access key id", "critical"],
-      ["certs/server.key", 1, "Hardcoded private key (PEM header without its END line)", "critical"],
+    expect(findings.map((f) => [f.path, f.line, f.endLine, f.title, f.severity])).toEqual([
+      ["deploy/config.yml", 1, undefined, "Hardcoded AWS access key id", "critical"],
+      ["certs/server.key", 1, 5, "Hardcoded private key (PEM block)", "critical"],
     ]);
     expect(JSON.stringify(findings)).not.toContain(awsKey);
+    expect(JSON.stringify(findings)).not.toContain(pemBody(1));
+  });
+
+  it("titles a complete PEM key spread over added lines (a template literal in source) as a key, over the whole block", () => {
+    const findings = run(
+      newFileDiff("src/app-key.js", [
+        "const KEY = `-----BEGIN PRIVATE KEY-----",
+        pemBody(3),
+        pemBody(4),
+        "-----END PRIVATE KEY-----`;",
+        "export default KEY;",
+      ]),
+    );
+    expect(findings.map((f) => [f.line, f.endLine, f.title, f.confidence])).toEqual([[1, 4, "Hardcoded private key (PEM block)", 0.9]]);
+  });
+
+  it("still reports a key whose END line is not in the change, when it has a body", () => {
+    const findings = run(newFileDiff("id_rsa", ["-----BEGIN OPENSSH PRIVATE KEY-----", pemBody(5), pemBody(6)]));
+    expect(findings.map((f) => [f.line, f.title])).toEqual([[1, "Hardcoded private key (PEM header without its END line)"]]);
+  });
+
+  it("does not report PEM header constants, header checks or placeholder key blocks in docs", () => {
+    const findings = run(
+      newFileDiff("src/get-private-key.js", [
+        'const pkcs1Begin = "-----BEGIN RSA PRIVATE KEY-----";',
+        'const pkcs1End = "-----END RSA PRIVATE KEY-----";',
+        'if (privateKey === "-----BEGIN RSA PRIVATE KEY-----") throw new Error("only the first line");',
+        '  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");',
+      ]) +
+        newFileDiff("README.md", [
+          'privateKey: "-----BEGIN PRIVATE KEY-----\\n...",',
+          'PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----',
+          "...",
+          "Kh9NV...",
+          "...",
+          '-----END RSA PRIVATE KEY-----"',
+          'PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----\\nKh9NV...\\n-----END RSA PRIVATE KEY-----\\n"',
+          "Supports PKCS1 (`-----BEGIN RSA PRIVATE KEY-----`) and PKCS8 (`-----BEGIN PRIVATE KEY-----`).",
+        ]),
+    );
+    expect(findings).toEqual([]);
   });
 
   it("flags a long random literal assigned to a key/secret/token/password name (value redacted)", () => {

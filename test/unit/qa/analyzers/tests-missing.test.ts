@@ -70,3 +70,10 @@ describe("tests/missing", () => {
     expect(run(deep)).toHaveLength(1);
   });
 });
+
+describe("tests/missing: examples", () => {
+  it("does not ask tests of example and demo scripts", () => {
+    expect(run(newFileDiff("examples/basic.js", ["console.log(1)"]) + newFileDiff("example/parse.js", ["console.log(2)"]) + newFileDiff("demo/run.py", ["print(3)"]))).toEqual([]);
+    expect(run(newFileDiff("src/examples.ts", ["export const e = 1;"])).map((f) => f.title)).toEqual(["1 source file changed without tests"]);
+  });
+});

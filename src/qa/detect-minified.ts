@@ -1,0 +1,59 @@
+import { addedLines, type DiffFile } from "./parse-diff.ts";
+
+/** Names of minified files: `app.min.js`, `style.min.css`. */
+const MINIFIED_NAME = /\.min\.(?:js|mjs|cjs|css)$/i;
+/** Extensions whose content can be minified (data files on one line are not "minified code"). */
+const CODE_EXT = /\.(?:js|mjs|cjs|css)$/i;
+/** A line at least this long counts as a long line. */
+const LONG_LINE = 500;
+/** At least this many characters of added code before the content is judged. */
+const MIN_CHARS = 1000;
+
+export interface MinifiedVerdict {
+  minified: boolean;
+  /** Why: the name, or the share of long lines and their whitespace ratio. */
+  reason?: string;
+  /** The first added line (where a finding points). */
+  firstLine?: number;
+}
+
+/**
+ * Whether an added or changed file's new content is minified: a `.min.*` name, or (for JS/CSS) most of its
+ * added characters in long lines (>= 500 characters) that hold almost no whitespace (< 10 %). Readable code
+ * with a few long comment lines has a small share of long lines; minified code is nearly all long lines.
+ * One pass over the added lines.
+ */
+export function detectMinified(file: DiffFile): MinifiedVerdict {
+  if (file.binary || file.status === "deleted") return { minified: false };
+  const lines = addedLines(file);
+  const first = lines.find((l) => l.text.trim().length > 0);
+  if (!first) return { minified: false };
+  if (MINIFIED_NAME.test(file.path)) return { minified: true, reason: "its name ends in .min", firstLine: first.newLine };
+  if (!CODE_EXT.test(file.path)) return { minified: false };
+  let chars = 0;
+  let longChars = 0;
+  let longest = 0;
+  for (const l of lines) {
+    const n = l.text.length;
+    chars += n;
+    if (n > longest) longest = n;
+    if (n >= LONG_LINE) longChars += n;
+  }
+  if (chars < MIN_CHARS || longChars / chars < 0.5) return { minified: false };
+  // Only files that are mostly long lines get their whitespace counted.
+  let longSpaces = 0;
+  for (const l of lines) {
+    if (l.text.length < LONG_LINE) continue;
+    for (let i = 0; i < l.text.length; i++) {
+      const c = l.text.charCodeAt(i);
+      if (c === 32 || c === 9) longSpaces++;
+    }
+  }
+  const spaces = longSpaces / longChars;
+  if (spaces >= 0.1) return { minified: false };
+  return {
+    minified: true,
+    reason: `${Math.round((longChars / chars) * 100)} % of its added text is in lines of ${LONG_LINE}+ characters (longest ${longest}) with ${(spaces * 100).toFixed(1)} % whitespace`,
+    firstLine: first.newLine,
+  };
+}
