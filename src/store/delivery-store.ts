@@ -42,7 +42,7 @@ export class DeliveryStore {
     const rows = await this.prisma.$queryRaw<Array<{ inserted: boolean; previous_status: string; received_count: number; previous_updated_at: Date }>>`
       WITH before AS (SELECT "status", "updatedAt" FROM "WebhookDelivery" WHERE "id" = ${d.id})
       INSERT INTO "WebhookDelivery" ("id", "event", "action", "repository", "installationId", "orderKey", "payload", "status", "receivedCount", "receivedAt", "updatedAt")
-      VALUES (${d.id}, ${d.event}, ${d.action}, ${d.repository}, ${BigInt(d.installationId)}, ${d.orderKey}, ${JSON.stringify(d.payload)}::jsonb, 'received', 1, now(), now())
+      VALUES (${d.id}, ${d.event}, ${d.action}, ${d.repository}, ${BigInt(d.installationId)}, ${d.orderKey}, ${JSON.stringify(withoutNul(d.payload))}::jsonb, 'received', 1, now(), now())
       ON CONFLICT ("id") DO UPDATE SET
         "receivedCount" = "WebhookDelivery"."receivedCount" + 1,
         "payload" = COALESCE("WebhookDelivery"."payload", EXCLUDED."payload"),
@@ -87,7 +87,7 @@ export class DeliveryStore {
 
   /** Ready to be handled again (a redelivery of a failed or lost one, or an operator's `redeliver`). */
   async requeue(id: string, payload?: Prisma.InputJsonObject): Promise<void> {
-    await this.prisma.webhookDelivery.update({ where: { id }, data: { status: "received", error: null, ...(payload ? { payload } : {}) } });
+    await this.prisma.webhookDelivery.update({ where: { id }, data: { status: "received", error: null, ...(payload ? { payload: withoutNul(payload) as Prisma.InputJsonObject } : {}) } });
   }
 
   /** Open a stored delivery for another handling (sweeper, `moderator redeliver`); returns its new reception count. */
@@ -159,4 +159,17 @@ export class DeliveryStore {
     });
     return { payloads: payloads.count, rows: rows.count };
   }
+}
+
+/**
+ * PostgreSQL's jsonb (and text) cannot hold U+0000, which user text in a payload may carry: drop it from every string
+ * (key or value), so such a delivery is stored instead of refused with 503 on every redelivery.
+ */
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
+  }
+  return value;
 }

@@ -65,7 +65,10 @@ describe("breakpoints", () => {
     // A non-writer's reply does not resume it; a writer's does.
     x.fake.setPermission(OWNER, REPO, "passer-by", "read");
     await x.send("issue_comment", issueCommentCreated({ number: 31, title: "x", body: "just do it", sender: "passer-by" }));
-    await x.send("issue_comment", issueCommentCreated({ number: 31, title: "x", body: "It is a real key: read it from the API_KEY environment variable.", sender: MAINTAINER }));
+    const answer = x.fake.addIssueComment(OWNER, REPO, 31, { body: "It is a real key: read it from the API_KEY environment variable.", user: { login: MAINTAINER } });
+    await x.send("issue_comment", issueCommentCreated({ number: 31, title: "x", body: answer.body, commentId: answer.id, sender: MAINTAINER }));
+    // The answer is acknowledged at once, before a worker picks the run up again.
+    expect(x.repo.issueCommentReactions.get(answer.id)?.map((r) => r.content)).toEqual(["eyes"]);
     const done = await waitStatus(x, 31, ["completed", "failed"]);
     expect(done.status, done.error ?? "").toBe("completed");
     expect(done.id).toBe(waiting.id);

@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../src/server/resolve-redis.ts";
 import { MAINTAINER, OWNER, REDIS_URL, REPO, startHarness, WEBHOOK_SECRET, type Harness } from "../support/moderator-harness.ts";
-import { issueLabeled } from "../support/payloads.ts";
+import { issueCommentCreated, issueLabeled } from "../support/payloads.ts";
 import { signWebhook } from "../support/sign-webhook.ts";
 
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
@@ -112,6 +112,25 @@ describe("durable intake", () => {
     expect(again.stdout).toContain("delivery op-redeliver (issues.labeled, was failed) queued again");
     expect((await runEnded(h, 79)).status).toBe("completed");
     expect((await cli(h, ["redeliver", "no-such-delivery"])).code).toBe(1);
+  });
+
+  it("`/moderator retry --backend <name>` retries on that backend (the flag was ignored before)", async () => {
+    const agent = (name: string) =>
+      [`  ${name}:`, "    type: command", `    command: ${JSON.stringify([process.execPath, AGENT, "clean"])}`, "    timeoutSeconds: 60", `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`].join("\n");
+    const yaml = ["defaultBackend: first", "backends:", agent("first"), agent("second"), "limits: { attempts: 2, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1 }"].join("\n");
+    const h = await start({ operatorYaml: yaml });
+    h.fake.addIssue(OWNER, REPO, { number: 81, title: "Retry elsewhere" });
+    await h.send("issues", issueLabeled({ number: 81, title: "Retry elsewhere", sender: MAINTAINER }));
+    const first = await runEnded(h, 81);
+    expect(first.backend).toBe("first");
+    await h.send("issue_comment", issueCommentCreated({ number: 81, title: "Retry elsewhere", body: "/moderator retry --backend second", sender: MAINTAINER }));
+    const retried = await h.waitFor("the retried run", async () => {
+      const e = await h.moderator.db.prisma.execution.findFirst({ where: { issueNumber: 81, trigger: "comment" } });
+      return e && ["completed", "failed"].includes(e.status) ? e : undefined;
+    }, 60_000);
+    expect(retried.backend).toBe("second");
+    const runs = await h.moderator.db.prisma.agentRun.findMany({ where: { executionId: retried.id } });
+    expect(runs.map((r) => r.backend)).toEqual(["second"]);
   });
 
   it("a transient GitHub error is retried by the intake queue on its own: one run", async () => {

@@ -46,7 +46,7 @@ export function issueLabeled(o: { number: number; title: string; body?: string |
 }
 
 /** issue_comment.created on an issue, from the real example. */
-export function issueCommentCreated(o: { number: number; title: string; body: string; issueBody?: string | null; sender?: string; senderType?: string }): Record<string, unknown> {
+export function issueCommentCreated(o: { number: number; title: string; body: string; issueBody?: string | null; commentId?: number; sender?: string; senderType?: string }): Record<string, unknown> {
   const p = retarget(
     example("issue_comment", (e) => e["action"] === "created" && !(e["issue"] as Record<string, unknown>)["pull_request"]),
     { login: o.sender ?? "maia", type: o.senderType ?? "User" },
@@ -54,7 +54,7 @@ export function issueCommentCreated(o: { number: number; title: string; body: st
   Object.assign(p["issue"] as object, { number: o.number, title: o.title, state: "open" });
   withBody(p, o.issueBody);
   const at = new Date().toISOString();
-  Object.assign(p["comment"] as object, { created_at: at, updated_at: at });
+  Object.assign(p["comment"] as object, { created_at: at, updated_at: at, ...(o.commentId ? { id: o.commentId } : {}) });
   Object.assign(p["comment"] as object, { body: o.body, user: { ...((p["comment"] as Record<string, unknown>)["user"] as object), login: o.sender ?? "maia", type: o.senderType ?? "User" } });
   return p;
 }
@@ -112,4 +112,9 @@ export function reviewCommentCreated(o: {
   });
   Object.assign(p["pull_request"] as object, { number: o.pullNumber, state: "open", head: { ...((p["pull_request"] as Record<string, unknown>)["head"] as object), ref: o.headRef, sha: o.headSha } });
   return p;
+}
+
+/** Every real example payload of an event and action, retargeted at the test repository (for fuzzing intake). */
+export function allExamples(event: string, action: string): Array<Record<string, unknown>> {
+  return (examples.find((x) => x.name === event)?.examples ?? []).filter((e) => e["action"] === action).map((e) => retarget(structuredClone(e), { login: "maia" }));
 }
