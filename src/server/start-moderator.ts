@@ -8,6 +8,7 @@ import type { Env } from "../config/env.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { connectGitHub } from "../pipeline/connect-github.ts";
 import { createWriteLimits } from "../github/create-write-limits.ts";
+import { createAwaitingAnswerCheck } from "../intake/create-awaiting-answer-check.ts";
 import { handleDeliveryJob } from "../intake/handle-delivery-job.ts";
 import { createWebhookReceiver, type WebhookReceiverDeps } from "../intake/receive-webhook.ts";
 import { scheduleDeliverySweep, SWEEP_DELIVERIES_JOB, sweepDeliveries } from "../intake/sweep-deliveries.ts";
@@ -312,7 +313,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         secret: env.webhookSecret ?? "development",
         deliveries: store.deliveries,
         queue: intakeQueues,
-        isAwaitingAnswer: (repo, issue) => store.deliveries.isAwaitingAnswer(repo, issue),
+        isAwaitingAnswer: createAwaitingAnswerCheck(() => store.deliveries.listAwaitingAnswer()),
         log,
         ...(opts.onWebhookAnswer ? { onAnswer: opts.onWebhookAnswer } : {}),
       });

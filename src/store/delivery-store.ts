@@ -72,13 +72,13 @@ export class DeliveryStore {
       .catch(() => undefined);
   }
 
-  /** Does a run on this issue wait for a maintainer's answer? */
-  async isAwaitingAnswer(repositoryGithubId: number, issueNumber: number): Promise<boolean> {
-    const waiting = await this.prisma.execution.findFirst({
-      where: { status: "waiting_for_human", issueNumber, repository: { githubId: BigInt(repositoryGithubId) } },
-      select: { id: true },
+  /** The issues (`<repository github id>#<number>`) where a run waits for a maintainer's answer. */
+  async listAwaitingAnswer(): Promise<Set<string>> {
+    const rows = await this.prisma.execution.findMany({
+      where: { status: "waiting_for_human" },
+      select: { issueNumber: true, repository: { select: { githubId: true } } },
     });
-    return waiting !== null;
+    return new Set(rows.map((r) => `${r.repository.githubId}#${r.issueNumber}`));
   }
 
   async get(id: string): Promise<WebhookDelivery | null> {
