@@ -436,7 +436,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       tracker.finish("plan");
       await enter("execute", "executing");
       const blocked = await executeAndPush(plan.tasks, undefined, false);
-      if (raceId) await enforceRaceBudget(raceId, deps).catch((err: unknown) => log.warn({ err, raceId }, "could not check the race's cost"));
+      if (raceId) await enforceRaceBudget(raceId, deps, executionId).catch((err: unknown) => log.warn({ err, raceId }, "could not check the race's cost"));
       if (blocked.length > 0) return await stopBeforePush(blocked);
       tracker.finish("execute");
     }

@@ -228,9 +228,9 @@ export async function settleCandidate(candidateId: string, d: { deps: PipelineDe
 
 /**
  * The race's cost cap: once the candidates together have spent `maxCostUsd`, the ones still running are stopped
- * (what finished stays in the race). Returns the names stopped.
+ * (what finished stays in the race, and so does `self`, the candidate whose agent just ended). Returns the names stopped.
  */
-export async function enforceRaceBudget(raceId: string, deps: PipelineDeps): Promise<string[]> {
+export async function enforceRaceBudget(raceId: string, deps: PipelineDeps, self?: string): Promise<string[]> {
   const race = await deps.store.prisma.execution.findUnique({ where: { id: raceId }, include: { repository: true } });
   if (!race) return [];
   const state = readRaceState(race.summary);
@@ -238,7 +238,8 @@ export async function enforceRaceBudget(raceId: string, deps: PipelineDeps): Pro
   const rows = await deps.store.prisma.execution.findMany({ where: { raceId } });
   const spent = (await deps.store.prisma.agentRun.aggregate({ where: { executionId: { in: rows.map((r) => r.id) } }, _sum: { costUsd: true } }))._sum.costUsd ?? 0;
   if (spent < state.maxCostUsd) return [];
-  const running = rows.filter((r) => !FINAL.has(r.status));
+  // The candidate whose agent just finished keeps its result: what was paid for is judged.
+  const running = rows.filter((r) => !FINAL.has(r.status) && r.id !== self);
   const stopped: string[] = [];
   for (const r of running) {
     const jobId = r.jobId ?? runJobId(race.repository.githubId, race.issueNumber, r.id);
