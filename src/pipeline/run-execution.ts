@@ -531,6 +531,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         diff: redactSecrets(lastDiff, secrets).slice(0, 60_000),
         ...(agentSummary ? { agentSummary: redactSecrets(agentSummary, secrets).slice(0, 3000) } : {}),
         durationMs: now() - runStartedAt,
+        // What the judge publishes for the PR's review and QA check run if this candidate is shown.
+        qa: { findings: qa.findings, commands: qa.commands, qaError: qa.qaError ?? null, peerDecision: qa.peerDecision ?? null, notes: qa.notes },
       };
       const fresh = await store.getExecution(executionId);
       if (!fresh?.resultBundle) {

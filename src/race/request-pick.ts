@@ -20,7 +20,7 @@ export async function requestPick(
   });
   if (!race) return { ok: false, message: "There is no judged race on this issue to pick from." };
   const candidates = await deps.store.prisma.execution.findMany({ where: { raceId: race.id }, select: { candidate: true, resultBundle: false, status: true, summary: true } });
-  const finished = candidates.filter((c) => c.status === "completed" && c.candidate).map((c) => c.candidate as string);
+  const finished = candidates.filter((c) => c.status === "completed" && c.candidate).map((c) => c.candidate as string).sort();
   if (input.candidate === "") return { ok: false, message: `Name the candidate: \`/moderator pick <candidate>\`, one of ${finished.map((n) => `\`${n}\``).join(", ") || "none"}.` };
   if (!finished.includes(input.candidate)) {
     return { ok: false, message: `\`${input.candidate}\` is not a finished candidate of this race; pick one of ${finished.map((n) => `\`${n}\``).join(", ") || "none"}.` };

@@ -6,6 +6,9 @@ import { backendKey } from "../learner/learner-event.ts";
 import { classifyError } from "../pipeline/classify-error.ts";
 import type { PipelineDeps, RunContext, RunOutcome } from "../pipeline/run-execution.ts";
 import { parseDiff } from "../qa/parse-diff.ts";
+import type { Finding } from "../qa/finding.ts";
+import { publishQa } from "../pipeline/publish-qa.ts";
+import type { QaPhaseResult } from "../pipeline/run-qa-phase.ts";
 import { runJobId } from "../queue/run-queue.ts";
 import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-pull-request.ts";
 import type { ExecutionWithRepository } from "../store/store.ts";
@@ -42,6 +45,8 @@ export interface CandidateSummary {
   diff: string;
   agentSummary?: string;
   durationMs: number;
+  /** Its QA, as the PR's review and `Moderator QA` check run show it when this candidate is published. */
+  qa?: { findings: Finding[]; commands: QaPhaseResult["commands"]; qaError: string | null; peerDecision: QaPhaseResult["peerDecision"] | null; notes: string[] };
 }
 
 /** The job id of a race's judging (one per race: the candidate that settles last queues it, duplicates are no-ops). */
@@ -138,8 +143,8 @@ export async function runRaceExecution(execution: ExecutionWithRepository, deps:
       if (codeHost) await codeHost.ensureComment(ref, execution.issueNumber, "race-pick", `### Moderator · ❌ Could not pick \`${pick.name}\`\n\n${classified.message}`).catch(() => undefined);
       return { status: "failed", error: classified, willRetry: false };
     }
+    if (codeHost) await refreshRaceComment(execution.id, { store, codeHost, ref, log, status: "failed", error: classified.message });
     await store.finishExecution(execution.id, "failed", { errorPhase: classified.phase ?? null, error: classified.message });
-    if (codeHost) await refreshRaceComment(execution.id, { store, codeHost, ref, log });
     return { status: "failed", error: classified, willRetry: false };
   }
 }
@@ -185,7 +190,7 @@ export async function loadCandidates(store: PipelineDeps["store"], raceId: strin
 }
 
 /** Re-render the race's tracking comment from the rows (every candidate calls it on each phase; last writer wins, all render the same truth). */
-export async function refreshRaceComment(raceId: string, d: { store: PipelineDeps["store"]; codeHost: CodeHost; ref: RepoRef; log: PipelineDeps["log"] }): Promise<void> {
+export async function refreshRaceComment(raceId: string, d: { store: PipelineDeps["store"]; codeHost: CodeHost; ref: RepoRef; log: PipelineDeps["log"]; status?: string; error?: string }): Promise<void> {
   try {
     const race = await d.store.prisma.execution.findUnique({ where: { id: raceId } });
     if (!race) return;
@@ -193,13 +198,13 @@ export async function refreshRaceComment(raceId: string, d: { store: PipelineDep
     const candidates = await loadCandidates(d.store, raceId);
     const body = renderRaceComment({
       executionId: raceId,
-      status: race.status,
+      status: d.status ?? race.status,
       candidates,
       ...(state.verdict ? { verdict: state.verdict } : {}),
       ...(race.prNumber !== null ? { prNumber: race.prNumber } : {}),
       ...(race.prUrl ? { prUrl: race.prUrl } : {}),
       ...(state.shown ? { shown: state.shown } : {}),
-      ...(race.error ? { error: race.error } : {}),
+      ...(d.error ?? race.error ? { error: d.error ?? race.error ?? "" } : {}),
       ...(state.maxCostUsd !== undefined ? { maxCostUsd: state.maxCostUsd } : {}),
     });
     const c = await d.codeHost.ensureComment(d.ref, race.issueNumber, TRACKING_TOPIC, body, race.trackingCommentId !== null ? Number(race.trackingCommentId) : undefined);
@@ -293,6 +298,11 @@ async function judgeAndPublish(
     const files = await ws.changedFiles();
     const shownRow = children.find((c) => c.id === shown.id);
     const shownSummary = (shownRow?.summary ?? {}) as Partial<CandidateSummary>;
+    const cfg = await conn.repoConfig(repoInfo.defaultBranch);
+    const storedQa = shownSummary.qa;
+    const qa: QaPhaseResult | undefined = storedQa
+      ? { findings: storedQa.findings, commands: storedQa.commands, qaError: storedQa.qaError ?? undefined, peerDecision: storedQa.peerDecision ?? undefined, notes: storedQa.notes, connections: [] }
+      : undefined;
     const body = [
       renderPullRequestBody({
         issueNumber: race.issueNumber,
@@ -301,8 +311,8 @@ async function judgeAndPublish(
         ...(shownSummary.agentSummary ? { agentSummary: shownSummary.agentSummary } : {}),
         files,
         findingsBySeverity: shown.findingsBySeverity ?? {},
-        commands: [],
-        conclusion: (shown.score ?? 0) >= 0.5 ? "success" : "failure",
+        commands: qa?.commands ?? [],
+        conclusion: !qa || qa.qaError ? "neutral" : failsOn(shown.findingsBySeverity ?? {}, cfg.ok ? cfg.config.qa.failOn : "high") ? "failure" : "success",
         executionId: race.id,
       }),
       "",
@@ -322,11 +332,18 @@ async function judgeAndPublish(
       followUp: null as unknown as Prisma.InputJsonObject,
       summary: { race: { ...state, verdict, shown: shown.name }, prNumber: pr.number, backend: shown.backend, filesChanged: files.length } as unknown as Prisma.InputJsonObject,
     });
+    // The shown candidate's QA on the PR: the review and the `Moderator QA` check run (a pick redoes them on its head).
+    if (qa && cfg.ok) {
+      const published = await publishQa({ codeHost, ref, pullNumber: pr.number, headSha: head, files: parseDiff(shownSummary.diff ?? diffText), qa, repoConfig: cfg.config, executionId: race.id, repositoryId: race.repositoryId, store });
+      if (published.review) await store.updateExecution(race.id, { reviewId: BigInt(published.review.id), reviewUrl: published.review.url });
+      await store.updateExecution(race.id, { checkRunUrl: published.checkRun.url });
+    }
     // Learning: the judge's winner (once), and a maintainer's pick, per backend and task type.
     await writeRaceFeedback(store, race, shown, pick);
+    // What maintainers see first, then the state: whoever watches the state finds the comment final.
+    await refreshRaceComment(race.id, { store, codeHost, ref, log, status: "completed" });
     if (!FINAL.has(race.status)) await store.finishExecution(race.id, "completed", {});
     await store.appendEvent(race.id, { type: pick ? "race.picked" : "run.completed", message: `PR #${pr.number} from ${shown.name}${pick ? ` (picked by ${pick.by})` : ""}`, data: { candidate: shown.name, diffLines: parseDiff(diffText).length } });
-    await refreshRaceComment(race.id, { store, codeHost, ref, log });
     return { status: "completed", prNumber: pr.number, conclusion: shown.score !== undefined && shown.score >= 0.5 ? "success" : "failure" };
   } finally {
     await ws.dispose().catch(() => undefined);
@@ -352,6 +369,11 @@ async function writeRaceFeedback(store: PipelineDeps["store"], race: Execution, 
     .catch((err: unknown) => {
       if (!String((err as Error).message).includes("Unique")) throw err;
     });
+}
+
+function failsOn(counts: Partial<Record<string, number>>, failOn: string): boolean {
+  const order = ["info", "low", "medium", "high", "critical"];
+  return order.slice(order.indexOf(failOn)).some((s) => (counts[s] ?? 0) > 0);
 }
 
 function readPick(followUp: unknown): { name: string; by: string } | undefined {

@@ -96,6 +96,7 @@ describe("races: several agents, one issue", () => {
     const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
     expect(candidates.map((c) => [c.candidate, c.backend, c.kind])).toEqual([["alpha", "alpha", "candidate"], ["beta", "beta", "candidate"], ["gamma", "gamma", "candidate"]]);
     expect(candidates.map((c) => c.status)).toEqual(["completed", "completed", "failed"]);
+    expect(candidates[2]?.error).toBe("agent did not finish within 3s");
     expect(new Set(candidates.map((c) => c.jobId)).size).toBe(3);
     const score = (c: (typeof candidates)[number]) => (c.summary as { score: number }).score;
     expect(score(candidates[0]!)).toBeGreaterThan(score(candidates[1]!));
@@ -125,6 +126,9 @@ describe("races: several agents, one issue", () => {
     expect(tracking[0]?.body).toMatch(/\| `gamma` \| `gamma` \| ❌ failed/);
     expect(tracking[0]?.body).toContain(`**Pull request:** [#${r.prNumber}]`);
 
+    // The winner's QA is on the PR: the `Moderator QA` check run on its head.
+    expect(h.repo.checkRuns.filter((c) => c.name === "Moderator QA").map((c) => [c.head_sha, c.conclusion])).toEqual([[r.headSha, "success"]]);
+
     // The learner: the winner's backend gained.
     const alphaAfter = await prior("alpha");
     expect(alphaAfter).toBeGreaterThan(alphaBefore);
@@ -138,6 +142,12 @@ describe("races: several agents, one issue", () => {
     expect(patch.body).toMatch(/\| `beta` \| `beta` \| [0-9.]+ \|.*🏆 shown/);
     expect(h.fake.requests.filter((q) => q.method === "POST" && /\/pulls$/.test(q.path))).toHaveLength(1);
     expect(await prior("beta")).toBeGreaterThan(betaBefore);
+    // The review is redone on the new head: beta's failing tests in a review and a failing QA check run.
+    const picked = await race(h);
+    expect(picked?.headSha).not.toBe(r.headSha);
+    expect(h.repo.checkRuns.find((c) => c.name === "Moderator QA" && c.head_sha === picked?.headSha)?.conclusion).toBe("failure");
+    const reviews = h.fake.requests.filter((q) => q.method === "POST" && /\/pulls\/\d+\/reviews$/.test(q.path));
+    expect((reviews.at(-1)?.body as { commit_id: string; body: string }).commit_id).toBe(picked?.headSha);
 
     // Picking what is not a finished candidate is refused with the choices.
     await command(h, "/moderator pick gamma");
