@@ -26,7 +26,7 @@ export interface CommandInfo {
  */
 export const COMMAND_CATALOG: Readonly<Record<CommandName, CommandInfo>> = {
   run: {
-    usage: "[--backend <name>] [--race <backends>|<n>] [instructions]",
+    usage: "[--backend <name>] [--race <backends or n>] [instructions]",
     flags: ["backend", "race"],
     where: ["issue"],
     access: "write",
