@@ -28,6 +28,14 @@ export async function cancelActiveRun(
 ): Promise<"cancelled" | "signalled" | "none"> {
   const active = await deps.store.findActiveExecution(input.repositoryId, input.issueNumber);
   if (!active) return "none";
+  if (active.kind === "race") {
+    // A race: stop every candidate (each records its own cancellation), then the race itself.
+    const candidates = await deps.store.prisma.execution.findMany({ where: { raceId: active.id, status: { notIn: ["completed", "failed", "cancelled"] } } });
+    for (const c of candidates) {
+      const r = await deps.cancelRun({ jobId: c.jobId ?? runJobId(input.repositoryGithubId, input.issueNumber, c.id), reason: formatCancelReason(input.by, input.why), by: input.by });
+      if (r !== "signalled") await deps.store.finishExecution(c.id, "cancelled", { cancelledBy: input.by, error: `cancelled by ${input.by}: ${input.why}` });
+    }
+  }
   const jobId = active.jobId ?? runJobId(input.repositoryGithubId, input.issueNumber, active.id);
   const result = active.status === "waiting_for_human" ? "not_found" : await deps.cancelRun({ jobId, reason: formatCancelReason(input.by, input.why), by: input.by });
   await deps.store.appendEvent(active.id, { type: "run.cancel_requested", level: "warn", message: `${input.why} (by ${input.by})`, data: { result } });

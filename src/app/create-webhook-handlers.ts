@@ -36,6 +36,7 @@ import { parseCommands } from "./parse-command.ts";
 import { renderConfigError } from "./render-config-error.ts";
 import { ReviewCommentPayload } from "./review-comment-payload.ts";
 import { startRun, type StartRunInput } from "./start-run.ts";
+import { requestPick } from "../race/request-pick.ts";
 import { CommentPayload, EditedCommentPayload, LabeledPayload } from "./trigger-payload.ts";
 import type { WebhookContext, WebhookHandler, WebhookHandlers } from "./webhook-context.ts";
 
@@ -134,8 +135,12 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
               trigger: "comment",
               ...approved,
               ...(first.flags.backend ? { backend: first.flags.backend } : {}),
+              ...(first.flags.race !== undefined ? { kind: "race" as const, race: first.flags.race } : {}),
               ...(first.args ? { instructions: first.args } : {}),
             }, ctx);
+          case "pick":
+            if (onPullRequest) return reply(ctx, "`/moderator pick <candidate>` works on the issue of a race.", "ignored: pick on a pull request");
+            return pickCandidate(deps, ctx, issue.number, first.args.trim(), p.sender.login);
           case "review":
             if (!onPullRequest) return reply(ctx, "`/moderator review` works on pull requests. On an issue, use `/moderator run`.", "ignored: review on an issue");
             return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), { trigger: "comment", kind: "review" }, ctx);
@@ -147,11 +152,12 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
             return reply(ctx, result === "none" ? "There is no active Moderator run here." : "⏹️ Stopping the active run; the tracking comment will say when it has stopped.", `cancel: ${result}`);
           }
           case "retry": {
-            const last = await deps.store.prisma.execution.findFirst({ where: { repositoryId: ctx.repositoryId, issueNumber: p.issue.number }, orderBy: { createdAt: "desc" } });
+            const last = await deps.store.prisma.execution.findFirst({ where: { repositoryId: ctx.repositoryId, issueNumber: p.issue.number, kind: { not: "candidate" } }, orderBy: { createdAt: "desc" } });
             if (!last) return reply(ctx, "There is no earlier run to retry here; use `/moderator run`.", "retry: nothing to retry");
             return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
               trigger: "comment",
-              kind: last.kind === "review" ? "review" : "run",
+              kind: last.kind === "review" ? "review" : last.kind === "race" ? "race" : "run",
+              ...(last.kind === "race" ? { race: (last.summary as { race?: { request?: string | null } } | null)?.race?.request ?? "" } : {}),
               ...(last.kind === "review" ? {} : approved),
               // `/moderator retry --backend <name>` retries on another backend; without it, on the same one.
               ...(first.flags.backend ? { backend: first.flags.backend } : last.backend ? { backend: last.backend } : {}),
@@ -358,7 +364,7 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
   return handlers;
 }
 
-type TriggerOptions = Pick<StartRunInput, "trigger" | "kind" | "backend" | "instructions" | "continueFrom" | "followUp" | "approvedBody" | "triggeredAt">;
+type TriggerOptions = Pick<StartRunInput, "trigger" | "kind" | "race" | "backend" | "instructions" | "continueFrom" | "followUp" | "approvedBody" | "triggeredAt">;
 
 /**
  * Start a run (or review) for a writer: a repository config problem gets one comment; a run still active on the
@@ -406,6 +412,8 @@ async function trigger(
       return "already-active: the previous run is still stopping";
     }
   }
+  // A repository that races by default: a plain run (label or command, not a follow-up nor a review) is a race.
+  if (cfg.config.race && (opts.kind === undefined || opts.kind === "run") && !opts.continueFrom && !opts.followUp) opts = { ...opts, kind: "race" };
   const result = await startRun(
     {
       installationId,
@@ -420,6 +428,13 @@ async function trigger(
   );
   await deps.store.setDeliveryOutcome(context.id, result.outcome, result.executionId);
   return result.outcome;
+}
+
+/** `/moderator pick <candidate>`: swap the race's PR to another candidate. */
+async function pickCandidate(deps: AppDeps, ctx: CommandContext, issueNumber: number, candidate: string, by: string): Promise<string> {
+  const result = await requestPick({ store: deps.store, queue: deps.queue }, { repositoryId: ctx.repositoryId, issueNumber, candidate, by });
+  if (!result.ok) return reply(ctx, result.message, "pick: refused");
+  return reply(ctx, `🔁 Swapping the pull request to \`${candidate}\`: its commits are force-pushed and the PR body rewritten.`, "pick: queued");
 }
 
 /** `/moderator improve`: propose improvements for the issue's (or this PR's) Moderator PR and start what the budgets allow. */

@@ -4,7 +4,7 @@
  * - blind to fenced code blocks (``` and ~~~), indented code, quotes (`>`) and inline code;
  * - one command per line; every matching line is returned in order.
  */
-export const COMMANDS = ["run", "retry", "cancel", "status", "review", "improve", "fix", "explain", "dismiss", "learnings", "help"] as const;
+export const COMMANDS = ["run", "retry", "cancel", "status", "review", "improve", "fix", "explain", "dismiss", "learnings", "pick", "help"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export type ParsedCommand =

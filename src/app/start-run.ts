@@ -16,7 +16,9 @@ export interface StartRunInput {
   issue: { number: number; title: string };
   trigger: "label" | "comment" | "cli" | "check_run" | "review_comment";
   /** A run resolves the issue; a review runs QA alone on a pull request (issue.number is the PR's number). */
-  kind?: "run" | "review";
+  kind?: "run" | "review" | "race";
+  /** For kind `race`: the `--race` value (`claude,codex`, `3`); absent = the repository's `race:`. */
+  race?: string;
   sender: string;
   deliveryId?: string;
   backend?: string;
@@ -74,6 +76,7 @@ export async function startRun(
     log.info({ executionId: execution.id, issue: input.issue.number }, "a run is already active for this issue");
     return { outcome: "already-active", executionId: execution.id };
   }
+  if (input.kind === "race") await store.updateExecution(execution.id, { summary: { race: { request: input.race ?? null } } });
   await store.appendEvent(execution.id, {
     type: "run.requested",
     message: `${input.trigger} by ${input.sender}`,

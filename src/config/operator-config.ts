@@ -127,6 +127,8 @@ export const OperatorConfig = z
         shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
         qaCommandTimeoutSeconds: z.number().int().positive().max(24 * 3600).default(900),
         maxOutputBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** At most this many candidates in one race (`/moderator run --race`, a repository's `race:`). */
+        maxRaceAttempts: z.number().int().min(1).max(10).default(3),
       })
       .prefault({}),
   })

@@ -39,6 +39,17 @@ export const RepoConfig = z.strictObject({
    * when `backend` or the operator default is set; those only order them while there is no learner data.
    */
   backends: z.array(z.string().min(1)).min(1).max(20).optional(),
+  /**
+   * Run every issue as a race (`/moderator run --race` overrides): these backends, or `attempts` of the chosen one;
+   * the operator's `limits.maxRaceAttempts` bounds the number of candidates. `maxCostUsd` caps the race's total cost.
+   */
+  race: z
+    .strictObject({
+      backends: z.array(z.string().min(1)).min(1).max(20).optional(),
+      attempts: z.number().int().min(1).max(20).optional(),
+      maxCostUsd: z.number().positive().max(10_000).optional(),
+    })
+    .optional(),
   /** Open Moderator's PRs as drafts. */
   draft: z.boolean().default(false),
   /** Paths (globs) QA ignores. */

@@ -30,7 +30,7 @@ export interface FeedbackRow {
 }
 
 /** Weights of the kinds that do not count as a full piece of evidence. */
-export const FEEDBACK_WEIGHTS = { suggestion_applied: 1.5, thread_resolved_by_human: 0.5 } as const;
+export const FEEDBACK_WEIGHTS = { suggestion_applied: 1.5, thread_resolved_by_human: 0.5, race_won: 0.5, race_picked: 1 } as const;
 
 /**
  * Feedback rows -> learner events. Pure; the order of the rows is kept.
@@ -47,6 +47,8 @@ export const FEEDBACK_WEIGHTS = { suggestion_applied: 1.5, thread_resolved_by_hu
  * | `thread_resolved_by_human` | reject the rule, weight 0.5 (resolved without a fix: weak evidence) |
  * | `merged` | accept the improvement type (when given) and accept `"<backend>:<taskType>"` (when both given) |
  * | `closed_unmerged` | reject the improvement type (when given) and reject `"<backend>:<taskType>"` (when both given) |
+ * | `race_won` | accept `"<backend>:<taskType>"`, weight 0.5 (a race's judge chose it) |
+ * | `race_picked` | accept `"<backend>:<taskType>"` (a maintainer picked it with `/moderator pick`) |
  *
  * Unknown kinds, and rows missing the id their kind needs (a `dismissed` row without a rule id), give no event.
  */
@@ -61,8 +63,8 @@ export function feedbackToEvents(rows: readonly FeedbackRow[]): LearnerEvent[] {
     const improvement = (outcome: LearnerEvent["outcome"]) => {
       if (present(row.improvementType)) events.push({ scope: "improvement", key: row.improvementType, outcome, ...base });
     };
-    const backend = (outcome: LearnerEvent["outcome"]) => {
-      if (present(row.backend) && present(row.taskType)) events.push({ scope: "backend", key: backendKey(row.backend, row.taskType), outcome, ...base });
+    const backend = (outcome: LearnerEvent["outcome"], weight?: number) => {
+      if (present(row.backend) && present(row.taskType)) events.push({ scope: "backend", key: backendKey(row.backend, row.taskType), outcome, ...base, ...(weight !== undefined ? { weight } : {}) });
     };
     switch (row.kind) {
       case "dismissed":
@@ -88,6 +90,12 @@ export function feedbackToEvents(rows: readonly FeedbackRow[]): LearnerEvent[] {
       case "closed_unmerged":
         improvement("reject");
         backend("reject");
+        break;
+      case "race_won":
+        backend("accept", FEEDBACK_WEIGHTS.race_won);
+        break;
+      case "race_picked":
+        backend("accept", FEEDBACK_WEIGHTS.race_picked);
         break;
       default:
         break;

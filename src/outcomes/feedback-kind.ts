@@ -12,5 +12,8 @@ export const FeedbackKind = z.enum([
   "suggestion_applied",
   "thread_resolved_by_human",
   "dismissed",
+  // A race's judge chose this candidate's backend (weaker evidence than a merge), or a maintainer picked it.
+  "race_won",
+  "race_picked",
 ]);
 export type FeedbackKind = z.infer<typeof FeedbackKind>;

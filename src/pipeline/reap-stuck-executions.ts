@@ -54,6 +54,9 @@ export async function reapStuckExecutions(deps: ReaperDeps, opts: ReaperOptions)
   const summary: ReapSummary = { checked: candidates.length, requeued: [], failed: [] };
   for (const execution of candidates) {
     if (before.held.has(execution.id) || after.held.has(execution.id)) continue;
+    // A race waits on its candidates, not on a job of its own: while one is unfinished (and reaped on its own if
+    // stuck), the race is not stuck. Once all settled, no job means its judging was lost: re-queued below.
+    if (execution.kind === "race" && (await deps.store.prisma.execution.count({ where: { raceId: execution.id, status: { notIn: ["completed", "failed", "cancelled"] } } })) > 0) continue;
     const why = describeLoss(after.failedReasons.get(execution.id) ?? before.failedReasons.get(execution.id), execution.status);
     try {
       const recoveries = await deps.store.countEvents(execution.id, RECOVERY_EVENT);

@@ -49,6 +49,8 @@ import { publishQa } from "./publish-qa.ts";
 import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
 import { runImproveExecution } from "./run-improve-execution.ts";
 import { runReviewExecution } from "./run-review-execution.ts";
+import { enforceRaceBudget, refreshRaceComment, runRaceExecution, settleCandidate, type CandidateSummary } from "../race/run-race-execution.ts";
+import type { CancelInput, CancelResult } from "../queue/cancel-run.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import { agentRepository, type RunConnection } from "./run-connection.ts";
 
@@ -80,6 +82,8 @@ export interface PipelineDeps {
   workspaceDir: string;
   log: Logger;
   now?: () => number;
+  /** Stops another run's job wherever it runs (a race's cost cap stops its candidates). Absent in local runs. */
+  cancelRun?: (input: CancelInput) => Promise<CancelResult>;
 }
 
 export interface RunContext {
@@ -96,6 +100,8 @@ export type RunOutcome =
   | { status: "interrupted" }
   | { status: "waiting" }
   | { status: "skipped"; reason: string }
+  /** A race candidate reached its decision: its result waits for the race's judge (nothing was pushed). */
+  | { status: "candidate"; score: number }
   /** No such execution in this database: another deployment's job (same Redis and queue names), or a lost row. */
   | { status: "missing"; reason: string };
 
@@ -117,6 +123,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         "same queue names? Set a distinct MODERATOR_QUEUE (or App id) per deployment",
     };
   }
+  // A race (start, judge, pick) decides itself what its state allows.
+  if (execution.kind === "race") return runRaceExecution(execution, deps, ctx);
   if (execution.status === "completed" || execution.status === "failed" || execution.status === "cancelled") {
     return { status: "skipped", reason: `execution already ${execution.status}` };
   }
@@ -124,6 +132,9 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   if (execution.kind === "improve") return runImproveExecution(execution, deps, ctx);
   const repository = execution.repository;
   const ref: RepoRef = { owner: repository.owner, repo: repository.name };
+  /** A race candidate: its own local branch, no push before the judge, its phases in the race's comment. */
+  const raceId = execution.kind === "candidate" ? execution.raceId : null;
+  if (execution.kind === "candidate" && !raceId) return { status: "skipped", reason: "a candidate without its race" };
   const tracker = new PhaseTracker(execution.phaseTimings, now);
   const secrets: string[] = [];
   const view: Omit<TrackingView, "phases" | "status" | "executionId"> = {};
@@ -148,6 +159,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   };
   const updateComment = async (strict: boolean, extra: Partial<TrackingView> = {}) => {
     if (!codeHost) return;
+    if (raceId) return refreshRaceComment(raceId, { store, codeHost, ref, log });
     const body = renderTrackingComment({ executionId, status, phases: tracker.view(), ...view, ...extra });
     try {
       const c = await codeHost.ensureComment(ref, execution.issueNumber, TRACKING_TOPIC, body, trackingCommentId);
@@ -164,7 +176,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     strict: boolean,
     end?: { conclusion: "success" | "failure" | "neutral" | "cancelled"; actions: Array<{ label: string; description: string; identifier: string }>; decision?: { action: string; reasons: string[] }; error?: { phase?: string; message: string; hint?: string } },
   ) => {
-    if (!codeHost || !runCheckSha) return;
+    if (!codeHost || !runCheckSha || raceId) return;
     const rendered = renderRunCheck({
       issueNumber: execution.issueNumber,
       ...(view.backend ? { backend: view.backend } : {}),
@@ -267,7 +279,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const preferred = execution.backend ?? (repoConfig.backends ? undefined : (repoConfig.backend ?? deps.operator.defaultBackend));
     if ((preferred && route.name !== preferred) || (!preferred && repoConfig.backends)) view.events = [...(view.events ?? []), route.reason];
     await store.appendEvent(executionId, { type: "backend.routed", phase: "prepare", message: route.reason, data: { backend: route.name, fallbacks: route.fallbacks } });
-    const branch = `moderator/issue-${execution.issueNumber}`;
+    const branch = raceId ? `moderator/issue-${execution.issueNumber}-${execution.candidate ?? executionId.slice(0, 8)}` : `moderator/issue-${execution.issueNumber}`;
     await store.updateExecution(executionId, { backend: route.name, branch, baseBranch: repoInfo.defaultBranch, issueTitle: issue.title });
     const ws = await cloneWorkspace({
       cloneUrl: repoInfo.cloneUrl,
@@ -355,6 +367,11 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         return blockers;
       }
       const head = await ws.headSha();
+      if (raceId) {
+        // Nothing unjudged leaves the box: the candidate's commits wait in the database for the race's judge.
+        await store.updateExecution(executionId, { resultSha: head, resultBundle: new Uint8Array(await ws.bundle()) });
+        return [];
+      }
       await ws.push();
       await store.updateExecution(executionId, { resultSha: head, continueFrom: null, followUp: Prisma.DbNull });
       runCheckSha = head;
@@ -367,6 +384,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       const top = sorted[0]!;
       const secret = top.ruleId === "secrets/hardcoded";
       const where = listSome(sorted.map(describeFinding), 3);
+      // A candidate never asks: it is out of the race, the others go on.
+      if (raceId) throw new ModeratorError(`its change must not leave this machine: ${where}`, { phase: "execute" });
       const reasons = [
         `QA found ${sorted.length === 1 ? "a problem" : `${sorted.length} problems`} in the agent's local commit that must not leave this machine: ${where}.`,
         "Nothing was pushed and no pull request was opened.",
@@ -417,6 +436,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       tracker.finish("plan");
       await enter("execute", "executing");
       const blocked = await executeAndPush(plan.tasks, undefined, false);
+      if (raceId) await enforceRaceBudget(raceId, deps, executionId).catch((err: unknown) => log.warn({ err, raceId }, "could not check the race's cost"));
       if (blocked.length > 0) return await stopBeforePush(blocked);
       tracker.finish("execute");
     }
@@ -498,6 +518,32 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       tracker.finish("execute");
     }
 
+    if (raceId) {
+      // The candidate's part ends with its decision: the race's judge compares it with the others.
+      const linesChanged = countChangedLines(files);
+      const result: CandidateSummary = {
+        score: decision.confidence,
+        action: decision.action,
+        reasons: decision.reasons,
+        findingsBySeverity: view.findingsBySeverity ?? {},
+        filesChanged: changed.length,
+        linesChanged,
+        diff: redactSecrets(lastDiff, secrets).slice(0, 60_000),
+        ...(agentSummary ? { agentSummary: redactSecrets(agentSummary, secrets).slice(0, 3000) } : {}),
+        durationMs: now() - runStartedAt,
+        // What the judge publishes for the PR's review and QA check run if this candidate is shown.
+        qa: { findings: qa.findings, commands: qa.commands, qaError: qa.qaError ?? null, peerDecision: qa.peerDecision ?? null, notes: qa.notes },
+      };
+      const fresh = await store.getExecution(executionId);
+      if (!fresh?.resultBundle) {
+        throw new ModeratorError(`the agent left no change (${decision.reasons[0] ?? decision.action})`, { phase: "execute" });
+      }
+      status = "completed";
+      await persist({ summary: result as unknown as Prisma.InputJsonObject });
+      await store.finishExecution(executionId, "completed", { summary: result as unknown as Prisma.InputJsonObject });
+      await store.appendEvent(executionId, { type: "candidate.finished", message: `score ${decision.confidence.toFixed(2)} (${decision.action})` });
+      return { status: "candidate", score: decision.confidence };
+    }
     if (decision.action === "escalate") {
       throw new ModeratorError(`Moderator stopped before opening a pull request: ${decision.reasons[0] ?? "confidence too low"}`, {
         phase: "decide",
@@ -679,6 +725,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   } finally {
     await workspace?.dispose().catch((err: unknown) => log.warn({ err }, "could not delete the workspace"));
     if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+    if (raceId) await settleCandidate(executionId, { deps, ...(codeHost ? { codeHost } : {}), ref });
   }
 }
 

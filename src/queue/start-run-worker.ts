@@ -56,6 +56,7 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
       case "skipped":
       case "cancelled":
       case "waiting":
+      case "candidate":
         return outcome;
       case "interrupted":
         if (token) {

@@ -25,6 +25,7 @@ export function buildPipelineDeps(opts: {
   connect: PipelineDeps["connect"];
   scheduleBreakpointTimeout?: PipelineDeps["scheduleBreakpointTimeout"];
   queue?: PipelineDeps["queue"];
+  cancelRun?: PipelineDeps["cancelRun"];
 }): PipelineDeps {
   const createBackend = createBackendFactory(opts.operator, opts.processEnv);
   const health = new Map<string, { at: number; value: Promise<BackendHealth> }>();
@@ -38,6 +39,7 @@ export function buildPipelineDeps(opts: {
     connect: opts.connect,
     ...(opts.scheduleBreakpointTimeout ? { scheduleBreakpointTimeout: opts.scheduleBreakpointTimeout } : {}),
     ...(opts.queue ? { queue: opts.queue } : {}),
+    ...(opts.cancelRun ? { cancelRun: opts.cancelRun } : {}),
     createBackend,
     backendHealth(name) {
       const cached = health.get(name);

@@ -138,6 +138,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       const pipeline = buildPipelineDeps({
         scheduleBreakpointTimeout: (executionId, askedAt, delayMs) => queue.scheduleBreakpointTimeout({ executionId, askedAt }, delayMs),
         queue,
+        cancelRun: (input) => requestCancel({ redis: queueConnection, queue: queue.queue, channel: cancelChannel(names.runs) }, input),
         operator,
         processEnv: env.raw,
         store,

@@ -249,6 +249,36 @@ export async function cloneWorkspace(opts: CloneOptions): Promise<Workspace> {
       }
     },
 
+    async bundle(): Promise<Buffer> {
+      await sanitize();
+      const head = await headSha();
+      if (head === baseSha) throw new ModeratorError("bundle: the branch has no commit beyond its base", { phase: "execute" });
+      const file = path.join(gitDir, "moderator-result.bundle");
+      await local.raw(["bundle", "create", "--quiet", file, `refs/heads/${opts.branch}`, `^${baseSha}`]);
+      try {
+        return await readFile(file);
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+
+    async adoptBundle(bundle: Buffer): Promise<string> {
+      await sanitize();
+      const file = path.join(gitDir, "moderator-adopt.bundle");
+      await writeFile(file, bundle);
+      try {
+        await local.raw(["fetch", "--no-tags", "--quiet", file, "+refs/heads/*:refs/moderator/adopted/*"]);
+        const refs = (await local.raw(["for-each-ref", "--format=%(objectname)", "refs/moderator/"])).trim().split("\n").filter(Boolean);
+        const sha = refs[0];
+        if (!sha || !SHA.test(sha)) throw new ModeratorError("adoptBundle: the bundle holds no commit", { phase: "publish" });
+        await local.raw(["reset", "--hard", "--quiet", sha]);
+        lastHead = await headSha();
+        return lastHead;
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+
     async dispose(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
     },

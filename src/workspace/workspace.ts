@@ -22,6 +22,10 @@ export interface Workspace {
   headSha(): Promise<string>;
   /** Force-push HEAD to refs/heads/<branch> on origin with the token. */
   push(): Promise<void>;
+  /** The commits base..HEAD as a git bundle (a race candidate's result, kept until the race is judged). */
+  bundle(): Promise<Buffer>;
+  /** Fetch a bundle made by `bundle()` from a clone of the same base and reset the branch to its head; returns the sha. */
+  adoptBundle(bundle: Buffer): Promise<string>;
   /** Delete the clone. Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -26,11 +26,18 @@ export interface CommandInfo {
  */
 export const COMMAND_CATALOG: Readonly<Record<CommandName, CommandInfo>> = {
   run: {
-    usage: "[--backend <name>] [instructions]",
-    flags: ["backend"],
+    usage: "[--backend <name>] [--race <backends or n>] [instructions]",
+    flags: ["backend", "race"],
     where: ["issue"],
     access: "write",
-    summary: "Start a run: an agent resolves the issue and opens a pull request. Text after the command reaches the agent as a maintainer's instructions.",
+    summary: "Start a run: an agent resolves the issue and opens a pull request. Text after the command reaches the agent as a maintainer's instructions. `--race claude,codex` (or `--race 3`) runs several candidates and opens a PR from the best.",
+  },
+  pick: {
+    usage: "<candidate>",
+    flags: [],
+    where: ["issue"],
+    access: "write",
+    summary: "After a race: swap the pull request to another candidate (its commits force-pushed, the PR body rewritten).",
   },
   retry: {
     usage: "[--backend <name>]",

@@ -13,7 +13,8 @@ export interface LatestExecution {
  * Issues and pull requests share one number space on GitHub, so the two cannot be confused.
  */
 export async function findLatestExecution(prisma: PrismaClient, repositoryId: number, number: number): Promise<LatestExecution> {
-  const where = { repositoryId, OR: [{ issueNumber: number }, { prNumber: number }] };
+  // A race's candidates are parts of the race (its parent execution), not runs of their own.
+  const where = { repositoryId, kind: { not: "candidate" as const }, OR: [{ issueNumber: number }, { prNumber: number }] };
   const [latest, count] = await Promise.all([
     prisma.execution.findFirst({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
     prisma.execution.count({ where }),

@@ -147,3 +147,23 @@ describe("reapStuckExecutions", () => {
     expect(await runQueue.queue.getJobCounts("wait")).toEqual({ wait: 1 });
   });
 });
+
+describe("races and the reaper", () => {
+  it("leaves a race alone while a candidate is unfinished (its job held), and re-queues it once all settled with no judge job", async () => {
+    const race = await newExecution(31, "executing");
+    await store.prisma.execution.update({ where: { id: race.id }, data: { kind: "race" } });
+    const candidate = await store.prisma.execution.create({
+      data: { repositoryId, kind: "candidate", raceId: race.id, candidate: "alpha", issueNumber: 31, trigger: "race", triggeredBy: "maia", status: "executing" },
+    });
+    // The candidate's job is alive (waiting in the queue); the race's own job finished long ago.
+    await runQueue.enqueue({ executionId: candidate.id }, `run-4242-31-${candidate.id}`);
+    const first = await reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 1000 });
+    expect(first.requeued).toEqual([]);
+    expect(first.failed).toEqual([]);
+
+    // Every candidate settled and the judge job was lost: the race is re-queued (to judge), not left waiting.
+    await store.finishExecution(candidate.id, "completed", {});
+    const second = await reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 1000 });
+    expect(second.requeued).toEqual([race.id]);
+  });
+});

@@ -27,6 +27,8 @@ describe("feedback source keys", () => {
       "suggestion_applied",
       "thread_resolved_by_human",
       "dismissed",
+      "race_won",
+      "race_picked",
     ]);
   });
 });

@@ -16,7 +16,7 @@ describe("renderHelp", () => {
       expect(row).toContain(info.summary);
       expect(row).toContain(info.access === "write" ? "| write access |" : "| anyone |");
     }
-    expect(rows.find((r) => r.includes("/moderator run "))).toContain("| `/moderator run [--backend <name>] [instructions]` |");
+    expect(rows.find((r) => r.includes("/moderator run "))).toContain("| `/moderator run [--backend <name>] [--race <backends or n>] [instructions]` |");
     expect(rows.find((r) => r.includes("/moderator dismiss"))).toMatch(/\| reply in a finding's review thread \| write access \|$/);
     expect(rows.find((r) => r.includes("/moderator status"))).toMatch(/\| issue, pull request, reply in a finding's review thread \| anyone \|$/);
     expect(rows.find((r) => r.includes("/moderator review"))).toMatch(/\| pull request \| write access \|$/);

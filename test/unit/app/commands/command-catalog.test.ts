@@ -30,7 +30,7 @@ describe("validateCommandFlags", () => {
   it("names the command and every unknown flag, and what it takes instead", () => {
     expect(validateCommandFlags(parse("/moderator status --verbose yes"))).toBe("/moderator status does not know --verbose: it takes no flags");
     expect(validateCommandFlags(parse("/moderator run --model x --backend y --fast=1"))).toBe(
-      "/moderator run does not know --model, --fast: it takes --backend",
+      "/moderator run does not know --model, --fast: it takes --backend, --race",
     );
   });
 });

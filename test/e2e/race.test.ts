@@ -1,0 +1,200 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadAcceptanceTable } from "../../src/learner/load-learnings.ts";
+import { lookupAcceptance } from "../../src/learner/lookup-acceptance.ts";
+import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { issueCommentCreated } from "../support/payloads.ts";
+
+const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
+
+/** Three operator backends, each the scripted agent in another mode: a clean fix, a fix that breaks the tests, one that hangs. */
+function raceYaml(o: { clean?: string; broken?: string; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number } = {}): string {
+  const backend = (name: string, mode: string, timeout: number) => [
+    `  ${name}:`,
+    "    type: command",
+    `    command: ${JSON.stringify([process.execPath, AGENT, ...mode.split(" ")])}`,
+    `    timeoutSeconds: ${timeout}`,
+    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+  ];
+  return [
+    "defaultBackend: alpha",
+    "backends:",
+    ...backend("alpha", o.clean ?? "racer-clean", 60),
+    ...backend("beta", o.broken ?? "racer-broken-tests", 60),
+    ...backend("gamma", o.hang ?? "hang", o.hangTimeout ?? 3),
+    `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3} }`,
+    "learner: { enabled: true }",
+  ].join("\n");
+}
+
+const REPO_CONFIG = [
+  "planning: single",
+  "decision:",
+  "  maxRetries: 0",
+  "  ask: { enabled: false }",
+  "qa:",
+  "  commands:",
+  "    - name: unit tests",
+  "      run: test ! -f BROKEN && echo 'all tests passed'",
+].join("\n");
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function race(harness: Harness) {
+  return harness.moderator.db.prisma.execution.findFirst({ where: { kind: "race" }, orderBy: { createdAt: "desc" } });
+}
+
+async function waitForRaceEnd(harness: Harness, timeoutMs = 90_000) {
+  return harness.waitFor("the race to end", async () => {
+    const e = await race(harness);
+    return e && ["completed", "failed", "cancelled"].includes(e.status) ? e : undefined;
+  }, timeoutMs);
+}
+
+function command(harness: Harness, body: string) {
+  return harness.send("issue_comment", issueCommentCreated({ number: 5, title: "Write the notes", body, sender: MAINTAINER }));
+}
+
+function gitLs(harness: Harness, ref: string): string[] {
+  return execFileSync("git", ["--git-dir", harness.barePath, "ls-tree", "-r", "--name-only", ref], { encoding: "utf8" }).split("\n").filter(Boolean);
+}
+
+function branches(harness: Harness): string[] {
+  return execFileSync("git", ["--git-dir", harness.barePath, "for-each-ref", "--format=%(refname:short)", "refs/heads/"], { encoding: "utf8" }).split("\n").filter(Boolean);
+}
+
+async function setup(yaml: string, repoConfig = REPO_CONFIG): Promise<Harness> {
+  const harness = await startHarness({ operatorYaml: yaml, files: { "README.md": "# hello\n" } });
+  harness.fake.setFile(OWNER, REPO, ".github/moderator.yml", repoConfig);
+  harness.fake.addIssue(OWNER, REPO, { number: 5, title: "Write the notes", body: "Please add NOTES.md.", user: { login: "reporter" } });
+  return harness;
+}
+
+describe("races: several agents, one issue", () => {
+  it("races three candidates: the clean fix wins, one PR with three scored candidates, pick swaps it, the learner moves", async () => {
+    h = await setup(raceYaml());
+    const db = h.moderator.db.prisma;
+    const prior = async (backend: string) => {
+      const { table } = await loadAcceptanceTable(db, { config: h!.operator.learner, now: new Date() });
+      return lookupAcceptance(table, "backend", (await db.repository.findFirstOrThrow()).id, `${backend}:change`).mean;
+    };
+    expect((await command(h, "/moderator run --race alpha,beta,gamma")).status).toBe(202);
+    // Before the judge (the candidates take seconds): what the learner knew of each backend.
+    const alphaBefore = await prior("alpha");
+    const betaBefore = await prior("beta");
+    expect(await db.feedback.count()).toBe(0);
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+
+    // Three candidate executions, each its own job; the hanging one timed out and did not fail the race.
+    const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
+    expect(candidates.map((c) => [c.candidate, c.backend, c.kind])).toEqual([["alpha", "alpha", "candidate"], ["beta", "beta", "candidate"], ["gamma", "gamma", "candidate"]]);
+    expect(candidates.map((c) => c.status)).toEqual(["completed", "completed", "failed"]);
+    expect(candidates[2]?.error).toBe("agent did not finish within 3s");
+    expect(new Set(candidates.map((c) => c.jobId)).size).toBe(3);
+    const score = (c: (typeof candidates)[number]) => (c.summary as { score: number }).score;
+    expect(score(candidates[0]!)).toBeGreaterThan(score(candidates[1]!));
+
+    // Nothing of a candidate was pushed: only the PR branch, with the winner's change.
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5"]);
+    expect(gitLs(h, "moderator/issue-5")).toEqual(["NOTES.md", "README.md"]);
+
+    // One PR, its body with the Candidates section: three candidates, scores, the judge's reasons, diffs.
+    const pulls = h.fake.requests.filter((q) => q.method === "POST" && /\/pulls$/.test(q.path));
+    expect(pulls).toHaveLength(1);
+    const pr = pulls[0]?.body as { head: string; body: string };
+    expect(pr.head).toBe("moderator/issue-5");
+    expect(pr.body).toContain("## Candidates");
+    expect(pr.body).toMatch(new RegExp(`\\| \`alpha\` \\| \`alpha\` \\| ${score(candidates[0]!).toFixed(2)} \\|.*🏆 shown`));
+    expect(pr.body).toMatch(new RegExp(`\\| \`beta\` \\| \`beta\` \\| ${score(candidates[1]!).toFixed(2)} \\|`));
+    expect(pr.body).toMatch(/\| `gamma` \| `gamma` \| – \|.*❌ failed/);
+    expect(pr.body).toContain("`alpha` has the best score");
+    expect(pr.body).toContain("<details><summary><code>beta</code>");
+    expect(pr.body).toContain("+the tests fail while this file exists");
+    writeFileSync(path.join(process.env["RACE_PR_BODY_OUT"] ?? path.join(h.tmp, "pr-body.md")), pr.body);
+
+    // The tracking comment shows the race: each candidate's state, then the verdict and the PR.
+    const tracking = h.repo.issueComments.filter((c) => c.issue_url.endsWith("/issues/5") && c.body.includes("Race"));
+    expect(tracking).toHaveLength(1);
+    expect(tracking[0]?.body).toContain("Moderator · ✅ Race judged");
+    expect(tracking[0]?.body).toMatch(/\| `gamma` \| `gamma` \| ❌ failed/);
+    expect(tracking[0]?.body).toContain(`**Pull request:** [#${r.prNumber}]`);
+
+    // The winner's QA is on the PR: the `Moderator QA` check run on its head.
+    expect(h.repo.checkRuns.filter((c) => c.name === "Moderator QA").map((c) => [c.head_sha, c.conclusion])).toEqual([[r.headSha, "success"]]);
+
+    // The learner: the winner's backend gained.
+    const alphaAfter = await prior("alpha");
+    expect(alphaAfter).toBeGreaterThan(alphaBefore);
+    expect(await db.feedback.count({ where: { kind: "race_won", backend: "alpha" } })).toBe(1);
+
+    // `/moderator pick beta` swaps the PR: beta's commits force-pushed, the body rewritten, the learner told.
+    await command(h, "/moderator pick beta");
+    await h.waitFor("the pick", async () => (await db.executionEvent.count({ where: { executionId: r.id, type: "race.picked" } })) > 0);
+    expect(gitLs(h, "moderator/issue-5")).toEqual(["BROKEN", "NOTES.md", "README.md"]);
+    const patch = h.fake.requests.filter((q) => q.method === "PATCH" && new RegExp(`/pulls/${r.prNumber}$`).test(q.path)).at(-1)?.body as { body: string };
+    expect(patch.body).toMatch(/\| `beta` \| `beta` \| [0-9.]+ \|.*🏆 shown/);
+    expect(h.fake.requests.filter((q) => q.method === "POST" && /\/pulls$/.test(q.path))).toHaveLength(1);
+    expect(await prior("beta")).toBeGreaterThan(betaBefore);
+    // The review is redone on the new head: beta's failing tests in a review and a failing QA check run.
+    const picked = await race(h);
+    expect(picked?.headSha).not.toBe(r.headSha);
+    expect(h.repo.checkRuns.find((c) => c.name === "Moderator QA" && c.head_sha === picked?.headSha)?.conclusion).toBe("failure");
+    const reviews = h.fake.requests.filter((q) => q.method === "POST" && /\/pulls\/\d+\/reviews$/.test(q.path));
+    expect((reviews.at(-1)?.body as { commit_id: string; body: string }).commit_id).toBe(picked?.headSha);
+
+    // Picking what is not a finished candidate is refused with the choices.
+    await command(h, "/moderator pick gamma");
+    const refused = h.repo.issueComments.at(-1)?.body ?? "";
+    expect(refused).toContain("`gamma` is not a finished candidate of this race; pick one of `alpha`, `beta`");
+  }, 150_000);
+
+  it("`/moderator cancel` stops every candidate", async () => {
+    h = await setup(raceYaml({ clean: "slow 30000", broken: "slow 30000", hang: "hang", hangTimeout: 60 }));
+    const db = h.moderator.db.prisma;
+    await command(h, "/moderator run --race 3");
+    const r = await h.waitFor("the race to start", async () => race(h!));
+    await h.waitFor("three candidates to run", async () => (await db.execution.count({ where: { raceId: r.id, status: "executing" } })) === 3);
+    await command(h, "/moderator cancel");
+    const ended = await waitForRaceEnd(h);
+    expect(ended.status).toBe("cancelled");
+    await h.waitFor("every candidate to stop", async () => (await db.execution.count({ where: { raceId: r.id, status: "cancelled" } })) === 3);
+    const candidates = await db.execution.findMany({ where: { raceId: r.id } });
+    expect(candidates.map((c) => c.backend)).toEqual(["alpha", "alpha", "alpha"]);
+    expect(candidates.every((c) => c.cancelledBy === MAINTAINER)).toBe(true);
+    expect(h.fake.requests.filter((q) => q.method === "POST" && /\/pulls$/.test(q.path))).toHaveLength(0);
+    expect(branches(h)).toEqual(["main"]);
+  }, 120_000);
+
+  it("the race's cost cap stops the candidates still running", async () => {
+    // alpha spends $0.50 at once; the cap is $0.25: beta and gamma (still working) are stopped, alpha is judged alone.
+    h = await setup(raceYaml({ clean: "racer-clean 0.5", broken: "slow 30000", hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
+    const db = h.moderator.db.prisma;
+    await command(h, "/moderator run");
+    const r = await waitForRaceEnd(h);
+    expect(r.error).toBeNull();
+    expect(r.status).toBe("completed");
+    const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
+    expect(candidates.map((c) => [c.candidate, c.status])).toEqual([["alpha", "completed"], ["beta", "cancelled"], ["gamma", "cancelled"]]);
+    const capped = await db.executionEvent.findFirst({ where: { executionId: r.id, type: "race.capped" } });
+    expect(capped?.message).toMatch(/^\$0\.5000 spent of \$0\.25: stopped/);
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    expect(body).toContain("`alpha` is the only candidate that finished with a change");
+  }, 120_000);
+
+  it("refuses more candidates than the operator allows, with where the number came from", async () => {
+    h = await setup(raceYaml({ maxRaceAttempts: 2 }));
+    await command(h, "/moderator run --race 3");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("failed");
+    expect(r.error).toBe("`--race`: 3 candidates asked, the operator allows at most 2 (limits.maxRaceAttempts)");
+    const tracking = h.repo.issueComments.filter((c) => c.body.includes("Race failed"));
+    expect(tracking[0]?.body).toContain("limits.maxRaceAttempts");
+  }, 60_000);
+});
