@@ -32,6 +32,8 @@ const EnvSchema = z
     GHE_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["http", "https"]).optional()),
     PORT: port,
     HOST: optionalString,
+    WORKER_PORT: port,
+    METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional()),
     DATABASE_URL: z.preprocess(
       emptyToUndefined,
@@ -60,6 +62,10 @@ export interface Env {
   githubHost: string | undefined;
   port: number;
   host: string;
+  /** A worker-only process serves /healthz, /readyz and /metrics on this port when set (0: any free port). */
+  workerPort: number | undefined;
+  /** Bearer token /metrics asks for; without it /metrics answers 404 (not served). */
+  metricsToken: string | undefined;
   redisUrl: string | undefined;
   databaseUrl: string | undefined;
   dataDir: string;
@@ -117,6 +123,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     githubHost: e.GHE_HOST,
     port: e.PORT ?? 3000,
     host: e.HOST ?? "localhost",
+    workerPort: e.WORKER_PORT,
+    metricsToken: e.METRICS_TOKEN,
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir,

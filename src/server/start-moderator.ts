@@ -36,6 +36,12 @@ import { REAP_STUCK_JOB, reapStuckExecutions } from "../pipeline/reap-stuck-exec
 import { inspectRunJobs } from "../queue/inspect-run-jobs.ts";
 import { scheduleReaper } from "../queue/schedule-reaper.ts";
 import { resolveRedis } from "./resolve-redis.ts";
+import { createOpsHandlers } from "../console/create-ops-handlers.ts";
+import { createMetrics } from "../console/metrics/create-metrics.ts";
+import { observeGitHubCalls } from "../console/metrics/observe-github-calls.ts";
+import { observeJobWaits } from "../console/observe-job-waits.ts";
+import { readMetricTotals } from "../console/read-models/read-metric-totals.ts";
+import { resolveMigrationsDir } from "../store/resolve-migrations-dir.ts";
 
 export const WORKER_QUEUES = ["intake", "runs", "timers", "outcomes"] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
@@ -55,6 +61,8 @@ export interface StartOptions {
 export interface RunningModerator {
   /** Base URL of the web server, when `web`. */
   url: string | undefined;
+  /** Base URL of a worker-only process's health and metrics listener (WORKER_PORT). */
+  workerUrl: string | undefined;
   db: Database;
   store: Store;
   close(): Promise<void>;
@@ -97,11 +105,25 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       log: (l) => log.info(l),
     });
     closers.push(() => db.close());
-    const store = new Store(db.prisma);
+    const names = deriveQueueNames(env.queuePrefix);
+    // Health and metrics probe Redis on a connection that fails at once when it is down (no offline queue).
+    const probeConnection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    probeConnection.on("error", (err) => log.debug({ err: err.message }, "redis (probe) error"));
+    closers.push(async () => void probeConnection.disconnect());
+    const probeQueues = createQueues({ connection: probeConnection, names, attempts: 1, backoffSeconds: 1, onError: () => {} });
+    closers.push(() => probeQueues.close());
+    const metrics = createMetrics({
+      role: opts.web && opts.worker ? "web+worker" : opts.web ? "web" : "worker",
+      queues: WORKER_QUEUES.map((kind) => ({ kind, counts: () => probeQueues.queues[kind].getJobCounts() })),
+      ...(opts.web ? { totals: () => readMetricTotals(db.prisma) } : {}),
+      onCollectError: (what, err) => log.warn({ err: (err as Error).message }, `metrics: cannot read ${what}`),
+    });
+    const readiness = { redis: probeConnection, prisma: db.prisma, migrationsDir: resolveMigrationsDir() };
+    const store = new Store(db.prisma, { executionFinished: (e) => metrics.runFinished(e) });
 
     // Every Octokit of this process shares the write limits (per installation): see create-write-limits.ts.
     const writeLimits = createWriteLimits(operator.github.writes);
-    const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+    const Octokit = ProbotOctokit.plugin(observeGitHubCalls(metrics)).defaults((o: Record<string, unknown>) => ({
       ...o,
       retry: { enabled: operator.github.retry },
       throttle: { ...(o.throttle as object), enabled: operator.github.throttle, ...writeLimits },
@@ -114,7 +136,6 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       log,
       Octokit,
     });
-    const names = deriveQueueNames(env.queuePrefix);
     const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     queueConnection.on("error", (err) => log.warn({ err: err.message }, "redis (queue) error"));
     closers.push(async () => void queueConnection.disconnect());
@@ -190,6 +211,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           log,
         });
         closers.push(() => runWorker.close());
+        observeJobWaits(runWorker.worker, "runs", metrics);
         // Cancellations reach this worker's runs; its closer goes before the worker's in the list (closers run in
         // reverse), so a cancel still works during the shutdown grace period.
         const cancelSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -222,6 +244,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
             handleDeliveryJob(job, token, { deliveries: store.deliveries, handlers, octokitFor: installationClient, log, orderWaitMs: operator.intake.orderWaitSeconds * 1000 }),
         });
         closers.push(() => intakeWorker.close());
+        observeJobWaits(intakeWorker.worker, "intake", metrics);
       }
 
       // Timers: breakpoint time-outs and housekeeping, never behind an agent.
@@ -266,6 +289,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           },
         });
         closers.push(() => timersWorker.close());
+        observeJobWaits(timersWorker.worker, "timers", metrics);
         await scheduleDeliverySweep(queue.queues.timers);
         await scheduleReaper(queue.queues.timers, operator.limits.reapEverySeconds * 1000);
       }
@@ -287,8 +311,10 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           },
         });
         closers.push(() => outcomesWorker.close());
+        observeJobWaits(outcomesWorker.worker, "outcomes", metrics);
         await scheduleOutcomeCollection(queue.queues.outcomes, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
       }
+      Object.assign(readiness, { backends: { names: Object.keys(operator.backends), health: (name: string) => pipeline.backendHealth(name) } });
       log.info({ queues: [...takes].map((k) => names[k]), concurrency: operator.limits.concurrency, intakeConcurrency: operator.intake.concurrency, sandbox: runner.mode }, "worker started");
     }
 
@@ -314,20 +340,34 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         queue: intakeQueues,
         isAwaitingAnswer: (repo, issue) => store.deliveries.isAwaitingAnswer(repo, issue),
         log,
-        ...(opts.onWebhookAnswer ? { onAnswer: opts.onWebhookAnswer } : {}),
+        onAnswer: (answer) => {
+          metrics.webhookAnswered(answer);
+          opts.onWebhookAnswer?.(answer);
+        },
       });
       const web = await startWebServer({
         host: env.host,
         // PORT=0: any free port.
         port: env.port,
-        handlers: [receiver],
+        handlers: [...createOpsHandlers({ role: "web", readiness, metrics, metricsToken: env.metricsToken }), receiver],
         log,
       });
       closers.push(() => web.close());
       url = web.url;
       if (env.webhookProxyUrl) closers.push(await startWebhookProxy(env.webhookProxyUrl, `${web.url}${env.webhookPath}`, log));
     }
-    return { url, db, store, close };
+    let workerUrl: string | undefined;
+    if (opts.worker && !opts.web && env.workerPort !== undefined) {
+      const listener = await startWebServer({
+        host: env.host,
+        port: env.workerPort,
+        handlers: createOpsHandlers({ role: "worker", readiness, metrics, metricsToken: env.metricsToken }),
+        log,
+      });
+      closers.push(() => listener.close());
+      workerUrl = listener.url;
+    }
+    return { url, workerUrl, db, store, close };
   } catch (err) {
     await close();
     throw err;
