@@ -42,6 +42,8 @@ import { observeGitHubCalls } from "../console/metrics/observe-github-calls.ts";
 import { observeJobWaits } from "../console/observe-job-waits.ts";
 import { readMetricTotals } from "../console/read-models/read-metric-totals.ts";
 import { resolveMigrationsDir } from "../store/resolve-migrations-dir.ts";
+import { eventChannel } from "../console/live/event-channel.ts";
+import { startConsole } from "../console/start-console.ts";
 
 export const WORKER_QUEUES = ["intake", "runs", "timers", "outcomes"] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
@@ -119,7 +121,12 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       onCollectError: (what, err) => log.warn({ err: (err as Error).message }, `metrics: cannot read ${what}`),
     });
     const readiness = { redis: probeConnection, prisma: db.prisma, migrationsDir: resolveMigrationsDir() };
-    const store = new Store(db.prisma, { executionFinished: (e) => metrics.runFinished(e) });
+    const events = eventChannel(env.queuePrefix);
+    const store = new Store(db.prisma, {
+      executionFinished: (e) => metrics.runFinished(e),
+      // Every web process's console hears of every event, whichever process appended it.
+      eventAppended: (e) => void probeConnection.publish(events, JSON.stringify({ executionId: e.executionId, id: String(e.id) })).catch(() => undefined),
+    });
 
     // Every Octokit of this process shares the write limits (per installation): see create-write-limits.ts.
     const writeLimits = createWriteLimits(operator.github.writes);
@@ -345,11 +352,23 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           opts.onWebhookAnswer?.(answer);
         },
       });
+      const auth = new ProbotBase() as Probot;
+      const consoleUi = await startConsole({
+        env,
+        operator,
+        store,
+        redisUrl: redis.url,
+        redis: intakeConnection,
+        queues: intakeQueues,
+        installationClient: async (id) => (await auth.auth(id)) as unknown as GitHubClient,
+        log,
+      });
+      closers.push(() => consoleUi.close());
       const web = await startWebServer({
         host: env.host,
         // PORT=0: any free port.
         port: env.port,
-        handlers: [...createOpsHandlers({ role: "web", readiness, metrics, metricsToken: env.metricsToken }), receiver],
+        handlers: [...createOpsHandlers({ role: "web", readiness, metrics, metricsToken: env.metricsToken }), consoleUi.handler, receiver],
         log,
       });
       closers.push(() => web.close());

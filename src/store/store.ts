@@ -102,6 +102,7 @@ const CREATE_EXECUTION_ATTEMPTS = 5;
 /** Callbacks the Store calls after a write succeeded (metrics); they must not throw. */
 export interface StoreObserver {
   executionFinished?(execution: Execution): void;
+  eventAppended?(event: ExecutionEvent): void;
 }
 
 /**
@@ -252,7 +253,7 @@ export class Store {
   }
 
   async appendEvent(executionId: string, event: EventInput): Promise<ExecutionEvent> {
-    return this.prisma.executionEvent.create({
+    const row = await this.prisma.executionEvent.create({
       data: {
         executionId,
         type: event.type,
@@ -263,6 +264,8 @@ export class Store {
         ...(event.data === undefined ? {} : { data: event.data }),
       },
     });
+    this.observer.eventAppended?.(row);
+    return row;
   }
 
   /** Events of an execution in the order they were appended; `afterId` continues a previous read. */
