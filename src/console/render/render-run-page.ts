@@ -1,3 +1,4 @@
+import { RUN_PHASES } from "../../pipeline/phase-tracker.ts";
 import { formatDuration } from "../../render/format-duration.ts";
 import type { RunView } from "../read-models/read-run.ts";
 import { escapeHtml } from "./escape-html.ts";
@@ -17,7 +18,9 @@ export function renderRunPage(view: RunView, opts: { canControl: boolean; csrf: 
     e.reviewUrl ? `<a href="${escapeHtml(e.reviewUrl)}">review</a>` : "",
   ].filter(Boolean);
   const timings = (e.phaseTimings ?? {}) as Record<string, { state?: string; durationMs?: number }>;
+  const rank = (p: string) => (RUN_PHASES.indexOf(p as never) + 1 || 99);
   const phases = Object.entries(timings)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([p, t]) => `<tr><td>${escapeHtml(p)}</td><td>${escapeHtml(t.state ?? "")}</td><td>${typeof t.durationMs === "number" ? escapeHtml(formatDuration(t.durationMs)) : "—"}</td></tr>`)
     .join("");
   const tasks = e.tasks
