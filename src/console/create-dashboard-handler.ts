@@ -24,6 +24,7 @@ import { streamRunEvents } from "./live/stream-run-events.ts";
 import { listInstalledRepositories } from "./read-models/list-installed-repositories.ts";
 import { listRuns, RunsQuery } from "./read-models/list-runs.ts";
 import { readRun } from "./read-models/read-run.ts";
+import { QUEUE_BOARD_PATH } from "./create-queue-board.ts";
 import { escapeHtml } from "./render/escape-html.ts";
 import { renderLayout } from "./render/render-layout.ts";
 import { renderRunPage } from "./render/render-run-page.ts";
@@ -44,6 +45,8 @@ export interface DashboardDeps {
   access: AccessPolicy;
   feed: EventFeed;
   backends: readonly string[];
+  /** Bull Board (admins only); absent: not served. */
+  queueBoard?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The /moderator cancel of the run's issue, recorded as done by `by`. */
   cancelRun(run: { repositoryId: number; repositoryGithubId: number; issueNumber: number }, by: string): Promise<"cancelled" | "signalled" | "none">;
   log: Logger;
@@ -82,7 +85,7 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
     const shownQuery = query.repository && !seen.some((r) => `${r.owner}/${r.name}` === query.repository) ? { ...query, repository: undefined } : query;
     const page = await listRuns(deps.prisma, shownQuery, visible);
     const body = renderRunsPage(page, shownQuery, { repositories: seen.map((r) => `${r.owner}/${r.name}`), backends: [...deps.backends] });
-    html(res, 200, renderLayout({ title: "Runs", body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session) }));
+    html(res, 200, renderLayout({ title: "Runs", body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session), queues: Boolean(deps.queueBoard) && deps.access.isAdmin(session.login) }));
   };
 
   /** The run, when the viewer may read its repository; null otherwise (no trace of it either way). */
@@ -151,6 +154,20 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
         return true;
       }
       html(res, 200, renderLayout({ title: "Sign in", body: `<section><p>The console shows the runs of the repositories you can read on GitHub.</p><p><a href="/dashboard/login" id="sign-in"><button>Sign in with GitHub</button></a></p></section>` }));
+      return true;
+    }
+
+    if (path === QUEUE_BOARD_PATH || path.startsWith(`${QUEUE_BOARD_PATH}/`)) {
+      if (!deps.queueBoard || !deps.access.isAdmin(session.login)) {
+        notFound(res, session);
+        return true;
+      }
+      // The board's own API (retry, clean, pause...) is JSON over fetch: same-origin requests only.
+      if (req.method !== "GET" && req.method !== "HEAD" && req.headers.origin !== origin(req)) {
+        res.writeHead(403, { "content-type": "text/plain" }).end("Cross-origin request refused");
+        return true;
+      }
+      deps.queueBoard(req, res);
       return true;
     }
 

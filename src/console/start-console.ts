@@ -13,6 +13,7 @@ import type { Store } from "../store/store.ts";
 import type { Logger } from "../util/logger.ts";
 import { createAccessPolicy } from "./auth/create-access-policy.ts";
 import { createDashboardHandler } from "./create-dashboard-handler.ts";
+import { createQueueBoard } from "./create-queue-board.ts";
 import { createEventFeed } from "./live/create-event-feed.ts";
 import { eventChannel } from "./live/event-channel.ts";
 
@@ -51,6 +52,7 @@ export async function startConsole(opts: {
     access,
     feed,
     backends: Object.keys(opts.operator.backends),
+    queueBoard: createQueueBoard(Object.values(opts.queues.queues)),
     async cancelRun(run, by) {
       const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { installationId: true } });
       if (repo?.installationId === null || repo === null) return "none";

@@ -179,4 +179,30 @@ describe("the console", () => {
     expect(got.filter((e) => e.event === "run-event").map((e) => e.id)).toEqual([String(appended.id)]);
     void INSTALLATION_ID;
   });
+
+  it("Bull Board at /dashboard/queues for admins only, its API same-origin only", async () => {
+    const h = await start("clean", { extra: "dashboard: { admins: [boss] }" });
+    h.fake.signInAs("boss");
+    const boss = await signIn(h.moderator.url!);
+    expect(await (await boss.get("/dashboard")).text()).toContain('href="/dashboard/queues"');
+    const board = await boss.get("/dashboard/queues");
+    expect(board.status).toBe(200);
+    expect(board.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const api = await boss.get("/dashboard/queues/api/queues");
+    expect(api.status).toBe(200);
+    const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(Object.values(h.queueNames).sort());
+    const cross = await fetch(`${h.moderator.url}/dashboard/queues/api/queues/${h.queueNames.runs}/pause`, {
+      method: "PUT",
+      headers: { cookie: [...boss.cookies].map(([k, v]) => `${k}=${v}`).join("; "), origin: "https://evil.example" },
+    });
+    expect(cross.status).toBe(403);
+
+    h.fake.setPermission(OWNER, REPO, MAINTAINER, "admin");
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    expect(await (await maia.get("/dashboard")).text()).not.toContain('href="/dashboard/queues"');
+    expect((await maia.get("/dashboard/queues")).status).toBe(404);
+    expect((await maia.get("/dashboard/queues/api/queues")).status).toBe(404);
+  });
 });

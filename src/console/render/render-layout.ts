@@ -23,12 +23,12 @@ button.danger{color:#cf222e}
 `;
 
 /** The page around every console view; `login` shows who is signed in. */
-export function renderLayout(opts: { title: string; body: string; login?: string | undefined; csrf?: string | undefined; script?: boolean }): string {
+export function renderLayout(opts: { title: string; body: string; login?: string | undefined; csrf?: string | undefined; script?: boolean; queues?: boolean }): string {
   const who = opts.login
     ? `<span class="who">${escapeHtml(opts.login)} <form class="inline" method="post" action="/dashboard/logout"><input type="hidden" name="csrf" value="${escapeHtml(opts.csrf)}"><button>Sign out</button></form></span>`
     : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(opts.title)} · Moderator</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body><header><a href="/dashboard">Moderator</a><span>${escapeHtml(opts.title)}</span>${who}</header><main>${opts.body}</main>
+<body><header><a href="/dashboard">Moderator</a><span>${escapeHtml(opts.title)}</span>${opts.queues ? '<a href="/dashboard/queues" id="queues">Queues</a>' : ""}${who}</header><main>${opts.body}</main>
 ${opts.script ? '<script src="/dashboard/assets/live.js" defer></script>' : ""}</body></html>`;
 }
