@@ -45,6 +45,8 @@ export interface DashboardDeps {
   access: AccessPolicy;
   feed: EventFeed;
   backends: readonly string[];
+  /** The "Dismiss findings" of the check run, for one finding, recorded as done by `by`. */
+  dismissFinding(run: { id: string; repositoryId: number; issueNumber: number; prNumber: number | null }, findingId: string, by: string): Promise<"dismissed" | "none">;
   /** Bull Board (admins only); absent: not served. */
   queueBoard?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The /moderator cancel of the run's issue, recorded as done by `by`. */
@@ -196,6 +198,22 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
         const result = await deps.cancelRun({ repositoryId: e.repositoryId, repositoryGithubId: Number(e.repository.githubId), issueNumber: e.issueNumber }, session.login);
         deps.log.info({ login: session.login, executionId: e.id, result }, "console: cancel");
         redirect(res, `/dashboard/runs/${e.id}`);
+        return true;
+      }
+      const dismiss = /^\/dashboard\/runs\/([0-9a-f-]{36})\/findings\/([0-9a-f-]{36})\/dismiss$/.exec(path);
+      if (dismiss) {
+        const found = await visibleRun(session, dismiss[1]!);
+        if (!found || !found.view.execution.findings.some((f) => f.id === dismiss[2])) {
+          notFound(res, session);
+          return true;
+        }
+        if (!(await deps.access.canControl(session.login, found.repo))) {
+          res.writeHead(403, { "content-type": "text/plain" }).end(`${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to dismiss findings`);
+          return true;
+        }
+        const result = await deps.dismissFinding(found.view.execution, dismiss[2]!, session.login);
+        deps.log.info({ login: session.login, executionId: found.view.execution.id, findingId: dismiss[2], result }, "console: dismiss finding");
+        redirect(res, `/dashboard/runs/${found.view.execution.id}`);
         return true;
       }
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found");

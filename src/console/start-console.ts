@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import { cancelActiveRun } from "../app/control-runs.ts";
+import { recordDismissal } from "../app/commands/record-dismissal.ts";
 import { getSenderPermission } from "../app/get-sender-permission.ts";
 import type { GitHubClient } from "../app/github-client.ts";
 import { createGitHubCodeHost } from "../codehost/github-code-host.ts";
@@ -52,6 +53,26 @@ export async function startConsole(opts: {
     access,
     feed,
     backends: Object.keys(opts.operator.backends),
+    async dismissFinding(run, findingId, by) {
+      const finding = await store.prisma.finding.findFirst({ where: { id: findingId, executionId: run.id }, select: { fingerprint: true, ruleId: true, path: true, line: true } });
+      const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { owner: true, name: true, installationId: true } });
+      if (!finding || !repo) return "none";
+      // The feedback's dedupe key wants a number: the finding id's first 48 bits, so pressing twice counts once.
+      const key = Number.parseInt(findingId.replace(/-/g, "").slice(0, 12), 16);
+      const result = await recordDismissal(store.prisma, { repositoryId: run.repositoryId, fingerprints: [finding.fingerprint], actor: by, reason: "Dismissed from the console", commentId: key });
+      await store.appendEvent(run.id, { type: "finding.dismissed", message: `${finding.ruleId} dismissed by ${by} (console)`, data: { findingId, fingerprint: finding.fingerprint } });
+      if (repo.installationId !== null) {
+        const codeHost = createGitHubCodeHost(await opts.installationClient(Number(repo.installationId)));
+        const where = finding.path ? ` in \`${finding.path}${finding.line ? `:${finding.line}` : ""}\`` : "";
+        await codeHost.ensureComment(
+          { owner: repo.owner, repo: repo.name },
+          run.prNumber ?? run.issueNumber,
+          `dismissed-console-${findingId}`,
+          `### Moderator · Finding dismissed\n\n${by} dismissed \`${finding.ruleId}\`${where} from the console; Moderator will not raise it again on this repository.`,
+        );
+      }
+      return result.dismissed.length > 0 ? "dismissed" : "none";
+    },
     queueBoard: createQueueBoard(Object.values(opts.queues.queues)),
     async cancelRun(run, by) {
       const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { installationId: true } });

@@ -205,4 +205,39 @@ describe("the console", () => {
     expect((await maia.get("/dashboard/queues")).status).toBe(404);
     expect((await maia.get("/dashboard/queues/api/queues")).status).toBe(404);
   });
+
+  it("a writer dismisses a finding from the console: recorded with who, counted once, said on the PR; a reader cannot", async () => {
+    const h = await start("clean");
+    h.fake.addIssue(OWNER, REPO, { number: 5, title: "Add a greeting" });
+    await h.send("issues", issueLabeled({ number: 5, title: "Add a greeting", sender: MAINTAINER }));
+    const run = await runOf(h, 5, ["completed"]);
+    // The finding QA would have posted on this run (the clean agent leaves none).
+    const finding = await h.moderator.db.prisma.finding.create({
+      data: { executionId: run.id, repositoryId: run.repositoryId, source: "analyzer", ruleId: "debug/console-log", severity: "low", confidence: 0.9, path: "src/greet.js", line: 4, message: "A console.log left in", fingerprint: "fp-console-log" },
+    });
+
+    h.fake.setPermission(OWNER, REPO, "rita", "read");
+    h.fake.signInAs("rita");
+    const rita = await signIn(h.moderator.url!);
+    const ritaPage = await (await rita.get(`/dashboard/runs/${run.id}`)).text();
+    expect(ritaPage).toContain(finding.ruleId);
+    expect(ritaPage).not.toContain("Dismiss</button>");
+    expect((await rita.post(`/dashboard/runs/${run.id}/findings/${finding.id}/dismiss`, { csrf: rita.csrfOf(ritaPage) })).status).toBe(403);
+    expect((await h.moderator.db.prisma.finding.findUniqueOrThrow({ where: { id: finding.id } })).status).toBe("open");
+
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    const page = await (await maia.get(`/dashboard/runs/${run.id}`)).text();
+    expect(page).toContain(`/findings/${finding.id}/dismiss`);
+    for (let i = 0; i < 2; i++) {
+      expect((await maia.post(`/dashboard/runs/${run.id}/findings/${finding.id}/dismiss`, { csrf: maia.csrfOf(page) })).status).toBe(303);
+    }
+    expect((await h.moderator.db.prisma.finding.findUniqueOrThrow({ where: { id: finding.id } })).status).toBe("dismissed");
+    const feedback = await h.moderator.db.prisma.feedback.findMany({ where: { kind: "dismissed", actor: MAINTAINER } });
+    expect(feedback).toHaveLength(1);
+    const target = run.prNumber ?? run.issueNumber;
+    const said = h.repo.issueComments.filter((c) => c.issue_url.endsWith(`/issues/${target}`) && c.body.includes("Finding dismissed"));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.body).toContain(`${MAINTAINER} dismissed \`${finding.ruleId}\``);
+  });
 });

@@ -30,7 +30,7 @@ export function renderRunPage(view: RunView, opts: { canControl: boolean; csrf: 
     .map((a) => `<tr><td>${escapeHtml(a.backend)}</td><td>${a.task ? a.task.index : "—"}</td><td>${escapeHtml(a.status)}</td><td>${a.durationMs === null ? "—" : escapeHtml(formatDuration(a.durationMs))}</td><td>${a.costUsd ? `$${a.costUsd.toFixed(4)}` : "—"}</td><td>${a.inputTokens ?? 0} / ${a.outputTokens ?? 0}</td><td>${escapeHtml(a.error ?? "")}</td></tr>`)
     .join("");
   const findings = e.findings
-    .map((f) => `<tr><td><span class="sev ${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span></td><td>${escapeHtml(f.ruleId)}</td><td>${escapeHtml(f.path ? `${f.path}${f.line ? `:${f.line}` : ""}` : "—")}</td><td>${escapeHtml(f.title || f.message)}</td><td>${escapeHtml(f.status)}</td></tr>`)
+    .map((f) => `<tr><td><span class="sev ${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span></td><td>${escapeHtml(f.ruleId)}</td><td>${escapeHtml(f.path ? `${f.path}${f.line ? `:${f.line}` : ""}` : "—")}</td><td>${escapeHtml(f.title || f.message)}</td><td>${escapeHtml(f.status)}${opts.canControl && f.status === "open" ? ` <form class="inline" method="post" action="/dashboard/runs/${escapeHtml(e.id)}/findings/${escapeHtml(f.id)}/dismiss"><input type="hidden" name="csrf" value="${escapeHtml(opts.csrf)}"><button class="dismiss">Dismiss</button></form>` : ""}</td></tr>`)
     .join("");
   const decision = e.decision as { action?: string; confidence?: number; reasons?: string[]; question?: string } | null;
   const decisionHtml = decision
