@@ -32,6 +32,12 @@ const EnvSchema = z
     GHE_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["http", "https"]).optional()),
     PORT: port,
     HOST: optionalString,
+    WORKER_PORT: port,
+    GITHUB_CLIENT_ID: optionalString,
+    GITHUB_CLIENT_SECRET: optionalString,
+    SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    PUBLIC_URL: z.preprocess(emptyToUndefined, z.url("must be a URL").optional()),
+    METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional()),
     DATABASE_URL: z.preprocess(
       emptyToUndefined,
@@ -60,6 +66,18 @@ export interface Env {
   githubHost: string | undefined;
   port: number;
   host: string;
+  /** A worker-only process serves /healthz, /readyz and /metrics on this port when set (0: any free port). */
+  workerPort: number | undefined;
+  /** The App's OAuth client (sign-in to /dashboard); the dashboard shows nothing without both. */
+  oauth: { clientId: string; clientSecret: string } | undefined;
+  /** Key of the console's session cookies; derived from the App's private key when unset. */
+  sessionSecret: string | undefined;
+  /** Where browsers reach the web process (OAuth callback URL); default: the request's Host. */
+  publicUrl: string | undefined;
+  /** GitHub's web host (OAuth pages): https://github.com, or the GHE / fake host. */
+  githubWebUrl: string;
+  /** Bearer token /metrics asks for; without it /metrics answers 404 (not served). */
+  metricsToken: string | undefined;
   redisUrl: string | undefined;
   databaseUrl: string | undefined;
   dataDir: string;
@@ -117,6 +135,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     githubHost: e.GHE_HOST,
     port: e.PORT ?? 3000,
     host: e.HOST ?? "localhost",
+    workerPort: e.WORKER_PORT,
+    oauth: e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET ? { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET } : undefined,
+    sessionSecret: e.SESSION_SECRET,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    githubWebUrl: e.GHE_HOST ? `${protocol}://${e.GHE_HOST}` : "https://github.com",
+    metricsToken: e.METRICS_TOKEN,
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir,

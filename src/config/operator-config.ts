@@ -63,6 +63,12 @@ export const OperatorConfig = z
     outcomes: OutcomeCollectionConfig.prefault({}),
     /** What Moderator learns from maintainers' outcomes (pooled across the installation's repositories). */
     learner: LearnerConfig.prefault({}),
+    /** The operator's console (/dashboard): these GitHub logins see every repository, the queue board and all controls. */
+    dashboard: z
+      .strictObject({
+        admins: z.array(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "a GitHub login")).default([]),
+      })
+      .prefault({}),
     /** When the chosen backend is unavailable or crashes, try the next healthy one. */
     allowFallback: z.boolean().default(true),
     /** The operator's LLM (Ollama) for planning and LLM review; absent = heuristics only. */

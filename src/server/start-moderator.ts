@@ -37,6 +37,14 @@ import { REAP_STUCK_JOB, reapStuckExecutions } from "../pipeline/reap-stuck-exec
 import { inspectRunJobs } from "../queue/inspect-run-jobs.ts";
 import { scheduleReaper } from "../queue/schedule-reaper.ts";
 import { resolveRedis } from "./resolve-redis.ts";
+import { createOpsHandlers } from "../console/create-ops-handlers.ts";
+import { createMetrics } from "../console/metrics/create-metrics.ts";
+import { observeGitHubCalls } from "../console/metrics/observe-github-calls.ts";
+import { observeJobWaits } from "../console/observe-job-waits.ts";
+import { readMetricTotals } from "../console/read-models/read-metric-totals.ts";
+import { resolveMigrationsDir } from "../store/resolve-migrations-dir.ts";
+import { eventChannel } from "../console/live/event-channel.ts";
+import { startConsole } from "../console/start-console.ts";
 
 export const WORKER_QUEUES = ["intake", "runs", "timers", "outcomes"] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
@@ -56,6 +64,8 @@ export interface StartOptions {
 export interface RunningModerator {
   /** Base URL of the web server, when `web`. */
   url: string | undefined;
+  /** Base URL of a worker-only process's health and metrics listener (WORKER_PORT). */
+  workerUrl: string | undefined;
   db: Database;
   store: Store;
   close(): Promise<void>;
@@ -98,11 +108,30 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       log: (l) => log.info(l),
     });
     closers.push(() => db.close());
-    const store = new Store(db.prisma);
+    const names = deriveQueueNames(env.queuePrefix);
+    // Health and metrics probe Redis on a connection that fails at once when it is down (no offline queue).
+    const probeConnection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    probeConnection.on("error", (err) => log.debug({ err: err.message }, "redis (probe) error"));
+    closers.push(async () => void probeConnection.disconnect());
+    const probeQueues = createQueues({ connection: probeConnection, names, attempts: 1, backoffSeconds: 1, onError: () => {} });
+    closers.push(() => probeQueues.close());
+    const metrics = createMetrics({
+      role: opts.web && opts.worker ? "web+worker" : opts.web ? "web" : "worker",
+      queues: WORKER_QUEUES.map((kind) => ({ kind, counts: () => probeQueues.queues[kind].getJobCounts() })),
+      ...(opts.web ? { totals: () => readMetricTotals(db.prisma) } : {}),
+      onCollectError: (what, err) => log.warn({ err: (err as Error).message }, `metrics: cannot read ${what}`),
+    });
+    const readiness = { redis: probeConnection, prisma: db.prisma, migrationsDir: resolveMigrationsDir() };
+    const events = eventChannel(env.queuePrefix);
+    const store = new Store(db.prisma, {
+      executionFinished: (e) => metrics.runFinished(e),
+      // Every web process's console hears of every event, whichever process appended it.
+      eventAppended: (e) => void probeConnection.publish(events, JSON.stringify({ executionId: e.executionId, id: String(e.id) })).catch(() => undefined),
+    });
 
     // Every Octokit of this process shares the write limits (per installation): see create-write-limits.ts.
     const writeLimits = createWriteLimits(operator.github.writes);
-    const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+    const Octokit = ProbotOctokit.plugin(observeGitHubCalls(metrics)).defaults((o: Record<string, unknown>) => ({
       ...o,
       retry: { enabled: operator.github.retry },
       throttle: { ...(o.throttle as object), enabled: operator.github.throttle, ...writeLimits },
@@ -115,7 +144,6 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       log,
       Octokit,
     });
-    const names = deriveQueueNames(env.queuePrefix);
     const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     queueConnection.on("error", (err) => log.warn({ err: err.message }, "redis (queue) error"));
     closers.push(async () => void queueConnection.disconnect());
@@ -192,6 +220,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           log,
         });
         closers.push(() => runWorker.close());
+        observeJobWaits(runWorker.worker, "runs", metrics);
         // Cancellations reach this worker's runs; its closer goes before the worker's in the list (closers run in
         // reverse), so a cancel still works during the shutdown grace period.
         const cancelSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -224,6 +253,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
             handleDeliveryJob(job, token, { deliveries: store.deliveries, handlers, octokitFor: installationClient, log, orderWaitMs: operator.intake.orderWaitSeconds * 1000 }),
         });
         closers.push(() => intakeWorker.close());
+        observeJobWaits(intakeWorker.worker, "intake", metrics);
       }
 
       // Timers: breakpoint time-outs and housekeeping, never behind an agent.
@@ -268,6 +298,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           },
         });
         closers.push(() => timersWorker.close());
+        observeJobWaits(timersWorker.worker, "timers", metrics);
         await scheduleDeliverySweep(queue.queues.timers);
         await scheduleReaper(queue.queues.timers, operator.limits.reapEverySeconds * 1000);
       }
@@ -289,8 +320,10 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
           },
         });
         closers.push(() => outcomesWorker.close());
+        observeJobWaits(outcomesWorker.worker, "outcomes", metrics);
         await scheduleOutcomeCollection(queue.queues.outcomes, { everyMs: operator.outcomes.enabled ? operator.outcomes.everyMinutes * 60_000 : 0 });
       }
+      Object.assign(readiness, { backends: { names: Object.keys(operator.backends), health: (name: string) => pipeline.backendHealth(name) } });
       log.info({ queues: [...takes].map((k) => names[k]), concurrency: operator.limits.concurrency, intakeConcurrency: operator.intake.concurrency, sandbox: runner.mode }, "worker started");
     }
 
@@ -316,20 +349,46 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
         queue: intakeQueues,
         isAwaitingAnswer: createAwaitingAnswerCheck(() => store.deliveries.listAwaitingAnswer()),
         log,
-        ...(opts.onWebhookAnswer ? { onAnswer: opts.onWebhookAnswer } : {}),
+        onAnswer: (answer) => {
+          metrics.webhookAnswered(answer);
+          opts.onWebhookAnswer?.(answer);
+        },
       });
+      const auth = new ProbotBase() as Probot;
+      const consoleUi = await startConsole({
+        env,
+        operator,
+        store,
+        redisUrl: redis.url,
+        redis: intakeConnection,
+        queues: intakeQueues,
+        installationClient: async (id) => (await auth.auth(id)) as unknown as GitHubClient,
+        log,
+      });
+      closers.push(() => consoleUi.close());
       const web = await startWebServer({
         host: env.host,
         // PORT=0: any free port.
         port: env.port,
-        handlers: [receiver],
+        handlers: [...createOpsHandlers({ role: "web", readiness, metrics, metricsToken: env.metricsToken }), consoleUi.handler, receiver],
         log,
       });
       closers.push(() => web.close());
       url = web.url;
       if (env.webhookProxyUrl) closers.push(await startWebhookProxy(env.webhookProxyUrl, `${web.url}${env.webhookPath}`, log));
     }
-    return { url, db, store, close };
+    let workerUrl: string | undefined;
+    if (opts.worker && !opts.web && env.workerPort !== undefined) {
+      const listener = await startWebServer({
+        host: env.host,
+        port: env.workerPort,
+        handlers: createOpsHandlers({ role: "worker", readiness, metrics, metricsToken: env.metricsToken }),
+        log,
+      });
+      closers.push(() => listener.close());
+      workerUrl = listener.url;
+    }
+    return { url, workerUrl, db, store, close };
   } catch (err) {
     await close();
     throw err;

@@ -99,6 +99,12 @@ export type ExecutionWithRepository = Execution & { repository: Repository };
 
 const CREATE_EXECUTION_ATTEMPTS = 5;
 
+/** Callbacks the Store calls after a write succeeded (metrics); they must not throw. */
+export interface StoreObserver {
+  executionFinished?(execution: Execution): void;
+  eventAppended?(event: ExecutionEvent): void;
+}
+
 /**
  * Moderator's data access: thin, typed wrappers over Prisma, with the race-safe bits (delivery dedupe,
  * one active execution per issue) done with unique constraints rather than read-then-write.
@@ -108,8 +114,12 @@ export class Store {
   /** Webhook deliveries: stored by intake, handled by workers. */
   readonly deliveries: DeliveryStore;
 
-  constructor(prisma: PrismaClient) {
+  /** Told of what the steps record (metrics). */
+  readonly observer: StoreObserver;
+
+  constructor(prisma: PrismaClient, observer: StoreObserver = {}) {
     this.prisma = prisma;
+    this.observer = observer;
     this.deliveries = new DeliveryStore(prisma);
   }
 
@@ -231,17 +241,19 @@ export class Store {
 
   /** Ends an execution: sets its status and finishedAt, and frees the issue for a new run. */
   async finishExecution(id: string, status: FinishedStatus, patch: ExecutionPatch = {}): Promise<Execution> {
-    return orNotFound(
+    const row = await orNotFound(
       this.prisma.execution.update({
         where: { id },
         data: { ...patch, status, finishedAt: new Date(), activeKey: null },
       }),
       `execution ${id}`,
     );
+    this.observer.executionFinished?.(row);
+    return row;
   }
 
   async appendEvent(executionId: string, event: EventInput): Promise<ExecutionEvent> {
-    return this.prisma.executionEvent.create({
+    const row = await this.prisma.executionEvent.create({
       data: {
         executionId,
         type: event.type,
@@ -252,6 +264,8 @@ export class Store {
         ...(event.data === undefined ? {} : { data: event.data }),
       },
     });
+    this.observer.eventAppended?.(row);
+    return row;
   }
 
   /** Events of an execution in the order they were appended; `afterId` continues a previous read. */

@@ -278,6 +278,10 @@ export interface FakeGitHub {
   /** The next `times` requests whose method and API path match answer `status` with a GitHub-like error body. */
   failNext(method: string, pathRegex: RegExp, status: number, times?: number, failure?: FakeFailure): void;
   setPermission(owner: string, repo: string, login: string, permission: Permission, roleName?: string): void;
+  /** Sign-in with GitHub: the App's OAuth client id and secret the token endpoint accepts. */
+  enableOAuth(client: { clientId: string; clientSecret: string }): void;
+  /** Who is signed in at GitHub in "the browser": the authorize page approves as them at once. */
+  signInAs(login: string): void;
   addRepo(input: AddRepoInput): FakeRepo;
   /** The stored repository; throws when it was never added. */
   repo(owner: string, name: string): FakeRepo;
@@ -389,7 +393,8 @@ interface Route {
   method: string;
   template: string;
   regex: RegExp;
-  auth: "jwt" | "token";
+  /** jwt: the App; token: an installation token; none: OAuth's web endpoints; user: a user's OAuth token. */
+  auth: "jwt" | "token" | "none" | "user";
   handle: (ctx: Ctx, params: string[]) => Reply | Promise<Reply>;
 }
 
@@ -505,6 +510,13 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
   const failures: Array<{ method: string; regex: RegExp; status: number; remaining: number; failure: FakeFailure }> = [];
   let web = "";
   let api = "";
+  /** Sign-in with GitHub: the OAuth client, who is signed in at "github.com" in the browser, codes and user tokens. */
+  const oauth = {
+    client: undefined as { clientId: string; clientSecret: string } | undefined,
+    browserLogin: undefined as string | undefined,
+    codes: new Map<string, string>(),
+    tokens: new Map<string, string>(),
+  };
 
   const nextId = (): number => {
     state.nextId += 1;
@@ -784,6 +796,53 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
   ): void => {
     routes.push({ method, template, regex: compileTemplate(template), auth, handle });
   };
+
+  // --- Sign-in with GitHub (OAuth web flow) ------------------------------------------------------------
+  on(
+    "GET",
+    "/login/oauth/authorize",
+    (ctx) => {
+      const clientId = ctx.query["client_id"];
+      const redirect = ctx.query["redirect_uri"];
+      if (!oauth.client || clientId !== oauth.client.clientId) return errorReply(404, "unknown client_id");
+      if (!redirect) return errorReply(400, "redirect_uri is required by this fake");
+      if (!oauth.browserLogin) return { status: 200, text: "Sign in to GitHub (the fake has nobody signed in: call signInAs)" };
+      const code = randomBytes(10).toString("hex");
+      oauth.codes.set(code, oauth.browserLogin);
+      const to = new URL(redirect);
+      to.searchParams.set("code", code);
+      if (ctx.query["state"] !== undefined) to.searchParams.set("state", ctx.query["state"]);
+      return { status: 302, headers: { location: to.toString() }, text: "" };
+    },
+    "none",
+  );
+  on(
+    "POST",
+    "/login/oauth/access_token",
+    (ctx) => {
+      const b = (typeof ctx.body === "object" && ctx.body !== null ? ctx.body : {}) as Record<string, unknown>;
+      if (!oauth.client || b["client_id"] !== oauth.client.clientId || b["client_secret"] !== oauth.client.clientSecret) {
+        return { status: 200, body: { error: "incorrect_client_credentials", error_description: "The client_id and/or client_secret passed are incorrect." } };
+      }
+      const login = typeof b["code"] === "string" ? oauth.codes.get(b["code"]) : undefined;
+      if (login === undefined) return { status: 200, body: { error: "bad_verification_code", error_description: "The code passed is incorrect or expired." } };
+      oauth.codes.delete(b["code"] as string);
+      const token = `gho_${randomBytes(16).toString("hex")}`;
+      oauth.tokens.set(token, login);
+      return { status: 200, body: { access_token: token, token_type: "bearer", scope: "" } };
+    },
+    "none",
+  );
+  on(
+    "GET",
+    "/user",
+    (ctx) => {
+      const token = /^(?:token|bearer)\s+(\S+)$/i.exec(String(ctx.headers.authorization ?? ""))?.[1] ?? "";
+      const login = oauth.tokens.get(token) ?? "";
+      return { status: 200, body: userJson(userFrom({ login }, HUMAN)) };
+    },
+    "user",
+  );
 
   // --- App authentication -------------------------------------------------------------------------
   on(
@@ -1806,6 +1865,11 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
     if (route.auth === "jwt") {
       return isJwt(authorization) ? null : errorReply(401, "A JSON web token could not be decoded");
     }
+    if (route.auth === "none") return null;
+    if (route.auth === "user") {
+      const m = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? "");
+      return m?.[1] !== undefined && oauth.tokens.has(m[1]) ? null : errorReply(401, "Bad credentials");
+    }
     if (opts.token === undefined) return null;
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? "");
     return match?.[1] === opts.token ? null : errorReply(401, "Bad credentials");
@@ -1932,6 +1996,12 @@ export async function startFakeGitHub(opts: { gitProjectRoot?: string; token?: s
     state,
     failNext(method, pathRegex, status, times = 1, failure = {}) {
       failures.push({ method: method.toUpperCase(), regex: pathRegex, status, remaining: times, failure });
+    },
+    enableOAuth(client) {
+      oauth.client = client;
+    },
+    signInAs(login) {
+      oauth.browserLogin = login;
     },
     setPermission(owner, repo, login, permission, roleName) {
       requireRepo(owner, repo).permissions.set(login.toLowerCase(), { login, permission, roleName: roleName ?? permission });

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   queuesFromAppId?: boolean;
   /** Another Redis than the shared test one (a private redis-server a test stops and starts). */
   redisUrl?: string;
+  /** More environment variables (METRICS_TOKEN, WORKER_PORT...). */
+  env?: Record<string, string>;
 }
 
 export interface Harness {
@@ -106,6 +108,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
     ...(opts.queuesFromAppId ? {} : { MODERATOR_QUEUE: queueName }),
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    ...opts.env,
   };
   const yaml = /\bgithub:/.test(opts.operatorYaml) ? opts.operatorYaml : `${opts.operatorYaml}\ngithub: { retry: false, throttle: false }\n`;
   const operator = parseOperatorConfig(yaml);

@@ -52,4 +52,14 @@ describe("loadEnv", () => {
   it("requires WEBHOOK_SECRET in production", () => {
     expect(() => loadEnv({ APP_ID: "1", PRIVATE_KEY: KEY, NODE_ENV: "production" })).toThrow(/WEBHOOK_SECRET: required in production/);
   });
+
+  it("reads the console's settings: OAuth only with both halves, short secrets refused, WORKER_PORT a port", () => {
+    const env = loadEnv({ GITHUB_CLIENT_ID: "Iv1.x", GITHUB_CLIENT_SECRET: "s", WORKER_PORT: "9464", METRICS_TOKEN: "t".repeat(16), PUBLIC_URL: "https://mod.example/" });
+    expect(env).toMatchObject({ oauth: { clientId: "Iv1.x", clientSecret: "s" }, workerPort: 9464, metricsToken: "t".repeat(16), publicUrl: "https://mod.example", githubWebUrl: "https://github.com" });
+    expect(loadEnv({ GITHUB_CLIENT_ID: "Iv1.x" }).oauth).toBeUndefined();
+    expect(loadEnv({ GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" }).githubWebUrl).toBe("http://127.0.0.1:8080");
+    for (const [name, value, message] of [["METRICS_TOKEN", "short", "at least 16"], ["SESSION_SECRET", "short", "at least 32"], ["WORKER_PORT", "70000", "port number"]] as const) {
+      expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`${name}: .*${message}`));
+    }
+  });
 });

@@ -1,0 +1,264 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { HttpHandler } from "../intake/receive-webhook.ts";
+import type { Logger } from "../util/logger.ts";
+import type { AccessPolicy } from "./auth/create-access-policy.ts";
+import {
+  checkCsrf,
+  cookie,
+  csrfTokenOf,
+  newSession,
+  parseCookies,
+  readSession,
+  SESSION_COOKIE,
+  signValue,
+  STATE_COOKIE,
+  verifyValue,
+  type Session,
+} from "./auth/session-cookie.ts";
+import { signInWithGitHub } from "./auth/sign-in-with-github.ts";
+import type { EventFeed } from "./live/create-event-feed.ts";
+import { LIVE_SCRIPT } from "./live/live-script.ts";
+import { streamRunEvents } from "./live/stream-run-events.ts";
+import { listInstalledRepositories } from "./read-models/list-installed-repositories.ts";
+import { listRuns, RunsQuery } from "./read-models/list-runs.ts";
+import { readRun } from "./read-models/read-run.ts";
+import { QUEUE_BOARD_PATH } from "./create-queue-board.ts";
+import { escapeHtml } from "./render/escape-html.ts";
+import { renderLayout } from "./render/render-layout.ts";
+import { renderRunPage } from "./render/render-run-page.ts";
+import { renderRunsPage } from "./render/render-runs-page.ts";
+
+const SESSION_TTL_MS = 8 * 3600_000;
+
+export interface DashboardDeps {
+  prisma: PrismaClient;
+  oauth: { clientId: string; clientSecret: string } | undefined;
+  githubWebUrl: string;
+  githubApiUrl: string;
+  /** Where browsers reach this server; default: the request's Host header. */
+  publicUrl: string | undefined;
+  /** Cookies are Secure (https only). */
+  secureCookies: boolean;
+  sessionKey: Buffer;
+  access: AccessPolicy;
+  feed: EventFeed;
+  backends: readonly string[];
+  /** The "Dismiss findings" of the check run, for one finding, recorded as done by `by`. */
+  dismissFinding(run: { id: string; repositoryId: number; issueNumber: number; prNumber: number | null }, findingId: string, by: string): Promise<"dismissed" | "none">;
+  /** Bull Board (admins only); absent: not served. */
+  queueBoard?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The /moderator cancel of the run's issue, recorded as done by `by`. */
+  cancelRun(run: { repositoryId: number; repositoryGithubId: number; issueNumber: number }, by: string): Promise<"cancelled" | "signalled" | "none">;
+  log: Logger;
+}
+
+/**
+ * The operator's console under /dashboard: GitHub sign-in, the runs table, a run's page with its live events, and the
+ * controls. Every page checks the session; every repository and run is checked against the viewer's permission
+ * (a run the viewer may not read is a 404, like one that does not exist); every POST carries the session's CSRF token.
+ */
+export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
+  const html = (res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
+    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-frame-options": "DENY", "content-security-policy": "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:", ...headers }).end(body);
+  };
+  const redirect = (res: ServerResponse, to: string, cookies: string[] = []) => {
+    res.writeHead(303, { location: to, ...(cookies.length ? { "set-cookie": cookies } : {}) }).end();
+  };
+  const origin = (req: IncomingMessage) => deps.publicUrl ?? `${deps.secureCookies ? "https" : "http"}://${req.headers.host ?? "localhost"}`;
+
+  const notConfigured = (res: ServerResponse) =>
+    html(
+      res,
+      503,
+      renderLayout({
+        title: "Console not configured",
+        body: `<div class="notice"><p>Sign-in with GitHub is not configured, so the console shows nothing.</p>
+<p>Set <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> to the GitHub App's OAuth client id and secret (the manifest flow wrote them to <code>.env</code>; otherwise see the App's settings page, "Client secrets"), set the App's callback URL to <code>&lt;your URL&gt;/dashboard/auth/callback</code>, and restart. Optional: <code>SESSION_SECRET</code> (32+ characters), <code>PUBLIC_URL</code>, and <code>dashboard.admins</code> in moderator.config.yml.</p></div>`,
+      }),
+    );
+
+  const runsPage = async (req: IncomingMessage, res: ServerResponse, session: Session, url: URL) => {
+    const query = RunsQuery.parse(Object.fromEntries(url.searchParams));
+    const repos = await listInstalledRepositories(deps.prisma);
+    const visible = await deps.access.visibleRepositoryIds(session.login, repos);
+    const seen = visible === undefined ? repos : repos.filter((r) => visible.includes(r.id));
+    const shownQuery = query.repository && !seen.some((r) => `${r.owner}/${r.name}` === query.repository) ? { ...query, repository: undefined } : query;
+    const page = await listRuns(deps.prisma, shownQuery, visible);
+    const body = renderRunsPage(page, shownQuery, { repositories: seen.map((r) => `${r.owner}/${r.name}`), backends: [...deps.backends] });
+    html(res, 200, renderLayout({ title: "Runs", body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session), queues: Boolean(deps.queueBoard) && deps.access.isAdmin(session.login) }));
+  };
+
+  /** The run, when the viewer may read its repository; null otherwise (no trace of it either way). */
+  const visibleRun = async (session: Session, id: string) => {
+    const view = await readRun(deps.prisma, id);
+    if (!view) return null;
+    const repo = await deps.prisma.repository.findUnique({ where: { id: view.execution.repositoryId }, select: { id: true, owner: true, name: true, installationId: true } });
+    if (!repo) return null;
+    const permission = await deps.access.permission(session.login, repo);
+    if (permission === "none") return null;
+    return { view, repo };
+  };
+
+  const notFound = (res: ServerResponse, session: Session) =>
+    html(res, 404, renderLayout({ title: "Not found", body: `<p>No such run.</p>`, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session) }));
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = url.pathname;
+    if (path !== "/dashboard" && !path.startsWith("/dashboard/")) return false;
+    if (path === "/dashboard/assets/live.js") {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=300" }).end(LIVE_SCRIPT);
+      return true;
+    }
+    const oauth = deps.oauth;
+    if (!oauth) {
+      notConfigured(res);
+      return true;
+    }
+    const cookies = parseCookies(req.headers.cookie);
+    const secure = deps.secureCookies;
+
+    if (path === "/dashboard/login") {
+      const state = randomBytes(16).toString("base64url");
+      const authorize = new URL(`${deps.githubWebUrl}/login/oauth/authorize`);
+      authorize.searchParams.set("client_id", oauth.clientId);
+      authorize.searchParams.set("redirect_uri", `${origin(req)}/dashboard/auth/callback`);
+      authorize.searchParams.set("state", state);
+      authorize.searchParams.set("allow_signup", "false");
+      redirect(res, authorize.toString(), [cookie(STATE_COOKIE, signValue(deps.sessionKey, { state, exp: Date.now() + 600_000 }), { maxAgeSeconds: 600, secure })]);
+      return true;
+    }
+    if (path === "/dashboard/auth/callback") {
+      const expected = verifyValue(deps.sessionKey, cookies[STATE_COOKIE]) as { state?: string; exp?: number } | undefined;
+      const code = url.searchParams.get("code");
+      if (!code || !expected?.state || expected.state !== url.searchParams.get("state") || (expected.exp ?? 0) < Date.now()) {
+        html(res, 400, renderLayout({ title: "Sign-in failed", body: `<p>The sign-in did not match the one this browser started (or it expired). <a href="/dashboard/login">Sign in again</a>.</p>` }));
+        return true;
+      }
+      try {
+        const { login } = await signInWithGitHub({ webUrl: deps.githubWebUrl, apiUrl: deps.githubApiUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, code, redirectUri: `${origin(req)}/dashboard/auth/callback` });
+        const session = newSession(login, SESSION_TTL_MS);
+        deps.log.info({ login }, "console sign-in");
+        redirect(res, "/dashboard", [cookie(SESSION_COOKIE, signValue(deps.sessionKey, session), { maxAgeSeconds: SESSION_TTL_MS / 1000, secure }), cookie(STATE_COOKIE, "", { maxAgeSeconds: 0, secure })]);
+      } catch (err) {
+        deps.log.warn({ err: (err as Error).message }, "console sign-in failed");
+        html(res, 502, renderLayout({ title: "Sign-in failed", body: `<p>${escapeHtml((err as Error).message)}</p><p><a href="/dashboard/login">Try again</a></p>` }));
+      }
+      return true;
+    }
+
+    const session = readSession(deps.sessionKey, cookies);
+    if (!session) {
+      if (req.method !== "GET") {
+        res.writeHead(401, { "content-type": "text/plain" }).end("Sign in first");
+        return true;
+      }
+      html(res, 200, renderLayout({ title: "Sign in", body: `<section><p>The console shows the runs of the repositories you can read on GitHub.</p><p><a href="/dashboard/login" id="sign-in"><button>Sign in with GitHub</button></a></p></section>` }));
+      return true;
+    }
+
+    if (path === QUEUE_BOARD_PATH || path.startsWith(`${QUEUE_BOARD_PATH}/`)) {
+      if (!deps.queueBoard || !deps.access.isAdmin(session.login)) {
+        notFound(res, session);
+        return true;
+      }
+      // The board's own API (retry, clean, pause...) is JSON over fetch: same-origin requests only.
+      if (req.method !== "GET" && req.method !== "HEAD" && req.headers.origin !== origin(req)) {
+        res.writeHead(403, { "content-type": "text/plain" }).end("Cross-origin request refused");
+        return true;
+      }
+      deps.queueBoard(req, res);
+      return true;
+    }
+
+    if (req.method === "POST") {
+      const form = await readForm(req);
+      if (!checkCsrf(deps.sessionKey, session, form.get("csrf") ?? (req.headers["x-csrf-token"] as string | undefined))) {
+        res.writeHead(403, { "content-type": "text/plain" }).end("Missing or wrong CSRF token: reload the page and try again");
+        return true;
+      }
+      if (path === "/dashboard/logout") {
+        redirect(res, "/dashboard", [cookie(SESSION_COOKIE, "", { maxAgeSeconds: 0, secure })]);
+        return true;
+      }
+      const cancel = /^\/dashboard\/runs\/([0-9a-f-]{36})\/cancel$/.exec(path);
+      if (cancel) {
+        const found = await visibleRun(session, cancel[1]!);
+        if (!found) {
+          notFound(res, session);
+          return true;
+        }
+        if (!(await deps.access.canControl(session.login, found.repo))) {
+          res.writeHead(403, { "content-type": "text/plain" }).end(`${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to control its runs`);
+          return true;
+        }
+        const e = found.view.execution;
+        const result = await deps.cancelRun({ repositoryId: e.repositoryId, repositoryGithubId: Number(e.repository.githubId), issueNumber: e.issueNumber }, session.login);
+        deps.log.info({ login: session.login, executionId: e.id, result }, "console: cancel");
+        redirect(res, `/dashboard/runs/${e.id}`);
+        return true;
+      }
+      const dismiss = /^\/dashboard\/runs\/([0-9a-f-]{36})\/findings\/([0-9a-f-]{36})\/dismiss$/.exec(path);
+      if (dismiss) {
+        const found = await visibleRun(session, dismiss[1]!);
+        if (!found || !found.view.execution.findings.some((f) => f.id === dismiss[2])) {
+          notFound(res, session);
+          return true;
+        }
+        if (!(await deps.access.canControl(session.login, found.repo))) {
+          res.writeHead(403, { "content-type": "text/plain" }).end(`${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to dismiss findings`);
+          return true;
+        }
+        const result = await deps.dismissFinding(found.view.execution, dismiss[2]!, session.login);
+        deps.log.info({ login: session.login, executionId: found.view.execution.id, findingId: dismiss[2], result }, "console: dismiss finding");
+        redirect(res, `/dashboard/runs/${found.view.execution.id}`);
+        return true;
+      }
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+      return true;
+    }
+
+    if (path === "/dashboard" || path === "/dashboard/") {
+      await runsPage(req, res, session, url);
+      return true;
+    }
+    const events = /^\/dashboard\/runs\/([0-9a-f-]{36})\/events$/.exec(path);
+    if (events) {
+      const found = await visibleRun(session, events[1]!);
+      if (!found) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("No such run");
+        return true;
+      }
+      streamRunEvents({ req, res, prisma: deps.prisma, feed: deps.feed, executionId: events[1]! });
+      return true;
+    }
+    const run = /^\/dashboard\/runs\/([0-9a-f-]{36})$/.exec(path);
+    if (run) {
+      const found = await visibleRun(session, run[1]!);
+      if (!found) {
+        notFound(res, session);
+        return true;
+      }
+      const canControl = await deps.access.canControl(session.login, found.repo);
+      const body = renderRunPage(found.view, { canControl, csrf: csrfTokenOf(deps.sessionKey, session), githubWebUrl: deps.githubWebUrl });
+      html(res, 200, renderLayout({ title: `Run ${found.view.execution.id.slice(0, 8)}`, body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session), script: true }));
+      return true;
+    }
+    notFound(res, session);
+    return true;
+  };
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16_384) break;
+    chunks.push(chunk as Buffer);
+  }
+  const type = String(req.headers["content-type"] ?? "");
+  return type.includes("application/x-www-form-urlencoded") ? new URLSearchParams(Buffer.concat(chunks).toString("utf8")) : new URLSearchParams();
+}

@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { Redis } from "ioredis";
+import { cancelActiveRun } from "../app/control-runs.ts";
+import { recordDismissal } from "../app/commands/record-dismissal.ts";
+import { getSenderPermission } from "../app/get-sender-permission.ts";
+import type { GitHubClient } from "../app/github-client.ts";
+import { createGitHubCodeHost } from "../codehost/github-code-host.ts";
+import type { Env } from "../config/env.ts";
+import type { OperatorConfig } from "../config/operator-config.ts";
+import type { HttpHandler } from "../intake/receive-webhook.ts";
+import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
+import type { Queues } from "../queue/run-queue.ts";
+import type { Store } from "../store/store.ts";
+import type { Logger } from "../util/logger.ts";
+import { createAccessPolicy } from "./auth/create-access-policy.ts";
+import { createDashboardHandler } from "./create-dashboard-handler.ts";
+import { createQueueBoard } from "./create-queue-board.ts";
+import { createEventFeed } from "./live/create-event-feed.ts";
+import { eventChannel } from "./live/event-channel.ts";
+
+/**
+ * The web process's console: the dashboard handler with its event feed (one Redis subscriber), the access policy
+ * (permissions asked through the App's installations) and the cancel control, which is the /moderator cancel.
+ */
+export async function startConsole(opts: {
+  env: Env;
+  operator: OperatorConfig;
+  store: Store;
+  redisUrl: string;
+  /** A producer connection without an offline queue (the web's intake connection). */
+  redis: Redis;
+  queues: Queues;
+  installationClient: (installationId: number) => Promise<GitHubClient>;
+  log: Logger;
+}): Promise<{ handler: HttpHandler; close(): Promise<void> }> {
+  const { env, store, log } = opts;
+  const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  subscriber.on("error", (err) => log.warn({ err: err.message }, "redis (console events) error"));
+  const feed = await createEventFeed({ subscriber, channel: eventChannel(env.queuePrefix), onError: (err) => log.warn({ err: err.message }, "console: bad event notice") });
+  const sessionKey = createHash("sha256").update(`moderator-console-session\0${env.sessionSecret ?? env.privateKey ?? ""}`).digest();
+  const access = createAccessPolicy({
+    admins: opts.operator.dashboard.admins,
+    permissionOf: async (repo, login) => getSenderPermission(await opts.installationClient(Number(repo.installationId)), repo.owner, repo.name, login),
+  });
+  const handler = createDashboardHandler({
+    prisma: store.prisma,
+    oauth: env.oauth,
+    githubWebUrl: env.githubWebUrl,
+    githubApiUrl: env.githubApiUrl,
+    publicUrl: env.publicUrl,
+    secureCookies: env.publicUrl?.startsWith("https:") ?? env.production,
+    sessionKey,
+    access,
+    feed,
+    backends: Object.keys(opts.operator.backends),
+    async dismissFinding(run, findingId, by) {
+      const finding = await store.prisma.finding.findFirst({ where: { id: findingId, executionId: run.id }, select: { fingerprint: true, ruleId: true, path: true, line: true } });
+      const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { owner: true, name: true, installationId: true } });
+      if (!finding || !repo) return "none";
+      // The feedback's dedupe key wants a number: the finding id's first 48 bits, so pressing twice counts once.
+      const key = Number.parseInt(findingId.replace(/-/g, "").slice(0, 12), 16);
+      const result = await recordDismissal(store.prisma, { repositoryId: run.repositoryId, fingerprints: [finding.fingerprint], actor: by, reason: "Dismissed from the console", commentId: key });
+      await store.appendEvent(run.id, { type: "finding.dismissed", message: `${finding.ruleId} dismissed by ${by} (console)`, data: { findingId, fingerprint: finding.fingerprint } });
+      if (repo.installationId !== null) {
+        const codeHost = createGitHubCodeHost(await opts.installationClient(Number(repo.installationId)));
+        const where = finding.path ? ` in \`${finding.path}${finding.line ? `:${finding.line}` : ""}\`` : "";
+        await codeHost.ensureComment(
+          { owner: repo.owner, repo: repo.name },
+          run.prNumber ?? run.issueNumber,
+          `dismissed-console-${findingId}`,
+          `### Moderator · Finding dismissed\n\n${by} dismissed \`${finding.ruleId}\`${where} from the console; Moderator will not raise it again on this repository.`,
+        );
+      }
+      return result.dismissed.length > 0 ? "dismissed" : "none";
+    },
+    queueBoard: createQueueBoard(Object.values(opts.queues.queues)),
+    async cancelRun(run, by) {
+      const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { installationId: true } });
+      if (repo?.installationId === null || repo === null) return "none";
+      const octokit = await opts.installationClient(Number(repo.installationId));
+      return cancelActiveRun(
+        {
+          store,
+          queue: opts.queues,
+          cancelRun: (input) => requestCancel({ redis: opts.redis, queue: opts.queues.queue, channel: cancelChannel(opts.queues.names.runs) }, input),
+          codeHost: createGitHubCodeHost(octokit),
+          log,
+        },
+        { ...run, by, why: "cancelled from the console" },
+      );
+    },
+    log,
+  });
+  return {
+    handler,
+    async close() {
+      await feed.close();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,243 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createConsoleClient, signIn } from "../support/console-client.ts";
+import { INSTALLATION_ID, MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { issueLabeled } from "../support/payloads.ts";
+
+const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
+const OAUTH = { clientId: "Iv1.console-test", clientSecret: "console-test-secret" };
+
+function operatorYaml(mode: string, extra = ""): string {
+  return [
+    "defaultBackend: scripted",
+    "sandbox: auto",
+    "backends:",
+    "  scripted:",
+    "    type: command",
+    `    command: ${JSON.stringify([process.execPath, AGENT, mode])}`,
+    "    timeoutSeconds: 120",
+    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+    "limits: { attempts: 2, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1 }",
+    extra,
+  ].join("\n");
+}
+
+const harnesses: Harness[] = [];
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.close();
+});
+
+async function start(mode: string, opts: { oauth?: boolean; extra?: string } = {}): Promise<Harness> {
+  const h = await startHarness({
+    operatorYaml: operatorYaml(mode, opts.extra),
+    env: opts.oauth === false ? {} : { GITHUB_CLIENT_ID: OAUTH.clientId, GITHUB_CLIENT_SECRET: OAUTH.clientSecret, SESSION_SECRET: "s".repeat(40) },
+  });
+  harnesses.push(h);
+  if (opts.oauth !== false) h.fake.enableOAuth(OAUTH);
+  return h;
+}
+
+async function runOf(h: Harness, issue: number, statuses: string[]) {
+  return h.waitFor(`run of #${issue} to be ${statuses.join("/")}`, async () => {
+    const e = await h.moderator.db.prisma.execution.findFirst({ where: { issueNumber: issue }, orderBy: { createdAt: "desc" } });
+    return e && statuses.includes(e.status) ? e : undefined;
+  }, 60_000);
+}
+
+/** Reads a Server-Sent Events stream until `until` says stop; returns the events seen. */
+async function readSse(res: Response, until: (events: Array<{ id?: string; event?: string; data: string }>) => boolean) {
+  const events: Array<{ id?: string; event?: string; data: string }> = [];
+  const reader = res.body!.getReader();
+  let buffer = "";
+  const decoder = new TextDecoder();
+  while (!until(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const e: { id?: string; event?: string; data: string } = { data: "" };
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id: ")) e.id = line.slice(4);
+        else if (line.startsWith("event: ")) e.event = line.slice(7);
+        else if (line.startsWith("data: ")) e.data += line.slice(6);
+      }
+      if (e.event) events.push(e);
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe("the console", () => {
+  it("without OAuth credentials it says how to configure them and shows nothing", async () => {
+    const h = await start("clean", { oauth: false });
+    h.fake.addIssue(OWNER, REPO, { number: 1, title: "Secret work" });
+    await h.send("issues", issueLabeled({ number: 1, title: "Secret work", sender: MAINTAINER }));
+    await runOf(h, 1, ["completed"]);
+    for (const p of ["/dashboard", `/dashboard/runs/${(await runOf(h, 1, ["completed"])).id}`]) {
+      const res = await fetch(`${h.moderator.url}${p}`);
+      const body = await res.text();
+      expect(res.status).toBe(503);
+      expect(body).toContain("GITHUB_CLIENT_ID");
+      expect(body).not.toContain("Secret work");
+      expect(body).not.toContain(REPO);
+    }
+  });
+
+  it("sign-in with GitHub; a reader sees the run but no controls and gets 403 on a forged cancel; a stranger sees no trace", async () => {
+    const h = await start("clean");
+    h.fake.addIssue(OWNER, REPO, { number: 2, title: "Add a greeting" });
+    await h.send("issues", issueLabeled({ number: 2, title: "Add a greeting", sender: MAINTAINER }));
+    const run = await runOf(h, 2, ["completed"]);
+
+    // Not signed in: a sign-in page, nothing else; a forged session cookie is not a session.
+    const anon = createConsoleClient(h.moderator.url!);
+    const page = await (await anon.get("/dashboard")).text();
+    expect(page).toContain("Sign in with GitHub");
+    expect(page).not.toContain("Add a greeting");
+    anon.cookies.set("moderator_session", `${Buffer.from(JSON.stringify({ login: MAINTAINER, nonce: "x".repeat(20), exp: Date.now() + 1e6 })).toString("base64url")}.forged`);
+    expect(await (await anon.get("/dashboard")).text()).toContain("Sign in with GitHub");
+
+    h.fake.setPermission(OWNER, REPO, "rita", "read");
+    h.fake.signInAs("rita");
+    const reader = await signIn(h.moderator.url!);
+    expect(reader.cookies.get("moderator_session")).toBeTruthy();
+    const runs = await (await reader.get("/dashboard")).text();
+    expect(runs).toContain(`${OWNER}/${REPO}`);
+    expect(runs).toContain("#2 Add a greeting");
+    expect(runs).toContain(`/dashboard/runs/${run.id}`);
+    const runPage = await (await reader.get(`/dashboard/runs/${run.id}`)).text();
+    expect(runPage).toContain("phase.started");
+    expect(runPage).not.toContain("Cancel run");
+    const csrf = reader.csrfOf(runPage);
+    const forged = await reader.post(`/dashboard/runs/${run.id}/cancel`, { csrf });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("needs write permission");
+
+    h.fake.signInAs("stranger");
+    const stranger = await signIn(h.moderator.url!);
+    const strangerRuns = await (await stranger.get("/dashboard")).text();
+    expect(strangerRuns).not.toContain(REPO);
+    expect(strangerRuns).not.toContain("Add a greeting");
+    const hidden = await stranger.get(`/dashboard/runs/${run.id}`);
+    expect(hidden.status).toBe(404);
+    expect(await hidden.text()).not.toContain("Add a greeting");
+    expect((await stranger.get(`/dashboard/runs/${run.id}/events`)).status).toBe(404);
+  });
+
+  it("a writer cancels a running run from the console: CSRF checked, the agent is killed, the run ends cancelled by them", async () => {
+    const h = await start("hang");
+    h.fake.addIssue(OWNER, REPO, { number: 3, title: "Hangs forever" });
+    await h.send("issues", issueLabeled({ number: 3, title: "Hangs forever", sender: MAINTAINER }));
+    const running = await runOf(h, 3, ["executing"]);
+    await h.waitFor("the agent to start", async () => (await h.moderator.db.prisma.agentRun.count({ where: { executionId: running.id } })) > 0);
+
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    const page = await (await maia.get(`/dashboard/runs/${running.id}`)).text();
+    expect(page).toContain("Cancel run");
+    expect((await maia.post(`/dashboard/runs/${running.id}/cancel`, {})).status).toBe(403);
+    expect((await maia.post(`/dashboard/runs/${running.id}/cancel`, { csrf: "wrong" })).status).toBe(403);
+    const ok = await maia.post(`/dashboard/runs/${running.id}/cancel`, { csrf: maia.csrfOf(page) });
+    expect(ok.status).toBe(303);
+    const ended = await runOf(h, 3, ["cancelled"]);
+    expect(ended.cancelledBy).toBe(MAINTAINER);
+    const requested = await h.moderator.db.prisma.executionEvent.findFirst({ where: { executionId: running.id, type: "run.cancel_requested" } });
+    expect(requested?.message).toContain(`(by ${MAINTAINER})`);
+    await h.waitFor("the tracking comment to say who cancelled", async () =>
+      h.repo.issueComments.some((c) => c.issue_url.endsWith("/issues/3") && c.body.includes(MAINTAINER) && /cancel/i.test(c.body)),
+    );
+    const stray = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(AGENT) && l.includes("hang"));
+    expect(stray).toEqual([]);
+  });
+
+  it("live events over SSE: appended events arrive, and a reconnect with Last-Event-ID resumes after it", async () => {
+    const h = await start("clean", { extra: `dashboard: { admins: [${MAINTAINER}] }` });
+    h.fake.addIssue(OWNER, REPO, { number: 4, title: "Live" });
+    await h.send("issues", issueLabeled({ number: 4, title: "Live", sender: MAINTAINER }));
+    const run = await runOf(h, 4, ["completed"]);
+    const all = await h.moderator.db.prisma.executionEvent.findMany({ where: { executionId: run.id }, orderBy: { id: "asc" } });
+    expect(all.length).toBeGreaterThan(3);
+    h.fake.signInAs(MAINTAINER);
+    const admin = await signIn(h.moderator.url!);
+
+    const middle = all[1]!.id;
+    const resumed = await admin.get(`/dashboard/runs/${run.id}/events`, { "last-event-id": String(middle) });
+    expect(resumed.headers.get("content-type")).toContain("text/event-stream");
+    const replay = await readSse(resumed, (ev) => ev.some((e) => e.event === "status"));
+    expect(replay.filter((e) => e.event === "run-event").map((e) => e.id)).toEqual(all.slice(2).map((e) => String(e.id)));
+
+    const live = await admin.get(`/dashboard/runs/${run.id}/events`, { "last-event-id": String(all.at(-1)!.id) });
+    const seen = readSse(live, (ev) => ev.some((e) => e.event === "run-event" && e.data.includes("appended later")));
+    await new Promise((r) => setTimeout(r, 300));
+    const appended = await h.moderator.store.appendEvent(run.id, { type: "test.note", message: "appended later" });
+    const got = await seen;
+    expect(got.filter((e) => e.event === "run-event").map((e) => e.id)).toEqual([String(appended.id)]);
+    void INSTALLATION_ID;
+  });
+
+  it("Bull Board at /dashboard/queues for admins only, its API same-origin only", async () => {
+    const h = await start("clean", { extra: "dashboard: { admins: [boss] }" });
+    h.fake.signInAs("boss");
+    const boss = await signIn(h.moderator.url!);
+    expect(await (await boss.get("/dashboard")).text()).toContain('href="/dashboard/queues"');
+    const board = await boss.get("/dashboard/queues");
+    expect(board.status).toBe(200);
+    expect(board.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const api = await boss.get("/dashboard/queues/api/queues");
+    expect(api.status).toBe(200);
+    const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(Object.values(h.queueNames).sort());
+    const cross = await fetch(`${h.moderator.url}/dashboard/queues/api/queues/${h.queueNames.runs}/pause`, {
+      method: "PUT",
+      headers: { cookie: [...boss.cookies].map(([k, v]) => `${k}=${v}`).join("; "), origin: "https://evil.example" },
+    });
+    expect(cross.status).toBe(403);
+
+    h.fake.setPermission(OWNER, REPO, MAINTAINER, "admin");
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    expect(await (await maia.get("/dashboard")).text()).not.toContain('href="/dashboard/queues"');
+    expect((await maia.get("/dashboard/queues")).status).toBe(404);
+    expect((await maia.get("/dashboard/queues/api/queues")).status).toBe(404);
+  });
+
+  it("a writer dismisses a finding from the console: recorded with who, counted once, said on the PR; a reader cannot", async () => {
+    const h = await start("clean");
+    h.fake.addIssue(OWNER, REPO, { number: 5, title: "Add a greeting" });
+    await h.send("issues", issueLabeled({ number: 5, title: "Add a greeting", sender: MAINTAINER }));
+    const run = await runOf(h, 5, ["completed"]);
+    // The finding QA would have posted on this run (the clean agent leaves none).
+    const finding = await h.moderator.db.prisma.finding.create({
+      data: { executionId: run.id, repositoryId: run.repositoryId, source: "analyzer", ruleId: "debug/console-log", severity: "low", confidence: 0.9, path: "src/greet.js", line: 4, message: "A console.log left in", fingerprint: "fp-console-log" },
+    });
+
+    h.fake.setPermission(OWNER, REPO, "rita", "read");
+    h.fake.signInAs("rita");
+    const rita = await signIn(h.moderator.url!);
+    const ritaPage = await (await rita.get(`/dashboard/runs/${run.id}`)).text();
+    expect(ritaPage).toContain(finding.ruleId);
+    expect(ritaPage).not.toContain("Dismiss</button>");
+    expect((await rita.post(`/dashboard/runs/${run.id}/findings/${finding.id}/dismiss`, { csrf: rita.csrfOf(ritaPage) })).status).toBe(403);
+    expect((await h.moderator.db.prisma.finding.findUniqueOrThrow({ where: { id: finding.id } })).status).toBe("open");
+
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    const page = await (await maia.get(`/dashboard/runs/${run.id}`)).text();
+    expect(page).toContain(`/findings/${finding.id}/dismiss`);
+    for (let i = 0; i < 2; i++) {
+      expect((await maia.post(`/dashboard/runs/${run.id}/findings/${finding.id}/dismiss`, { csrf: maia.csrfOf(page) })).status).toBe(303);
+    }
+    expect((await h.moderator.db.prisma.finding.findUniqueOrThrow({ where: { id: finding.id } })).status).toBe("dismissed");
+    const feedback = await h.moderator.db.prisma.feedback.findMany({ where: { kind: "dismissed", actor: MAINTAINER } });
+    expect(feedback).toHaveLength(1);
+    const target = run.prNumber ?? run.issueNumber;
+    const said = h.repo.issueComments.filter((c) => c.issue_url.endsWith(`/issues/${target}`) && c.body.includes("Finding dismissed"));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.body).toContain(`${MAINTAINER} dismissed \`${finding.ruleId}\``);
+  });
+});
