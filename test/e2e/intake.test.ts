@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -54,6 +55,19 @@ async function cli(h: Harness, args: string[]): Promise<{ code: number; stdout: 
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+async function portBelowEphemeralRange(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port between 20000 and 30000");
 }
 
 async function post(url: string, event: string, payload: unknown, deliveryId: string): Promise<number> {
@@ -164,7 +178,8 @@ describe("durable intake", () => {
   });
 
   it("Redis down: the webhook gets 503 and starts nothing; once Redis is back, the redelivery runs", async () => {
-    const port = await freePort();
+    // Below Linux's ephemeral range, so no other test's server (port 0) takes it while this Redis is down.
+    const port = await portBelowEphemeralRange();
     const startRedis = async () => {
       const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
       children.push(child);
