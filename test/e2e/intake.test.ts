@@ -185,11 +185,13 @@ describe("durable intake", () => {
       children.push(child);
       const probe = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });
       probe.on("error", () => undefined);
-      for (let i = 0; i < 100; i++) {
-        if (await probe.ping().then(() => true).catch(() => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = await probe.ping().then(() => true).catch(() => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
       }
       probe.disconnect();
+      if (!up) throw new Error(`the private redis-server did not answer on port ${port}`);
       return child;
     };
     let redis = await startRedis();
