@@ -113,7 +113,7 @@ export async function runReviewExecution(
   } catch (err) {
     const classified = classifyError(err, undefined);
     classified.message = redactSecrets(classified.message, secrets);
-    log.warn({ err, executionId }, "review attempt failed");
+    log.warn({ err }, "review attempt failed");
     if (classified.kind === "cancelled") {
       await store.finishExecution(executionId, "cancelled", { error: classified.message });
       return { status: "cancelled" };

@@ -6,7 +6,7 @@ import { runLocal } from "../../local/run-local.ts";
 import { openDatabase } from "../../store/open-database.ts";
 import { Store } from "../../store/store.ts";
 import { ConfigError } from "../../util/errors.ts";
-import { createLogger } from "../../util/logger.ts";
+import { chooseLogFormat, createLogger } from "../../util/logger.ts";
 import { stringValue, type CliCommand } from "../cli-command.ts";
 
 export const runCommand: CliCommand = {
@@ -25,7 +25,10 @@ export const runCommand: CliCommand = {
     const num = stringValue(values, "number");
     if (num !== undefined && !/^[1-9]\d*$/.test(num)) throw new ConfigError("moderator run", ["--number: must be a positive whole number"]);
     const env = loadEnv();
-    const log = createLogger(env.logLevel === "info" ? "warn" : env.logLevel, { destination: 2 });
+    const log = createLogger(env.logLevel === "info" ? "warn" : env.logLevel, {
+      destination: 2,
+      format: chooseLogFormat({ configured: env.logFormat, production: env.production, isTTY: process.stderr.isTTY }),
+    });
     const { config: operator } = loadOperatorConfig(env.configPath);
     const db = await openDatabase({ ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}), dataDir: env.dataDir, migrate: true });
     const controller = new AbortController();
