@@ -19,9 +19,9 @@ export const runCommand: CliCommand = {
     "check runs need a GitHub App and are written to a file. --dry-run: nothing is written to GitHub, what would be posted is printed.",
   options: {
     repo: { type: "string", value: "path", description: "the local git repository" },
+    issue: { type: "string", value: "file|text", description: "with --repo: the issue, a Markdown file (first line = title) or the text itself" },
     github: { type: "string", value: "owner/repo#N", description: "a GitHub issue, with GITHUB_TOKEN" },
     "dry-run": { type: "boolean", description: "with --github: print what would be posted, write nothing to GitHub" },
-    issue: { type: "string", value: "file|text", description: "with --repo: the issue, a Markdown file (first line = title) or the text itself" },
     backend: { type: "string", value: "name", description: "one of the operator's backends (default: defaultBackend)" },
     number: { type: "string", value: "N", description: "the issue number used for the branch name (default 1)" },
     base: { type: "string", value: "branch", description: "the base branch (default: the current branch)" },
