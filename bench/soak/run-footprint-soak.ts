@@ -4,6 +4,7 @@
  * command backend adds one small file; a fake GitHub; real Redis, PostgreSQL, git and sandbox). It prints, it never asserts.
  *
  *   npm run build && node dist/bench/soak/run-footprint-soak.js [--runs 200] [--batch 100] [--warmup 20] [--concurrency 2]
+ *     [--idle-seconds 20] [--cli <another build's dist/src/cli/main.js>]
  *
  * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and Redis (TEST_REDIS_URL).
  */
@@ -16,7 +17,7 @@ import { issueLabeled } from "../../test/support/payloads.ts";
 import { signWebhook } from "../../test/support/sign-webhook.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-const CLI = path.join(ROOT, "dist/src/cli/main.js");
+const DEFAULT_CLI = path.join(ROOT, "dist/src/cli/main.js");
 const FINAL: Array<"completed" | "failed" | "cancelled"> = ["completed", "failed", "cancelled"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,8 +39,8 @@ function rssMb(pid: number | undefined): number {
   return kb / 1024;
 }
 
-function spawnCli(h: Harness, command: "web" | "worker", env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI, command], { env: { ...h.envVars, LOG_LEVEL: "info", ...env }, cwd: h.tmp, stdio: ["ignore", "pipe", "pipe"] });
+function spawnCli(cli: string, h: Harness, command: "web" | "worker", env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [cli, command], { env: { ...h.envVars, LOG_LEVEL: "info", ...env }, cwd: h.tmp, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
   child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   const batch = Math.max(1, option(argv, "--batch", 100));
   const warmup = option(argv, "--warmup", 20);
   const concurrency = Math.max(1, option(argv, "--concurrency", 2));
+  const idleSeconds = option(argv, "--idle-seconds", 20);
+  // Another build of the CLI (a copy of dist/ from another commit), to compare.
+  const CLI = path.resolve(argv.includes("--cli") ? (argv[argv.indexOf("--cli") + 1] ?? "") : DEFAULT_CLI);
   if (!existsSync(CLI)) {
     console.error(`run-footprint-soak: ${CLI} is missing: run \`npm run build\` first`);
     process.exit(2);
@@ -60,8 +64,8 @@ async function main(): Promise<void> {
   // The harness's own process is only the database and fake GitHub's host: no web, no worker in it.
   const h = await startHarness({ operatorYaml, web: false, worker: false });
   h.fake.setFile(OWNER, REPO, ".github/moderator.yml", "decision:\n  maxRetries: 0\n  ask: { enabled: false }\nimprovements: { enabled: false }\n");
-  const web = spawnCli(h, "web", { LOG_LEVEL: "info" });
-  const worker = spawnCli(h, "worker", { LOG_LEVEL: process.env["SOAK_WORKER_LOG"] ?? "warn" });
+  const web = spawnCli(CLI, h, "web", { LOG_LEVEL: "info" });
+  const worker = spawnCli(CLI, h, "worker", { LOG_LEVEL: process.env["SOAK_WORKER_LOG"] ?? "warn" });
   const prisma = h.moderator.db.prisma;
   try {
     let url: string | undefined;
@@ -70,10 +74,10 @@ async function main(): Promise<void> {
       if (!url) await sleep(100);
     }
     if (!url) throw new Error(`the web process did not start:\n${web.output()}`);
-    await sleep(5000);
+    await sleep(idleSeconds * 1000);
     const idle = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
     console.log(`Footprint soak: ${runs} runs (command backend adding NOTES.md), worker concurrency ${concurrency}, batches of ${batch}, warm-up ${warmup}`);
-    console.log(`  idle after start (5 s)        web ${idle.web.toFixed(0)} MB   worker ${idle.worker.toFixed(0)} MB`);
+    console.log(`  idle after start (${idleSeconds} s)       web ${idle.web.toFixed(0)} MB   worker ${idle.worker.toFixed(0)} MB`);
 
     let sent = 0;
     const runBatch = async (count: number) => {
