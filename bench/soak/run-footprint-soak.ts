@@ -12,12 +12,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { OWNER, REPO, MAINTAINER, WEBHOOK_SECRET, scriptedAgentYaml, startHarness, type Harness } from "../../test/support/moderator-harness.ts";
+import { OWNER, REPO, MAINTAINER, WEBHOOK_SECRET, startHarness, type Harness } from "../../test/support/moderator-harness.ts";
 import { issueLabeled } from "../../test/support/payloads.ts";
 import { signWebhook } from "../../test/support/sign-webhook.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const DEFAULT_CLI = path.join(ROOT, "dist/src/cli/main.js");
+// The source tree's agent, not dist's (the fixtures are not compiled).
+const AGENT = path.join(ROOT, "test/fixtures/agents/e2e-agent.mjs");
 const FINAL: Array<"completed" | "failed" | "cancelled"> = ["completed", "failed", "cancelled"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,7 +62,17 @@ async function main(): Promise<void> {
     console.error(`run-footprint-soak: ${CLI} is missing: run \`npm run build\` first`);
     process.exit(2);
   }
-  const operatorYaml = `${scriptedAgentYaml("clean", { limits: `{ concurrency: ${concurrency}, attempts: 1, lockSeconds: 30, shutdownGraceSeconds: 1 }` })}\noutcomes: { enabled: false }\n`;
+  const operatorYaml = [
+    "defaultBackend: scripted",
+    "backends:",
+    "  scripted:",
+    "    type: command",
+    `    command: ${JSON.stringify([process.execPath, AGENT, "clean"])}`,
+    "    timeoutSeconds: 60",
+    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+    `limits: { concurrency: ${concurrency}, attempts: 1, lockSeconds: 30, shutdownGraceSeconds: 1 }`,
+    "outcomes: { enabled: false }",
+  ].join("\n");
   // The harness's own process is only the database and fake GitHub's host: no web, no worker in it.
   const h = await startHarness({ operatorYaml, web: false, worker: false });
   h.fake.setFile(OWNER, REPO, ".github/moderator.yml", "decision:\n  maxRetries: 0\n  ask: { enabled: false }\nimprovements: { enabled: false }\n");
@@ -118,6 +130,8 @@ async function main(): Promise<void> {
       last = now;
     }
     const byStatus = await prisma.execution.groupBy({ by: ["status"], _count: true });
+    const errors = await prisma.execution.groupBy({ by: ["errorPhase", "error"], where: { status: "failed" }, _count: true });
+    for (const e of errors) console.log(`  failed ${String(e._count).padStart(4)} × ${e.errorPhase ?? "run"}: ${(e.error ?? "").slice(0, 300)}`);
     console.log(`  runs                          ${byStatus.map((s) => `${s.status} ${s._count}`).join(", ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     web.kill("SIGKILL");
