@@ -36,9 +36,10 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function cli(args: string[], token = PAT): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], token = PAT, agent: string[] = [process.execPath, AGENT, "good"]): Promise<{ code: number; stdout: string; stderr: string }> {
   const config = path.join(tmp, "moderator.config.yml");
-  const yaml = ["backends:", "  scripted:", "    type: command", `    command: ${JSON.stringify([process.execPath, AGENT, "good"])}`, `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`].join("\n");
+  const agentFile = agent.at(-1) === "good" ? AGENT : (agent.at(-1) ?? AGENT);
+  const yaml = ["backends:", "  scripted:", "    type: command", `    command: ${JSON.stringify(agent)}`, `    mounts: [${JSON.stringify(path.dirname(agentFile))}]`].join("\n");
   return writeFile(config, yaml).then(
     () =>
       new Promise((resolve) => {
@@ -92,6 +93,19 @@ describe("moderator run --github with a personal token", () => {
     // Every API call carried the token; nothing else was tried.
     for (const q of api()) expect(q.headers.authorization).toBe(`token ${PAT}`);
     expect(r.stdout + r.stderr).not.toContain(PAT);
+  });
+
+  it("the token never reaches the agent: not in its environment, not in the clone's git config", async () => {
+    const spy = path.join(tmp, "agents", "spy.sh");
+    await mkdir(path.dirname(spy), { recursive: true });
+    await writeFile(spy, "#!/bin/sh\nenv > agent-env.txt\ncat .git/config >> agent-env.txt\necho '{\"type\":\"result\",\"success\":true,\"text\":\"looked around\"}'\n", { mode: 0o755 });
+    const r = await cli(["run", "--github", `${OWNER}/${REPO}#7`], PAT, ["/bin/sh", spy]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const seen = execFileSync("git", ["--git-dir", barePath, "show", "moderator/issue-7:agent-env.txt"], { encoding: "utf8" });
+    expect(seen).toContain("MODERATOR_TASK_FILE");
+    expect(seen).not.toContain(PAT);
+    expect(seen).not.toContain(Buffer.from(`x-access-token:${PAT}`).toString("base64"));
+    expect(seen).not.toMatch(/GITHUB_TOKEN|extraheader/i);
   });
 
   it("--dry-run prints what it would post and makes no write request", async () => {
