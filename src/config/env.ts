@@ -51,6 +51,8 @@ const EnvSchema = z
     MODERATOR_CONFIG: optionalString,
     MODERATOR_QUEUE: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '.', '_' and '-' only").optional()),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
+    LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "pretty"]).optional()),
+    GITHUB_TOKEN: optionalString,
     NODE_ENV: optionalString,
   })
   .loose();
@@ -89,6 +91,10 @@ export interface Env {
    */
   queuePrefix: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  /** LOG_FORMAT; unset = JSON lines in production or when the log stream is not a terminal, pretty in a terminal. */
+  logFormat: "json" | "pretty" | undefined;
+  /** A (fine-grained) personal access token for `moderator run --github`; never given to agents. */
+  githubToken: string | undefined;
   production: boolean;
   /** The raw environment, for the pass-through lists of backends (only names the operator allow-lists are read). */
   raw: Readonly<Record<string, string | undefined>>;
@@ -148,6 +154,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     configPath: e.MODERATOR_CONFIG ? path.resolve(cwd, e.MODERATOR_CONFIG) : undefined,
     queuePrefix: e.MODERATOR_QUEUE ?? (e.APP_ID ? `moderator-app${e.APP_ID}` : "moderator"),
     logLevel: e.LOG_LEVEL ?? "info",
+    logFormat: e.LOG_FORMAT,
+    githubToken: e.GITHUB_TOKEN,
     production,
     raw: { ...source },
   };

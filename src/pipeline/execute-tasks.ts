@@ -196,7 +196,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
     failedOrSkipped.add(t.index);
     await store.updateTask(taskId, { status: "failed", error: failure.message, finishedAt: new Date(input.now()) });
     outcomes.push({ index: t.index, title: t.title, status: "failed", backend: failure.backend, error: failure.message });
-    log.info({ executionId, task: t.index, error: failure.message }, "task failed and was rolled back");
+    log.info({ task: t.index, error: failure.message }, "task failed and was rolled back");
     if (input.onTaskFailure === "stop" || input.tasks.length === 1) {
       throw new ModeratorError(input.tasks.length > 1 ? `task ${t.index + 1} (${t.title}): ${failure.message}` : failure.message, {
         phase: "execute",

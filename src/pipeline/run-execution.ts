@@ -30,6 +30,7 @@ import type { RunQueue } from "../queue/run-queue.ts";
 import type { Store } from "../store/store.ts";
 import { ModeratorError, CancelledError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
+import { createRunLogger } from "./create-run-logger.ts";
 import { redactSecrets } from "../util/redact.ts";
 import { relativizePaths } from "../util/relativize-paths.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
@@ -112,7 +113,7 @@ export type RunOutcome =
  * Never throws for a run failure: the outcome says whether the queue should retry.
  */
 export async function runExecution(executionId: string, deps: PipelineDeps, ctx: RunContext): Promise<RunOutcome> {
-  const { store, log } = deps;
+  const { store } = deps;
   const now = deps.now ?? Date.now;
   const execution = await store.getExecution(executionId);
   if (!execution) {
@@ -128,6 +129,10 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   if (execution.status === "completed" || execution.status === "failed" || execution.status === "cancelled") {
     return { status: "skipped", reason: `execution already ${execution.status}` };
   }
+  // The run's logger, made once: every line of the run (its steps, review and improve runs) carries these.
+  const log = createRunLogger(deps.log, execution);
+  deps = { ...deps, log };
+  log.info({ kind: execution.kind, attempt: ctx.attempt, trigger: execution.trigger }, "run started");
   if (execution.kind === "review") return runReviewExecution(execution, deps, ctx);
   if (execution.kind === "improve") return runImproveExecution(execution, deps, ctx);
   const repository = execution.repository;
@@ -169,7 +174,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       }
     } catch (err) {
       if (strict) throw err;
-      log.warn({ err, executionId }, "could not update the tracking comment");
+      log.warn({ err }, "could not update the tracking comment");
     }
   };
   const updateRunCheck = async (
@@ -202,7 +207,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await store.updateExecution(executionId, { checkRunId: BigInt(check.id), checkRunUrl: check.url });
     } catch (err) {
       if (strict) throw err;
-      log.warn({ err, executionId }, "could not update the Moderator check run");
+      log.warn({ err }, "could not update the Moderator check run");
     }
   };
   /** A breakpoint: ask on the issue, label it, and wait (the job ends; a writer's reply or the time-out resumes it). */
@@ -275,6 +280,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const routingTable = learnerConfig.enabled ? (await loadAcceptanceTable(store.prisma, { config: learnerConfig, now: new Date(now()) })).table : undefined;
     const route = await chooseRoute(execution.backend, repoConfig, deps, routingTable ? { table: routingTable, repositoryId: repository.id, seed: seedOf(executionId) } : undefined);
     view.backend = route.name;
+    log.setBindings({ backend: route.name });
     // A fallback is explained in the tracking comment's event log (the preference first, then why it was not used).
     const preferred = execution.backend ?? (repoConfig.backends ? undefined : (repoConfig.backend ?? deps.operator.defaultBackend));
     if ((preferred && route.name !== preferred) || (!preferred && repoConfig.backends)) view.events = [...(view.events ?? []), route.reason];
@@ -634,7 +640,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         },
       ).catch(async (err: unknown) => {
         // Improvements are a bonus: their failure never fails the run that already opened its PR.
-        log.warn({ err, executionId }, "could not propose improvements");
+        log.warn({ err }, "could not propose improvements");
         await store.appendEvent(executionId, { type: "improve.failed", phase: "improve", level: "warn", message: (err as Error).message });
         return undefined;
       });
@@ -661,7 +667,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   } catch (err) {
     const failedPhase = tracker.current;
     const classified = classifyError(err, failedPhase);
-    log.warn({ err, executionId, phase: failedPhase, attempt: ctx.attempt }, "run attempt failed");
+    log.warn({ err, phase: failedPhase, attempt: ctx.attempt }, "run attempt failed");
     // Shown in the tracking comment and the check run: no secret, and no server folder (repository-relative instead).
     classified.message = relativizePaths(redactSecrets(classified.message, secrets), [
       ...(workspace ? [{ dir: workspace.dir, shownAs: "." }] : []),
@@ -723,6 +729,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     await store.finishExecution(executionId, "failed", { errorPhase: classified.phase ?? null, error: classified.message });
     return { status: "failed", error: classified, willRetry: false };
   } finally {
+    log.info({ status }, "run finished");
     await workspace?.dispose().catch((err: unknown) => log.warn({ err }, "could not delete the workspace"));
     if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
     if (raceId) await settleCandidate(executionId, { deps, ...(codeHost ? { codeHost } : {}), ref });

@@ -74,6 +74,7 @@ export async function runImproveExecution(execution: Execution & { repository: R
     const issue = await conn.issue(execution.issueNumber, execution.createdAt);
     const backendName = execution.backend ?? repoConfig.backend ?? deps.operator.defaultBackend ?? Object.keys(deps.operator.backends)[0];
     if (!backendName) throw new ModeratorError("no agent backend is configured", { phase: "prepare", infrastructure: true });
+    log.setBindings({ backend: backendName });
 
     await store.updateExecution(executionId, { status: "executing", phase: "execute", branch, baseBranch: base, backend: backendName });
     const executed = await executeTasks({
@@ -160,7 +161,7 @@ export async function runImproveExecution(execution: Execution & { repository: R
       ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
       { dir: deps.workspaceDir, shownAs: "<workspaces>" },
     ]);
-    log.warn({ err, executionId }, "improvement attempt failed");
+    log.warn({ err }, "improvement attempt failed");
     const willRetry = classified.kind === "transient" && ctx.attempt < ctx.maxAttempts;
     await store.appendEvent(executionId, { type: willRetry ? "run.retrying" : "run.failed", level: "error", message: classified.message });
     if (willRetry) return { status: "failed", error: classified, willRetry };

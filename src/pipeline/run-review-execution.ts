@@ -128,7 +128,7 @@ export async function runReviewExecution(
       ...(scratchDir ? [{ dir: scratchDir, shownAs: "<scratch>" }] : []),
       { dir: deps.workspaceDir, shownAs: "<workspaces>" },
     ]);
-    log.warn({ err, executionId }, "review attempt failed");
+    log.warn({ err }, "review attempt failed");
     if (classified.kind === "cancelled") {
       await store.finishExecution(executionId, "cancelled", { error: classified.message });
       return { status: "cancelled" };

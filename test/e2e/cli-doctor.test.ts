@@ -34,7 +34,7 @@ describe("moderator CLI", () => {
     expect(await cli(["--version"])).toMatchObject({ code: 0, stdout: `moderator ${VERSION}\n` });
     const help = await cli(["run", "--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: moderator run --repo <path> --issue <file|text>");
+    expect(help.stdout).toContain("usage: moderator run [--repo <path>] [--issue <file|text>] [--github <owner/repo#N>] [--dry-run]");
     const bad = await cli(["list", "--limit", "0", "--bogus"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--bogus: unknown option (list takes --limit)");

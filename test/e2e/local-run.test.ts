@@ -135,7 +135,9 @@ describe("moderator run --repo", () => {
     const bad = await cli(["run", "--repo", repo, "--bogus", "x"], yaml);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--bogus: unknown option (run takes --repo, --issue,");
-    expect(bad.stderr).toContain("--issue: required");
+    const noIssue = await cli(["run", "--repo", repo], yaml);
+    expect(noIssue.code).toBe(2);
+    expect(noIssue.stderr).toContain("--issue: required with --repo");
     const failed = await cli(["run", "--repo", repo, "--issue", "Impossible"], yaml);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/: failed: execute: agent exited with code 1/);

@@ -7,7 +7,7 @@ import { renderDoctorTable } from "../../doctor/render-doctor-table.ts";
 import { runDoctor } from "../../doctor/run-doctor.ts";
 import { startModerator, WORKER_QUEUES, type WorkerQueue } from "../../server/start-moderator.ts";
 import { ConfigError, ModeratorError } from "../../util/errors.ts";
-import { createLogger, type Logger } from "../../util/logger.ts";
+import { chooseLogFormat, createLogger, type Logger } from "../../util/logger.ts";
 import { stringValue, type CliCommand } from "../cli-command.ts";
 
 type Mode = "serve" | "web" | "worker";
@@ -43,12 +43,13 @@ function parseQueues(raw: string | undefined): WorkerQueue[] | undefined {
 }
 
 async function serve(env: Env, mode: Mode, workerQueues?: WorkerQueue[]): Promise<number> {
-  const log = createLogger(env.logLevel);
+  const log = createLogger(env.logLevel, { format: chooseLogFormat({ configured: env.logFormat, production: env.production, isTTY: process.stdout.isTTY }) });
   if ((mode === "serve" || mode === "web") && (!env.appId || !env.privateKey)) {
     // First run: Probot's GitHub App registration (manifest flow) from app.yml; it writes .env and asks for a restart.
     const { run } = await import("probot");
     log.info("APP_ID is not set: serving the GitHub App setup page; open it in a browser to register Moderator");
-    await run(() => undefined, { env: { PORT: String(env.port), HOST: env.host, NODE_ENV: "development" } as NodeJS.ProcessEnv });
+    // Probot's setup server logs through Moderator's logger: one format per process.
+    await run(() => undefined, { env: { PORT: String(env.port), HOST: env.host, NODE_ENV: "development" } as NodeJS.ProcessEnv, log });
     return new Promise<number>(() => undefined);
   }
   const { config: operator, path: configPath } = loadOperatorConfig(env.configPath);

@@ -1,0 +1,152 @@
+/**
+ * Footprint soak: the resident memory (RSS) of a real `moderator web` and a real `moderator worker` process (the built
+ * CLI), idle after start, then after every batch of runs (labeled issues through the web's webhook endpoint; the
+ * command backend adds one small file; a fake GitHub; real Redis, PostgreSQL, git and sandbox). It prints, it never asserts.
+ *
+ *   npm run build && node dist/bench/soak/run-footprint-soak.js [--runs 200] [--batch 100] [--warmup 20] [--concurrency 2]
+ *     [--idle-seconds 20] [--cli <another build's dist/src/cli/main.js>]
+ *
+ * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and Redis (TEST_REDIS_URL).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { OWNER, REPO, MAINTAINER, WEBHOOK_SECRET, startHarness, type Harness } from "../../test/support/moderator-harness.ts";
+import { issueLabeled } from "../../test/support/payloads.ts";
+import { signWebhook } from "../../test/support/sign-webhook.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const DEFAULT_CLI = path.join(ROOT, "dist/src/cli/main.js");
+// The source tree's agent, not dist's (the fixtures are not compiled).
+const AGENT = path.join(ROOT, "test/fixtures/agents/e2e-agent.mjs");
+const FINAL: Array<"completed" | "failed" | "cancelled"> = ["completed", "failed", "cancelled"];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function option(argv: string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`run-footprint-soak: ${name} must be a whole number, got ${String(argv[i + 1])}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/** VmRSS of a process, in MB (Linux /proc). */
+function rssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+function spawnCli(cli: string, h: Harness, command: "web" | "worker", env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [cli, command], { env: { ...h.envVars, LOG_LEVEL: "info", ...env }, cwd: h.tmp, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  return Object.assign(child, { output: () => output });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const runs = option(argv, "--runs", 200);
+  const batch = Math.max(1, option(argv, "--batch", 100));
+  const warmup = option(argv, "--warmup", 20);
+  const concurrency = Math.max(1, option(argv, "--concurrency", 2));
+  const idleSeconds = option(argv, "--idle-seconds", 20);
+  // Another build of the CLI (a copy of dist/ from another commit), to compare.
+  const CLI = path.resolve(argv.includes("--cli") ? (argv[argv.indexOf("--cli") + 1] ?? "") : DEFAULT_CLI);
+  if (!existsSync(CLI)) {
+    console.error(`run-footprint-soak: ${CLI} is missing: run \`npm run build\` first`);
+    process.exit(2);
+  }
+  const operatorYaml = [
+    "defaultBackend: scripted",
+    "backends:",
+    "  scripted:",
+    "    type: command",
+    `    command: ${JSON.stringify([process.execPath, AGENT, "clean"])}`,
+    "    timeoutSeconds: 60",
+    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+    `limits: { concurrency: ${concurrency}, attempts: 1, lockSeconds: 30, shutdownGraceSeconds: 1 }`,
+    "outcomes: { enabled: false }",
+  ].join("\n");
+  // The harness's own process is only the database and fake GitHub's host: no web, no worker in it.
+  const h = await startHarness({ operatorYaml, web: false, worker: false });
+  h.fake.setFile(OWNER, REPO, ".github/moderator.yml", "decision:\n  maxRetries: 0\n  ask: { enabled: false }\nimprovements: { enabled: false }\n");
+  const web = spawnCli(CLI, h, "web", { LOG_LEVEL: "info" });
+  const worker = spawnCli(CLI, h, "worker", { LOG_LEVEL: process.env["SOAK_WORKER_LOG"] ?? "warn" });
+  const prisma = h.moderator.db.prisma;
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 300 && !url; i++) {
+      url = /listening on (http:\/\/[^\s"]+?)\/api\/github\/webhooks/.exec(web.output())?.[1];
+      if (!url) await sleep(100);
+    }
+    if (!url) throw new Error(`the web process did not start:\n${web.output()}`);
+    await sleep(idleSeconds * 1000);
+    const idle = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
+    console.log(`Footprint soak: ${runs} runs (command backend adding NOTES.md), worker concurrency ${concurrency}, batches of ${batch}, warm-up ${warmup}`);
+    console.log(`  idle after start (${idleSeconds} s)       web ${idle.web.toFixed(0)} MB   worker ${idle.worker.toFixed(0)} MB`);
+
+    let sent = 0;
+    const runBatch = async (count: number) => {
+      const target = sent + count;
+      for (; sent < target; sent++) {
+        const n = 1000 + sent;
+        h.fake.addIssue(OWNER, REPO, { number: n, title: `Soak ${n}` });
+        const body = JSON.stringify(issueLabeled({ number: n, title: `Soak ${n}`, sender: MAINTAINER }));
+        const res = await fetch(`${url}/api/github/webhooks`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": randomBytes(8).toString("hex"), "x-hub-signature-256": signWebhook(WEBHOOK_SECRET, body) },
+          body,
+        });
+        if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+        // Keep a few runs queued ahead of the worker, no more: the queue's length is not what is measured.
+        while ((await prisma.execution.count({ where: { status: { notIn: FINAL } } })) > concurrency * 2) await sleep(100);
+        if (sent === 0) console.log(`  first delivery answered ${res.status}`);
+      }
+      const deadline = Date.now() + 60_000 + count * 10_000;
+      while ((await prisma.execution.count({ where: { kind: "run" } })) < target || (await prisma.execution.count({ where: { status: { notIn: FINAL } } })) > 0) {
+        if (Date.now() > deadline) throw new Error(`runs did not finish; worker output:\n${worker.output().slice(-4000)}\nweb output:\n${web.output().slice(-2000)}`);
+        await sleep(200);
+      }
+      await sleep(3000);
+    };
+    const t0 = Date.now();
+    if (warmup > 0) {
+      await runBatch(warmup);
+      console.log(`  after ${String(warmup).padStart(4)} runs (warm-up)    web ${rssMb(web.pid).toFixed(0)} MB   worker ${rssMb(worker.pid).toFixed(0)} MB`);
+    }
+    let last = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
+    while (sent < warmup + runs) {
+      await runBatch(Math.min(batch, warmup + runs - sent));
+      const now = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
+      console.log(
+        `  after ${String(sent).padStart(4)} runs               web ${now.web.toFixed(0)} MB (${fmt(now.web - last.web)})   worker ${now.worker.toFixed(0)} MB (${fmt(now.worker - last.worker)})`,
+      );
+      last = now;
+    }
+    const byStatus = await prisma.execution.groupBy({ by: ["status"], _count: true });
+    const errors = await prisma.execution.groupBy({ by: ["errorPhase", "error"], where: { status: "failed" }, _count: true });
+    for (const e of errors) console.log(`  failed ${String(e._count).padStart(4)} × ${e.errorPhase ?? "run"}: ${(e.error ?? "").slice(0, 300)}`);
+    console.log(`  runs                          ${byStatus.map((s) => `${s.status} ${s._count}`).join(", ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  } finally {
+    web.kill("SIGKILL");
+    worker.kill("SIGKILL");
+    await sleep(300);
+    await h.close();
+  }
+}
+
+const fmt = (mb: number) => `${mb >= 0 ? "+" : ""}${mb.toFixed(0)} MB`;
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
