@@ -147,14 +147,17 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     queueConnection.on("error", (err) => log.warn({ err: err.message }, "redis (queue) error"));
     closers.push(async () => void queueConnection.disconnect());
-    const queue = createQueues({
-      connection: queueConnection,
-      names,
-      attempts: operator.limits.attempts,
-      backoffSeconds: operator.limits.backoffSeconds,
-      intakeAttempts: operator.intake.attempts,
-      onError: (err, name) => log.warn({ err: err.message, queue: name }, "redis (queue) error"),
-    });
+    // The deployment's queues on a connection, with the operator's retry settings.
+    const openQueues = (connection: Redis, label: string) =>
+      createQueues({
+        connection,
+        names,
+        attempts: operator.limits.attempts,
+        backoffSeconds: operator.limits.backoffSeconds,
+        intakeAttempts: operator.intake.attempts,
+        onError: (err, name) => log.warn({ err: err.message, queue: name }, `redis (${label}) error`),
+      });
+    const queue = openQueues(queueConnection, "queue");
     closers.push(() => queue.close());
 
     if (opts.worker) {
@@ -333,14 +336,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
       const intakeConnection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
       intakeConnection.on("error", (err) => log.warn({ err: err.message }, "redis (intake) error"));
       closers.push(async () => void intakeConnection.disconnect());
-      const intakeQueues = createQueues({
-        connection: intakeConnection,
-        names,
-        attempts: operator.limits.attempts,
-        backoffSeconds: operator.limits.backoffSeconds,
-        intakeAttempts: operator.intake.attempts,
-        onError: (err, name) => log.warn({ err: err.message, queue: name }, "redis (intake) error"),
-      });
+      const intakeQueues = openQueues(intakeConnection, "intake");
       closers.push(() => intakeQueues.close());
       const receiver = createWebhookReceiver({
         path: env.webhookPath,

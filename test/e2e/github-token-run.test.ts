@@ -88,7 +88,7 @@ describe("moderator run --github with a personal token", () => {
     expect(JSON.stringify(pulls[0]?.body)).toContain("Closes #7");
     const reviews = writes().filter((q) => q.method === "POST" && /\/pulls\/\d+\/reviews$/.test(q.path));
     expect(reviews).toHaveLength(1);
-    expect(JSON.stringify(reviews[0]?.body)).toContain("secrets/hardcoded");
+    expect(JSON.stringify(reviews[0]?.body)).toContain("debug/leftover");
     expect(api().filter((q) => q.path.includes("check-runs"))).toEqual([]);
     // Every API call carried the token; nothing else was tried.
     for (const q of api()) expect(q.headers.authorization).toBe(`token ${PAT}`);
