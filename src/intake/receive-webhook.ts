@@ -100,7 +100,8 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): HttpHandler {
     const triage = triageDelivery(validated.key, validated.payload);
     if (triage.action === "ignore") return answer(200, { ignored: triage.reason }, "ignored");
     if (triage.action === "store-if-awaiting-answer" && deps.isAwaitingAnswer) {
-      // One indexed read; when it cannot be made, the comment is stored (a worker decides).
+      // The waiting issues are read at most once a second (create-awaiting-answer-check.ts); when they cannot be
+      // read, the comment is stored and a worker decides.
       const awaited = await withTimeout(deps.isAwaitingAnswer(triage.repositoryGithubId, triage.issueNumber), timeoutMs).catch(() => true);
       if (!awaited) return answer(200, { ignored: "not a command, and no run waits for an answer here" }, "ignored");
     }
