@@ -109,7 +109,7 @@ export async function runGitHub(
     // A personal token cannot create check runs (GitHub Apps only): those go to a file; the rest goes to GitHub.
     const local = createLocalCodeHost({ outDir, log: deps.print });
     codeHost = { ...createGitHubCodeHost(octokit as unknown as Parameters<typeof createGitHubCodeHost>[0]), upsertCheckRun: local.upsertCheckRun };
-    deps.print(`check runs need a GitHub App: with a token they are written to ${path.join(outDir, "check-run.json")}`);
+    deps.print(`check runs need a GitHub App: with a token they are written to ${path.join(outDir, "check-run-<name>.json")} and .md`);
   }
 
   const pipeline = buildPipelineDeps({
