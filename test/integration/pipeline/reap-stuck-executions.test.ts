@@ -140,8 +140,13 @@ describe("reapStuckExecutions", () => {
   });
 
   it("two reapers at once: one re-queue, one event, one new job", async () => {
+    // On the real clock, with the lost run last written ten minutes ago: a reaper's claim writes the row, and the grace
+    // period is what keeps the other reaper (which may have looked at the queue before the new job existed) off it.
+    // A faked clock ten minutes ahead would make the fresh claim look stale too, which no deployment can see.
     const lost = await newExecution(45, "executing");
-    const [a, b] = await Promise.all([reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 }), reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 })]);
+    await db.prisma.$executeRawUnsafe(`UPDATE "Execution" SET "updatedAt" = now() - interval '10 minutes' WHERE id = $1`, lost.id);
+    const realClock = deps({ now: Date.now });
+    const [a, b] = await Promise.all([reapStuckExecutions(realClock, { maxRecoveries: 2, graceMs: 60_000 }), reapStuckExecutions(realClock, { maxRecoveries: 2, graceMs: 60_000 })]);
     expect([...a.requeued, ...b.requeued]).toEqual([lost.id]);
     expect(await store.countEvents(lost.id, RECOVERY_EVENT)).toBe(1);
     expect(await runQueue.queue.getJobCounts("wait")).toEqual({ wait: 1 });
