@@ -68,17 +68,23 @@ export async function waitUntilInactive(store: Store, repositoryId: number, issu
  */
 export async function resumeWithAnswer(
   deps: ControlDeps,
-  input: { repositoryId: number; repositoryGithubId: number; issueNumber: number; answer: string; by: string; commentId: number },
+  input: { repositoryId: number; repositoryGithubId: number; issueNumber: number; answer: string; by: string; commentId: number; via?: "console"; executionId?: string },
 ): Promise<boolean> {
   const active = await deps.store.findActiveExecution(input.repositoryId, input.issueNumber);
   if (!active || active.status !== "waiting_for_human") return false;
+  // The console answers one run's question: not another run's that took its place.
+  if (input.executionId !== undefined && active.id !== input.executionId) return false;
   const followUp: FollowUp = { answer: { text: input.answer.slice(0, 8000), by: input.by } };
   await deps.store.updateExecution(active.id, {
     status: "queued",
     followUp: followUp as Prisma.InputJsonObject,
     continueFrom: active.resultSha,
   });
-  await deps.store.appendEvent(active.id, { type: "run.answered", message: `answered by ${input.by}`, data: { commentId: input.commentId } });
+  await deps.store.appendEvent(active.id, {
+    type: "run.answered",
+    message: `answered by ${input.by}${input.via ? ` (${input.via})` : ""}`,
+    data: { commentId: input.commentId, ...(input.via ? { via: input.via } : {}) },
+  });
   const ref = await refOf(deps.store, active.repositoryId);
   if (ref) await deps.codeHost.removeLabel(ref, input.issueNumber, NEEDS_HUMAN_LABEL).catch((err: unknown) => deps.log.warn({ err }, "could not remove the label"));
   await deps.queue.enqueue({ executionId: active.id }, `${runJobId(input.repositoryGithubId, input.issueNumber, active.id)}-answer-${input.commentId}`);

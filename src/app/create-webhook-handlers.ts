@@ -26,7 +26,7 @@ import { handleLearnings } from "./commands/handle-learnings.ts";
 import { postReply } from "./commands/post-reply.ts";
 import { recordDismissal } from "./commands/record-dismissal.ts";
 import { replyDenied } from "./commands/reply-denied.ts";
-import { cancelActiveRun, resumeWithAnswer, waitUntilInactive, type CancelRun } from "./control-runs.ts";
+import { cancelActiveRun, resumeWithAnswer, type CancelRun } from "./control-runs.ts";
 import { fetchRepoConfig } from "./fetch-repo-config.ts";
 import { fetchRepoFile } from "./fetch-repo-file.ts";
 import { canWrite, getSenderPermission } from "./get-sender-permission.ts";
@@ -35,7 +35,7 @@ import { isBotSender } from "./is-bot-sender.ts";
 import { parseCommands } from "./parse-command.ts";
 import { renderConfigError } from "./render-config-error.ts";
 import { ReviewCommentPayload } from "./review-comment-payload.ts";
-import { startRun, type StartRunInput } from "./start-run.ts";
+import { retryOptions, triggerRun, type TriggerOptions } from "./trigger-run.ts";
 import { requestPick } from "../race/request-pick.ts";
 import { CommentPayload, EditedCommentPayload, LabeledPayload } from "./trigger-payload.ts";
 import type { WebhookContext, WebhookHandler, WebhookHandlers } from "./webhook-context.ts";
@@ -156,12 +156,8 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
             if (!last) return reply(ctx, "There is no earlier run to retry here; use `/moderator run`.", "retry: nothing to retry");
             return trigger(context, deps, octokit, p.repository, p.installation.id, issue, p.sender.login, await fetchRepoConfig(octokit, p.repository.owner.login, p.repository.name), {
               trigger: "comment",
-              kind: last.kind === "review" ? "review" : last.kind === "race" ? "race" : "run",
-              ...(last.kind === "race" ? { race: (last.summary as { race?: { request?: string | null } } | null)?.race?.request ?? "" } : {}),
+              ...retryOptions(last, first.flags.backend),
               ...(last.kind === "review" ? {} : approved),
-              // `/moderator retry --backend <name>` retries on another backend; without it, on the same one.
-              ...(first.flags.backend ? { backend: first.flags.backend } : last.backend ? { backend: last.backend } : {}),
-              ...(last.instructions ? { instructions: last.instructions } : {}),
             }, ctx);
           }
           case "fix":
@@ -364,12 +360,7 @@ export function createWebhookHandlers(deps: AppDeps): WebhookHandlers {
   return handlers;
 }
 
-type TriggerOptions = Pick<StartRunInput, "trigger" | "kind" | "race" | "backend" | "instructions" | "continueFrom" | "followUp" | "approvedBody" | "triggeredAt">;
-
-/**
- * Start a run (or review) for a writer: a repository config problem gets one comment; a run still active on the
- * issue is cancelled first (one live run per thread), then the new one is queued.
- */
+/** Start a run for a writer (see triggerRun); the delivery's outcome is recorded with the run it queued. */
 async function trigger(
   context: WebhookContext,
   deps: AppDeps,
@@ -382,52 +373,7 @@ async function trigger(
   opts: TriggerOptions,
   replyCtx?: CommandContext,
 ): Promise<string> {
-  const owner = repository.owner.login;
-  const repo = repository.name;
-  const codeHost = deps.createCodeHost(octokit);
-  if (!cfg.ok) {
-    await codeHost.ensureComment({ owner, repo }, issue.number, "config-error", renderConfigError(cfg.problems, repository.default_branch ?? "the default branch"));
-    return "invalid repository config";
-  }
-  // First signal first: a writer's request is acknowledged before anything slow (database, cancelling a run).
-  // Idempotent on GitHub (the same reaction twice is one), so a label re-added to an active run changes nothing.
-  const reacted = await codeHost.addIssueReaction({ owner, repo }, issue.number, "eyes").then(
-    () => true,
-    (err: unknown) => {
-      deps.log.warn({ err, deliveryId: context.id }, "could not add the 👀 reaction; the run goes on");
-      return false;
-    },
-  );
-  const repoRow = await deps.store.upsertRepository({ githubId: repository.id, owner, name: repo, installationId, ...(repository.default_branch ? { defaultBranch: repository.default_branch } : {}) });
-  // A label is a state, not an action: re-adding it while a run is active changes nothing. Explicit requests
-  // (a command, a button) replace the active run: one live run per thread.
-  const active = opts.trigger === "label" ? null : await deps.store.findActiveExecution(repoRow.id, issue.number);
-  if (active) {
-    const result = await cancelActiveRun(
-      { store: deps.store, queue: deps.queue, cancelRun: deps.cancelRun, codeHost, log: deps.log },
-      { repositoryId: repoRow.id, repositoryGithubId: repository.id, issueNumber: issue.number, by: sender, why: "a new run was requested" },
-    );
-    if (result === "signalled" && !(await waitUntilInactive(deps.store, repoRow.id, issue.number, deps.supersedeWaitMs ?? 30_000))) {
-      if (replyCtx) await reply(replyCtx, "The previous run is still stopping; try again in a moment.", "");
-      return "already-active: the previous run is still stopping";
-    }
-  }
-  // A repository that races by default: a plain run (label or command, not a follow-up nor a review) is a race.
-  if (cfg.config.race && (opts.kind === undefined || opts.kind === "run") && !opts.continueFrom && !opts.followUp) opts = { ...opts, kind: "race" };
-  const result = await startRun(
-    {
-      installationId,
-      repository: { githubId: repository.id, owner, name: repo, defaultBranch: repository.default_branch ?? "main" },
-      issue,
-      sender,
-      deliveryId: context.id,
-      reacted,
-      ...opts,
-    },
-    { store: deps.store, codeHost, queue: deps.queue, log: deps.log },
-  );
-  await deps.store.setDeliveryOutcome(context.id, result.outcome, result.executionId);
-  return result.outcome;
+  return (await triggerRun(deps, { deliveryId: context.id, octokit, repository, installationId, issue, sender, cfg, opts, ...(replyCtx ? { replyCtx } : {}) })).outcome;
 }
 
 /** `/moderator pick <candidate>`: swap the race's PR to another candidate. */

@@ -14,7 +14,7 @@ export interface StartRunInput {
   installationId: number;
   repository: { githubId: number; owner: string; name: string; defaultBranch: string };
   issue: { number: number; title: string };
-  trigger: "label" | "comment" | "cli" | "check_run" | "review_comment";
+  trigger: "label" | "comment" | "cli" | "check_run" | "review_comment" | "console";
   /** A run resolves the issue; a review runs QA alone on a pull request (issue.number is the PR's number). */
   kind?: "run" | "review" | "race";
   /** For kind `race`: the `--race` value (`claude,codex`, `3`); absent = the repository's `race:`. */
@@ -33,6 +33,14 @@ export interface StartRunInput {
   triggeredAt?: Date;
   /** The 👀 reaction was already added (intake adds it first thing); otherwise startRun adds it. */
   reacted?: boolean;
+}
+
+/**
+ * What the tracking comment says of who asked for a run when GitHub shows nothing of theirs: a command or a label
+ * is on the issue for all to see, a press in the console is not.
+ */
+export function requestNotes(execution: { trigger: string; triggeredBy: string }): string[] {
+  return execution.trigger === "console" ? [`Requested from the Moderator console by ${execution.triggeredBy}.`] : [];
 }
 
 export type StartRunOutcome =
@@ -93,7 +101,8 @@ export async function startRun(
   // A review says nothing until it has something to say (the review itself, or why it failed).
   if (input.kind !== "review") {
     try {
-      const body = renderTrackingComment({ executionId: execution.id, status: "queued", phases: new PhaseTracker(undefined).view() });
+      const notes = requestNotes({ trigger: input.trigger, triggeredBy: input.sender });
+      const body = renderTrackingComment({ executionId: execution.id, status: "queued", phases: new PhaseTracker(undefined).view(), ...(notes.length ? { notes } : {}) });
       const comment = await codeHost.ensureComment(ref, input.issue.number, TRACKING_TOPIC, body);
       await store.updateExecution(execution.id, { trackingCommentId: BigInt(comment.id) });
     } catch (err) {

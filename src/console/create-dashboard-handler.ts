@@ -25,12 +25,24 @@ import { listInstalledRepositories } from "./read-models/list-installed-reposito
 import { listRuns, RunsQuery } from "./read-models/list-runs.ts";
 import { readRun } from "./read-models/read-run.ts";
 import { QUEUE_BOARD_PATH } from "./create-queue-board.ts";
+import { FINAL_STATUSES, MAX_ANSWER_CHARS, RETRYABLE_KINDS } from "./run-controls.ts";
 import { escapeHtml } from "./render/escape-html.ts";
 import { renderLayout } from "./render/render-layout.ts";
 import { renderRunPage } from "./render/render-run-page.ts";
 import { renderRunsPage } from "./render/render-runs-page.ts";
 
 const SESSION_TTL_MS = 8 * 3600_000;
+
+export interface RetryTarget {
+  id: string;
+  kind: string;
+  repositoryId: number;
+  issueNumber: number;
+  issueTitle: string;
+  backend: string | null;
+  instructions: string | null;
+  summary: unknown;
+}
 
 export interface DashboardDeps {
   prisma: PrismaClient;
@@ -51,6 +63,13 @@ export interface DashboardDeps {
   queueBoard?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The /moderator cancel of the run's issue, recorded as done by `by`. */
   cancelRun(run: { repositoryId: number; repositoryGithubId: number; issueNumber: number }, by: string): Promise<"cancelled" | "signalled" | "none">;
+  /** The /moderator retry of this run (on `backend` when given), requested by `by`: the outcome and the new run. */
+  retryRun(run: RetryTarget, opts: { backend?: string; by: string }): Promise<{ outcome: string; executionId?: string }>;
+  /**
+   * A writer's answer to the question this run waits on (as a reply on the issue would be): said on the issue as a
+   * comment (its topic from `nonce`, so a second press posts nothing new), then the run resumes.
+   */
+  answerRun(run: { id: string; repositoryId: number; repositoryGithubId: number; issueNumber: number }, opts: { answer: string; by: string; nonce: string }): Promise<"resumed" | "not_waiting">;
   log: Logger;
 }
 
@@ -103,6 +122,21 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
 
   const notFound = (res: ServerResponse, session: Session) =>
     html(res, 404, renderLayout({ title: "Not found", body: `<p>No such run.</p>`, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session) }));
+  const plain = (res: ServerResponse, status: number, text: string) => res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(text);
+
+  /** The run, when the viewer may control it (the rule of the /moderator commands: write); otherwise the answer is sent. */
+  const controllable = async (res: ServerResponse, session: Session, id: string) => {
+    const found = await visibleRun(session, id);
+    if (!found) {
+      notFound(res, session);
+      return undefined;
+    }
+    if (!(await deps.access.canControl(session.login, found.repo))) {
+      plain(res, 403, `${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to control its runs`);
+      return undefined;
+    }
+    return found;
+  };
 
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -175,6 +209,10 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
 
     if (req.method === "POST") {
       const form = await readForm(req);
+      if (!form) {
+        plain(res, 413, `The form is larger than ${MAX_FORM_BYTES} bytes.`);
+        return true;
+      }
       if (!checkCsrf(deps.sessionKey, session, form.get("csrf") ?? (req.headers["x-csrf-token"] as string | undefined))) {
         res.writeHead(403, { "content-type": "text/plain" }).end("Missing or wrong CSRF token: reload the page and try again");
         return true;
@@ -183,18 +221,56 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
         redirect(res, "/dashboard", [cookie(SESSION_COOKIE, "", { maxAgeSeconds: 0, secure })]);
         return true;
       }
-      const cancel = /^\/dashboard\/runs\/([0-9a-f-]{36})\/cancel$/.exec(path);
-      if (cancel) {
-        const found = await visibleRun(session, cancel[1]!);
-        if (!found) {
-          notFound(res, session);
+      const control = /^\/dashboard\/runs\/([0-9a-f-]{36})\/(cancel|retry|answer)$/.exec(path);
+      const target = control ? await controllable(res, session, control[1]!) : undefined;
+      if (control && !target) return true;
+      if (control?.[2] === "retry" && target) {
+        const e = target.view.execution;
+        const backend = form.get("backend") ?? "";
+        if (backend !== "" && !deps.backends.includes(backend)) {
+          plain(res, 400, `Unknown backend '${backend.slice(0, 80)}': choose one of ${deps.backends.join(", ") || "(none configured)"}`);
           return true;
         }
-        if (!(await deps.access.canControl(session.login, found.repo))) {
-          res.writeHead(403, { "content-type": "text/plain" }).end(`${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to control its runs`);
+        if (!RETRYABLE_KINDS.has(e.kind) || !FINAL_STATUSES.has(e.status)) {
+          plain(res, 409, `This run cannot be retried from here (${e.kind}, ${e.status}); retry a finished run, a race or a review.`);
           return true;
         }
-        const e = found.view.execution;
+        if (await deps.prisma.execution.findFirst({ where: { repositoryId: e.repositoryId, issueNumber: e.issueNumber, status: { notIn: [...FINAL_STATUSES] as never } }, select: { id: true } })) {
+          plain(res, 409, `A run is active on #${e.issueNumber}: cancel it first, or wait for it to end.`);
+          return true;
+        }
+        const result = await deps.retryRun(e, { ...(backend ? { backend } : {}), by: session.login });
+        deps.log.info({ login: session.login, executionId: e.id, backend: backend || null, result }, "console: retry");
+        if (!result.executionId || result.outcome !== "queued") {
+          plain(res, 409, `Not retried: ${result.outcome}`);
+          return true;
+        }
+        redirect(res, `/dashboard/runs/${result.executionId}`);
+        return true;
+      }
+      if (control?.[2] === "answer" && target) {
+        const e = target.view.execution;
+        const answer = (form.get("answer") ?? "").trim();
+        const nonce = form.get("nonce") ?? "";
+        if (answer === "" || answer.length > MAX_ANSWER_CHARS || !/^[A-Za-z0-9_-]{8,64}$/.test(nonce)) {
+          plain(res, 400, answer === "" ? "The answer is empty." : answer.length > MAX_ANSWER_CHARS ? `The answer is longer than ${MAX_ANSWER_CHARS} characters.` : "The form is missing its nonce: reload the page.");
+          return true;
+        }
+        if (e.status !== "waiting_for_human") {
+          plain(res, 409, `This run is not waiting for an answer (it is ${e.status}).`);
+          return true;
+        }
+        const result = await deps.answerRun({ id: e.id, repositoryId: e.repositoryId, repositoryGithubId: Number(e.repository.githubId), issueNumber: e.issueNumber }, { answer, by: session.login, nonce });
+        deps.log.info({ login: session.login, executionId: e.id, result }, "console: answer");
+        if (result !== "resumed") {
+          plain(res, 409, "This run is no longer waiting for an answer.");
+          return true;
+        }
+        redirect(res, `/dashboard/runs/${e.id}`);
+        return true;
+      }
+      if (control?.[2] === "cancel" && target) {
+        const e = target.view.execution;
         const result = await deps.cancelRun({ repositoryId: e.repositoryId, repositoryGithubId: Number(e.repository.githubId), issueNumber: e.issueNumber }, session.login);
         deps.log.info({ login: session.login, executionId: e.id, result }, "console: cancel");
         redirect(res, `/dashboard/runs/${e.id}`);
@@ -208,7 +284,7 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
           return true;
         }
         if (!(await deps.access.canControl(session.login, found.repo))) {
-          res.writeHead(403, { "content-type": "text/plain" }).end(`${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to dismiss findings`);
+          plain(res, 403, `${session.login} needs write permission on ${found.repo.owner}/${found.repo.name} to dismiss findings`);
           return true;
         }
         const result = await deps.dismissFinding(found.view.execution, dismiss[2]!, session.login);
@@ -242,7 +318,7 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
         return true;
       }
       const canControl = await deps.access.canControl(session.login, found.repo);
-      const body = renderRunPage(found.view, { canControl, csrf: csrfTokenOf(deps.sessionKey, session), githubWebUrl: deps.githubWebUrl });
+      const body = renderRunPage(found.view, { canControl, csrf: csrfTokenOf(deps.sessionKey, session), githubWebUrl: deps.githubWebUrl, backends: deps.backends, nonce: randomBytes(12).toString("base64url") });
       html(res, 200, renderLayout({ title: `Run ${found.view.execution.id.slice(0, 8)}`, body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session), script: true }));
       return true;
     }
@@ -251,12 +327,16 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
   };
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/** The largest form body read (an answer of MAX_ANSWER_CHARS characters, percent-encoded, fits). */
+const MAX_FORM_BYTES = 128 * 1024;
+
+/** The url-encoded form of a POST (empty for another content type); undefined when it is too large. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 16_384) break;
+    if (size > MAX_FORM_BYTES) return undefined;
     chunks.push(chunk as Buffer);
   }
   const type = String(req.headers["content-type"] ?? "");

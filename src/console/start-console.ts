@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
-import { cancelActiveRun } from "../app/control-runs.ts";
+import { cancelActiveRun, resumeWithAnswer, type CancelRun } from "../app/control-runs.ts";
+import { fetchRepoConfig } from "../app/fetch-repo-config.ts";
+import { sanitizeUserText } from "../app/sanitize-user-text.ts";
+import { retryOptions, triggerRun } from "../app/trigger-run.ts";
 import { recordDismissal } from "../app/commands/record-dismissal.ts";
 import { getSenderPermission } from "../app/get-sender-permission.ts";
 import type { GitHubClient } from "../app/github-client.ts";
@@ -20,7 +23,8 @@ import { eventChannel } from "./live/event-channel.ts";
 
 /**
  * The web process's console: the dashboard handler with its event feed (one Redis subscriber), the access policy
- * (permissions asked through the App's installations) and the cancel control, which is the /moderator cancel.
+ * (permissions asked through the App's installations) and the controls, each the code path of its /moderator
+ * command: cancel, retry (optionally on another backend), answer a waiting question, dismiss a finding.
  */
 export async function startConsole(opts: {
   env: Env;
@@ -42,6 +46,18 @@ export async function startConsole(opts: {
     admins: opts.operator.dashboard.admins,
     permissionOf: async (repo, login) => getSenderPermission(await opts.installationClient(Number(repo.installationId)), repo.owner, repo.name, login),
   });
+  const controlDeps = {
+    store,
+    queue: opts.queues,
+    cancelRun: (input: Parameters<CancelRun>[0]) => requestCancel({ redis: opts.redis, queue: opts.queues.queue, channel: cancelChannel(opts.queues.names.runs) }, input),
+    log,
+  };
+  /** The repository's row and a client of its installation; undefined when the App is not installed there. */
+  const installedRepository = async (repositoryId: number) => {
+    const row = await store.prisma.repository.findUnique({ where: { id: repositoryId } });
+    if (!row || row.installationId === null) return undefined;
+    return { row, octokit: await opts.installationClient(Number(row.installationId)) };
+  };
   const handler = createDashboardHandler({
     prisma: store.prisma,
     oauth: env.oauth,
@@ -75,19 +91,45 @@ export async function startConsole(opts: {
     },
     queueBoard: createQueueBoard(Object.values(opts.queues.queues)),
     async cancelRun(run, by) {
-      const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { installationId: true } });
-      if (repo?.installationId === null || repo === null) return "none";
-      const octokit = await opts.installationClient(Number(repo.installationId));
-      return cancelActiveRun(
+      const repo = await installedRepository(run.repositoryId);
+      if (!repo) return "none";
+      return cancelActiveRun({ ...controlDeps, codeHost: createGitHubCodeHost(repo.octokit) }, { ...run, by, why: "cancelled from the console" });
+    },
+    async retryRun(run, { backend, by }) {
+      // `/moderator retry [--backend <name>]` on the run's issue, pressed in the console: the same code path.
+      const repo = await installedRepository(run.repositoryId);
+      if (!repo) return { outcome: "the App is no longer installed on this repository" };
+      return triggerRun(
+        { ...controlDeps, createCodeHost: createGitHubCodeHost },
         {
-          store,
-          queue: opts.queues,
-          cancelRun: (input) => requestCancel({ redis: opts.redis, queue: opts.queues.queue, channel: cancelChannel(opts.queues.names.runs) }, input),
-          codeHost: createGitHubCodeHost(octokit),
-          log,
+          octokit: repo.octokit,
+          repository: { id: Number(repo.row.githubId), name: repo.row.name, owner: { login: repo.row.owner }, default_branch: repo.row.defaultBranch ?? undefined },
+          installationId: Number(repo.row.installationId),
+          issue: { number: run.issueNumber, title: run.issueTitle },
+          sender: by,
+          cfg: await fetchRepoConfig(repo.octokit, repo.row.owner, repo.row.name),
+          opts: { trigger: "console", ...retryOptions(run, backend) },
         },
-        { ...run, by, why: "cancelled from the console" },
       );
+    },
+    async answerRun(run, { answer, by, nonce }) {
+      // The reply a writer would post on the issue: posted for them (so the thread shows it), then the run resumes.
+      const repo = await installedRepository(run.repositoryId);
+      const waiting = await store.findActiveExecution(run.repositoryId, run.issueNumber);
+      if (!repo || waiting?.id !== run.id || waiting.status !== "waiting_for_human") return "not_waiting";
+      const codeHost = createGitHubCodeHost(repo.octokit);
+      const quoted = sanitizeUserText(answer).split("\n").map((l) => `> ${l}`).join("\n");
+      const comment = await codeHost.ensureComment(
+        { owner: repo.row.owner, repo: repo.row.name },
+        run.issueNumber,
+        `console-answer-${run.id.slice(0, 8)}-${nonce}`,
+        `### Moderator · Answered from the console\n\n${by} answered Moderator's question:\n\n${quoted}`,
+      );
+      const resumed = await resumeWithAnswer(
+        { ...controlDeps, codeHost },
+        { repositoryId: run.repositoryId, repositoryGithubId: run.repositoryGithubId, issueNumber: run.issueNumber, answer, by, commentId: comment.id, via: "console", executionId: run.id },
+      );
+      return resumed ? "resumed" : "not_waiting";
     },
     log,
   });

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { TRACKING_TOPIC } from "../app/start-run.ts";
+import { requestNotes, TRACKING_TOPIC } from "../app/start-run.ts";
 import { parseCancelReason } from "../queue/cancel-run.ts";
 import type { Backend, BackendHealth } from "../backends/backend.ts";
 import type { CodeHost, RepoRef } from "../codehost/code-host.ts";
@@ -143,6 +143,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   const tracker = new PhaseTracker(execution.phaseTimings, now);
   const secrets: string[] = [];
   const view: Omit<TrackingView, "phases" | "status" | "executionId"> = {};
+  if (requestNotes(execution).length > 0) view.notes = requestNotes(execution);
   if (execution.prUrl) Object.assign(view, { prUrl: execution.prUrl, prNumber: execution.prNumber ?? undefined });
   if (deps.runner.networkWarning) view.sandboxWarning = deps.runner.networkWarning;
   const readConnections = async (): Promise<void> => {

@@ -3,21 +3,28 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createConsoleClient, signIn } from "../support/console-client.ts";
 import { INSTALLATION_ID, MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { escapeHtml } from "../../src/console/render/escape-html.ts";
 import { issueLabeled } from "../support/payloads.ts";
 
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 const OAUTH = { clientId: "Iv1.console-test", clientSecret: "console-test-secret" };
 
-function operatorYaml(mode: string, extra = ""): string {
+/** One `command` backend running the scripted agent in `mode`. */
+const backendYaml = (name: string, mode: string) => [
+  `  ${name}:`,
+  "    type: command",
+  `    command: ${JSON.stringify([process.execPath, AGENT, mode])}`,
+  "    timeoutSeconds: 120",
+  `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+];
+
+function operatorYaml(mode: string, extra = "", otherMode?: string): string {
   return [
     "defaultBackend: scripted",
     "sandbox: auto",
     "backends:",
-    "  scripted:",
-    "    type: command",
-    `    command: ${JSON.stringify([process.execPath, AGENT, mode])}`,
-    "    timeoutSeconds: 120",
-    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+    ...backendYaml("scripted", mode),
+    ...(otherMode ? backendYaml("other", otherMode) : []),
     "limits: { attempts: 2, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1 }",
     extra,
   ].join("\n");
@@ -28,9 +35,9 @@ afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.close();
 });
 
-async function start(mode: string, opts: { oauth?: boolean; extra?: string } = {}): Promise<Harness> {
+async function start(mode: string, opts: { oauth?: boolean; extra?: string; otherMode?: string } = {}): Promise<Harness> {
   const h = await startHarness({
-    operatorYaml: operatorYaml(mode, opts.extra),
+    operatorYaml: operatorYaml(mode, opts.extra, opts.otherMode),
     env: opts.oauth === false ? {} : { GITHUB_CLIENT_ID: OAUTH.clientId, GITHUB_CLIENT_SECRET: OAUTH.clientSecret, SESSION_SECRET: "s".repeat(40) },
   });
   harnesses.push(h);
@@ -239,5 +246,110 @@ describe("the console", () => {
     const said = h.repo.issueComments.filter((c) => c.issue_url.endsWith(`/issues/${target}`) && c.body.includes("Finding dismissed"));
     expect(said).toHaveLength(1);
     expect(said[0]!.body).toContain(`${MAINTAINER} dismissed \`${finding.ruleId}\``);
+  });
+
+  it("a writer retries a failed run on another backend from the console: the /moderator retry path, recorded with who, said on the issue", async () => {
+    const h = await start("fail", { otherMode: "clean" });
+    h.fake.addIssue(OWNER, REPO, { number: 6, title: "Add notes" });
+    await h.send("issues", issueLabeled({ number: 6, title: "Add notes", sender: MAINTAINER }));
+    const failed = await runOf(h, 6, ["failed"]);
+    expect(failed.backend).toBe("scripted");
+
+    // A reader: no Retry, and a forged one is refused without a trace.
+    h.fake.setPermission(OWNER, REPO, "rita", "read");
+    h.fake.signInAs("rita");
+    const rita = await signIn(h.moderator.url!);
+    const ritaPage = await (await rita.get(`/dashboard/runs/${failed.id}`)).text();
+    expect(ritaPage).not.toContain('id="retry"');
+    const forged = await rita.post(`/dashboard/runs/${failed.id}/retry`, { csrf: rita.csrfOf(ritaPage), backend: "other" });
+    expect(forged.status).toBe(403);
+    expect(await h.moderator.db.prisma.execution.count({ where: { issueNumber: 6 } })).toBe(1);
+
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    const page = await (await maia.get(`/dashboard/runs/${failed.id}`)).text();
+    expect(page).toContain('id="retry"');
+    expect(page).toContain('<option value="other">other</option>');
+    expect((await maia.post(`/dashboard/runs/${failed.id}/retry`, { backend: "other" })).status).toBe(403);
+    const unknown = await maia.post(`/dashboard/runs/${failed.id}/retry`, { csrf: maia.csrfOf(page), backend: "nope" });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("Unknown backend 'nope'");
+    expect(await h.moderator.db.prisma.execution.count({ where: { issueNumber: 6 } })).toBe(1);
+
+    const reactionsBefore = h.fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/issues/6/reactions")).length;
+    const ok = await maia.post(`/dashboard/runs/${failed.id}/retry`, { csrf: maia.csrfOf(page), backend: "other" });
+    expect(ok.status).toBe(303);
+    const retried = await h.moderator.db.prisma.execution.findFirstOrThrow({ where: { issueNumber: 6, id: { not: failed.id } } });
+    expect(ok.headers.get("location")).toBe(`/dashboard/runs/${retried.id}`);
+    expect(retried).toMatchObject({ trigger: "console", triggeredBy: MAINTAINER, kind: "run" });
+    expect(retried.jobId).toBeTruthy();
+    const done = await runOf(h, 6, ["completed", "failed"]);
+    expect(done.id).toBe(retried.id);
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(done.backend).toBe("other");
+    const requested = await h.moderator.db.prisma.executionEvent.findFirstOrThrow({ where: { executionId: retried.id, type: "run.requested" } });
+    expect(requested.message).toBe(`console by ${MAINTAINER}`);
+    // On GitHub: the 👀 of a trigger, and the tracking comment names who asked from the console.
+    expect(h.fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/issues/6/reactions")).length).toBe(reactionsBefore + 1);
+    const tracking = h.repo.issueComments.find((c) => c.issue_url.endsWith("/issues/6") && c.body.includes("<!-- moderator:tracking -->"));
+    expect(tracking?.body).toContain("✅ Done");
+    expect(tracking?.body).toContain(`Requested from the Moderator console by ${MAINTAINER}`);
+    // Retrying an active run's issue waits for no one: it is refused until the run ends.
+    await h.moderator.db.prisma.execution.update({ where: { id: retried.id }, data: { status: "executing" } });
+    const busy = await maia.post(`/dashboard/runs/${failed.id}/retry`, { csrf: maia.csrfOf(page) });
+    expect(busy.status).toBe(409);
+    expect(await busy.text()).toContain("A run is active on #6");
+  });
+
+  it("a writer answers a waiting run's question from the console: posted on the issue in their name, the run resumes with it", async () => {
+    const h = await start("secret");
+    h.fake.addIssue(OWNER, REPO, { number: 7, title: "Configure the API key" });
+    await h.send("issues", issueLabeled({ number: 7, title: "Configure the API key", sender: MAINTAINER }));
+    const waiting = await runOf(h, 7, ["waiting_for_human", "completed", "failed"]);
+    expect(waiting.status, waiting.error ?? "").toBe("waiting_for_human");
+    const question = (waiting.decision as { question: string }).question;
+
+    h.fake.setPermission(OWNER, REPO, "rita", "read");
+    h.fake.signInAs("rita");
+    const rita = await signIn(h.moderator.url!);
+    const ritaPage = await (await rita.get(`/dashboard/runs/${waiting.id}`)).text();
+    expect(ritaPage).not.toContain('id="answer"');
+    const forged = await rita.post(`/dashboard/runs/${waiting.id}/answer`, { csrf: rita.csrfOf(ritaPage), nonce: "n".repeat(16), answer: "ship it" });
+    expect(forged.status).toBe(403);
+
+    h.fake.signInAs(MAINTAINER);
+    const maia = await signIn(h.moderator.url!);
+    const page = await (await maia.get(`/dashboard/runs/${waiting.id}`)).text();
+    expect(page).toContain('id="answer"');
+    expect(page).toContain(escapeHtml(question));
+    const nonce = /name="nonce" value="([^"]+)"/.exec(page)![1]!;
+    const csrf = maia.csrfOf(page);
+    expect((await maia.post(`/dashboard/runs/${waiting.id}/answer`, { nonce, answer: "x" })).status).toBe(403);
+    expect((await maia.post(`/dashboard/runs/${waiting.id}/answer`, { csrf, nonce, answer: "   " })).status).toBe(400);
+    expect((await h.moderator.db.prisma.execution.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe("waiting_for_human");
+    expect(h.repo.issueComments.filter((c) => c.body.includes("Answered from the console"))).toHaveLength(0);
+
+    const text = "It is a real key: read it from the API_KEY environment variable.";
+    const ok = await maia.post(`/dashboard/runs/${waiting.id}/answer`, { csrf, nonce, answer: text });
+    expect(ok.status).toBe(303);
+    const said = h.repo.issueComments.filter((c) => c.issue_url.endsWith("/issues/7") && c.body.includes("Answered from the console"));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.body).toContain(`${MAINTAINER} answered Moderator's question`);
+    expect(said[0]!.body).toContain(`> ${text}`);
+    const answered = await h.moderator.db.prisma.executionEvent.findFirstOrThrow({ where: { executionId: waiting.id, type: "run.answered" } });
+    expect(answered.message).toBe(`answered by ${MAINTAINER} (console)`);
+    expect(answered.data).toMatchObject({ commentId: said[0]!.id, via: "console" });
+
+    const done = await runOf(h, 7, ["completed", "failed"]);
+    expect(done.id).toBe(waiting.id);
+    expect(done.status, done.error ?? "").toBe("completed");
+    expect(h.fake.requests.filter((r) => r.method === "DELETE" && /\/issues\/7\/labels\/moderator(%3A|:)needs-human$/.test(r.path))).toHaveLength(1);
+    const tasks = await h.moderator.db.prisma.task.findMany({ where: { executionId: done.id }, orderBy: { index: "asc" } });
+    expect(tasks.at(-1)?.title).toContain("maintainer's answer");
+    expect(tasks.at(-1)?.description).toContain(text);
+    // Pressing again (the same form): nothing waits any more, nothing more is said.
+    const again = await maia.post(`/dashboard/runs/${waiting.id}/answer`, { csrf, nonce, answer: text });
+    expect(again.status).toBe(409);
+    expect(h.repo.issueComments.filter((c) => c.body.includes("Answered from the console"))).toHaveLength(1);
   });
 });

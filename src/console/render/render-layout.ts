@@ -16,6 +16,7 @@ form.filters{display:flex;gap:8px;margin-bottom:12px}form.inline{display:inline}
 section{background:#fff;border:1px solid #d0d7de;padding:12px 16px;margin-bottom:14px}
 h2{font-size:16px;margin:0 0 8px}
 #events{font:12px/1.4 ui-monospace,monospace;max-height:480px;overflow:auto;background:#0d1117;color:#e6edf3;padding:8px}
+textarea{width:100%;box-sizing:border-box;font:inherit}
 #events .warn{color:#d29922}#events .error{color:#ff7b72}
 button{cursor:pointer;padding:4px 12px;border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa}
 button.danger{color:#cf222e}
