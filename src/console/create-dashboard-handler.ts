@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { HttpHandler } from "../intake/receive-webhook.ts";
 import type { Logger } from "../util/logger.ts";
-import type { AccessPolicy } from "./auth/create-access-policy.ts";
+import type { LearnerConfig } from "../learner/learner-config.ts";
+import type { AccessPolicy, RepositoryRef } from "./auth/create-access-policy.ts";
 import {
   checkCsrf,
   cookie,
@@ -23,11 +24,13 @@ import { LIVE_SCRIPT } from "./live/live-script.ts";
 import { streamRunEvents } from "./live/stream-run-events.ts";
 import { listInstalledRepositories } from "./read-models/list-installed-repositories.ts";
 import { listRuns, RunsQuery } from "./read-models/list-runs.ts";
+import { readLearning } from "./read-models/read-learning.ts";
 import { readRun } from "./read-models/read-run.ts";
 import { QUEUE_BOARD_PATH } from "./create-queue-board.ts";
 import { FINAL_STATUSES, MAX_ANSWER_CHARS, RETRYABLE_KINDS } from "./run-controls.ts";
 import { escapeHtml } from "./render/escape-html.ts";
 import { renderLayout } from "./render/render-layout.ts";
+import { renderLearningIndex, renderLearningPage } from "./render/render-learning-page.ts";
 import { renderRunPage } from "./render/render-run-page.ts";
 import { renderRunsPage } from "./render/render-runs-page.ts";
 
@@ -59,6 +62,10 @@ export interface DashboardDeps {
   backends: readonly string[];
   /** The "Dismiss findings" of the check run, for one finding, recorded as done by `by`. */
   dismissFinding(run: { id: string; repositoryId: number; issueNumber: number; prNumber: number | null }, findingId: string, by: string): Promise<"dismissed" | "none">;
+  /** The operator's learner settings (the Learning view shows what the learner decides with them). */
+  learner: LearnerConfig;
+  /** The repository's committed `.github/moderator-learnings.yml` (undefined: none, or it could not be read). */
+  learningsFileText?(repo: RepositoryRef & { defaultBranch?: string | null }): Promise<string | undefined>;
   /** Bull Board (admins only); absent: not served. */
   queueBoard?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The /moderator cancel of the run's issue, recorded as done by `by`. */
@@ -100,13 +107,33 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
 
   const runsPage = async (req: IncomingMessage, res: ServerResponse, session: Session, url: URL) => {
     const query = RunsQuery.parse(Object.fromEntries(url.searchParams));
+    const { visible, seen } = await readableRepositories(session);
+    const shownQuery = query.repository && !seen.some((r) => `${r.owner}/${r.name}` === query.repository) ? { ...query, repository: undefined } : query;
+    const runs = await listRuns(deps.prisma, shownQuery, visible);
+    const body = renderRunsPage(runs, shownQuery, { repositories: seen.map((r) => `${r.owner}/${r.name}`), backends: [...deps.backends] });
+    page(res, session, "Runs", body);
+  };
+
+  /** The repositories the viewer may read (all installed ones for an admin). */
+  const readableRepositories = async (session: Session) => {
     const repos = await listInstalledRepositories(deps.prisma);
     const visible = await deps.access.visibleRepositoryIds(session.login, repos);
-    const seen = visible === undefined ? repos : repos.filter((r) => visible.includes(r.id));
-    const shownQuery = query.repository && !seen.some((r) => `${r.owner}/${r.name}` === query.repository) ? { ...query, repository: undefined } : query;
-    const page = await listRuns(deps.prisma, shownQuery, visible);
-    const body = renderRunsPage(page, shownQuery, { repositories: seen.map((r) => `${r.owner}/${r.name}`), backends: [...deps.backends] });
-    html(res, 200, renderLayout({ title: "Runs", body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session), queues: Boolean(deps.queueBoard) && deps.access.isAdmin(session.login) }));
+    return { repos, visible, seen: visible === undefined ? repos : repos.filter((r) => visible.includes(r.id)) };
+  };
+
+  const page = (res: ServerResponse, session: Session, title: string, body: string) =>
+    html(res, 200, renderLayout({ title, body, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session), queues: Boolean(deps.queueBoard) && deps.access.isAdmin(session.login) }));
+
+  /** /dashboard/learning (the viewer's repositories) and /dashboard/learning/<owner>/<name> (one of them). */
+  const learningPage = async (res: ServerResponse, session: Session, slug: string | undefined) => {
+    const { seen } = await readableRepositories(session);
+    if (slug === undefined) return page(res, session, "Learning", renderLearningIndex(seen.map((r) => `${r.owner}/${r.name}`)));
+    // A repository the viewer may not read is "not found", like one that does not exist.
+    const repo = seen.find((r) => `${r.owner}/${r.name}` === slug);
+    if (!repo) return html(res, 404, renderLayout({ title: "Not found", body: `<p>No such repository.</p>`, login: session.login, csrf: csrfTokenOf(deps.sessionKey, session) }));
+    const learningsFileText = await deps.learningsFileText?.(repo);
+    const view = await readLearning(deps.prisma, { repositoryId: repo.id, config: deps.learner, now: new Date(), backends: deps.backends, ...(learningsFileText !== undefined ? { learningsFileText } : {}) });
+    page(res, session, `Learning · ${slug}`, renderLearningPage(slug, view, { credibleMass: deps.learner.credibleMass, halfLifeDays: deps.learner.halfLifeDays, suppression: deps.learner.suppression }));
   };
 
   /** The run, when the viewer may read its repository; null otherwise (no trace of it either way). */
@@ -298,6 +325,11 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
 
     if (path === "/dashboard" || path === "/dashboard/") {
       await runsPage(req, res, session, url);
+      return true;
+    }
+    const learning = /^\/dashboard\/learning(?:\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+))?\/?$/.exec(path);
+    if (learning) {
+      await learningPage(res, session, learning[1]);
       return true;
     }
     const events = /^\/dashboard\/runs\/([0-9a-f-]{36})\/events$/.exec(path);

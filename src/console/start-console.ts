@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import { cancelActiveRun, resumeWithAnswer, type CancelRun } from "../app/control-runs.ts";
 import { fetchRepoConfig } from "../app/fetch-repo-config.ts";
+import { fetchRepoFile } from "../app/fetch-repo-file.ts";
+import { LEARNINGS_FILE_PATH } from "../learner/learnings-file.ts";
 import { sanitizeUserText } from "../app/sanitize-user-text.ts";
 import { retryOptions, triggerRun } from "../app/trigger-run.ts";
 import { recordDismissal } from "../app/commands/record-dismissal.ts";
@@ -69,6 +71,16 @@ export async function startConsole(opts: {
     access,
     feed,
     backends: Object.keys(opts.operator.backends),
+    learner: opts.operator.learner,
+    async learningsFileText(repo) {
+      if (repo.installationId === null) return undefined;
+      try {
+        return await fetchRepoFile(await opts.installationClient(Number(repo.installationId)), repo.owner, repo.name, LEARNINGS_FILE_PATH);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, repository: `${repo.owner}/${repo.name}` }, "console: could not read the learnings file; the Learning view shows what was learned without it");
+        return undefined;
+      }
+    },
     async dismissFinding(run, findingId, by) {
       const finding = await store.prisma.finding.findFirst({ where: { id: findingId, executionId: run.id }, select: { fingerprint: true, ruleId: true, path: true, line: true } });
       const repo = await store.prisma.repository.findUnique({ where: { id: run.repositoryId }, select: { owner: true, name: true, installationId: true } });

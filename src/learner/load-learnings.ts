@@ -50,11 +50,11 @@ export async function loadFeedbackRows(prisma: PrismaClient): Promise<FeedbackRo
 /** The acceptance table for the whole installation, now, with a repository's committed learnings file applied. */
 export async function loadAcceptanceTable(
   prisma: PrismaClient,
-  opts: { config: LearnerConfig; now: Date; repositoryId?: number; learningsFileText?: string },
+  opts: { config: LearnerConfig; now: Date; repositoryId?: number; learningsFileText?: string; rows?: readonly FeedbackRow[] },
 ): Promise<{ table: AcceptanceTable; overrides?: LearningsFile; problems: string[] }> {
   const { config } = opts;
   const settings = { halfLifeDays: config.halfLifeDays, prior: config.prior, shrinkStrength: config.shrinkStrength, credibleMass: config.credibleMass };
-  let table = estimateAcceptance(feedbackToEvents(await loadFeedbackRows(prisma)), { now: opts.now, ...settings });
+  let table = estimateAcceptance(feedbackToEvents(opts.rows ?? (await loadFeedbackRows(prisma))), { now: opts.now, ...settings });
   if (opts.learningsFileText === undefined || opts.repositoryId === undefined) return { table, problems: [] };
   const parsed = parseLearningsFile(opts.learningsFileText);
   if (!parsed.ok) return { table, problems: parsed.problems };

@@ -20,6 +20,8 @@ textarea{width:100%;box-sizing:border-box;font:inherit}
 #events .warn{color:#d29922}#events .error{color:#ff7b72}
 button{cursor:pointer;padding:4px 12px;border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa}
 button.danger{color:#cf222e}
+.chart{max-width:100%;height:auto;display:block}.legend span{margin-right:14px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+.state.suppressed{color:#9a6700}
 .muted{color:#57606a}.notice{background:#fff8c5;border:1px solid #d4a72c;padding:12px 16px}
 `;
 
@@ -30,6 +32,6 @@ export function renderLayout(opts: { title: string; body: string; login?: string
     : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(opts.title)} · Moderator</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body><header><a href="/dashboard">Moderator</a><span>${escapeHtml(opts.title)}</span>${opts.queues ? '<a href="/dashboard/queues" id="queues">Queues</a>' : ""}${who}</header><main>${opts.body}</main>
+<body><header><a href="/dashboard">Moderator</a><span>${escapeHtml(opts.title)}</span>${opts.login ? '<a href="/dashboard">Runs</a><a href="/dashboard/learning" id="learning">Learning</a>' : ""}${opts.queues ? '<a href="/dashboard/queues" id="queues">Queues</a>' : ""}${who}</header><main>${opts.body}</main>
 ${opts.script ? '<script src="/dashboard/assets/live.js" defer></script>' : ""}</body></html>`;
 }
