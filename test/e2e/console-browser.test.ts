@@ -97,6 +97,46 @@ describe("the console in a real browser", () => {
     expect(ended).toMatchObject({ status: "cancelled", cancelledBy: MAINTAINER });
     const stray = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(AGENT) && l.includes("hang"));
     expect(stray).toEqual([]);
+
+    // Retry, from the reloaded page: a new run of the issue starts, requested by the maintainer from the console.
+    await page.reload();
+    await page.click("#retry");
+    await page.waitForURL((u) => /\/dashboard\/runs\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(running.id));
+    await page.locator("#cancel").waitFor();
+    const retried = await harness.moderator.db.prisma.execution.findFirstOrThrow({ where: { issueNumber: 21, id: { not: running.id } } });
+    expect(retried).toMatchObject({ trigger: "console", triggeredBy: MAINTAINER });
+    expect(page.url()).toContain(retried.id);
+    await page.click("#cancel");
+    await page.locator('#run-status:text-is("cancelled")').waitFor({ timeout: 30_000 });
+
+    // The Learning view: what was learned in the repository, with its two charts drawn server-side.
+    await seedLearning(harness);
+    await page.click("#learning");
+    await page.click(`a[href="/dashboard/learning/${OWNER}/${REPO}"]`);
+    await page.waitForSelector("#runs-per-day svg");
+    expect(await page.locator("#acceptance-over-time svg path").count()).toBe(3);
+    expect(await page.textContent('#learned-rules tr[data-rule="debug/leftover"]')).toContain("suppressed");
+    await page.screenshot({ path: path.join(SHOTS, "console-learning.png"), fullPage: true });
     await maia.close();
   });
 });
+
+/** Eight weeks of maintainers' feedback and three weeks of runs, so that the Learning view has something to draw. */
+async function seedLearning(h: Harness): Promise<void> {
+  const prisma = h.moderator.db.prisma;
+  const repo = await prisma.repository.findFirstOrThrow({ where: { owner: OWNER, name: REPO } });
+  const day = 86_400_000;
+  const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day);
+  const feedback: Array<{ kind: string; rule: string; daysAgo: number }> = [];
+  for (let w = 0; w < 8; w++) {
+    feedback.push({ kind: "dismissed", rule: "debug/leftover", daysAgo: 7 * w + 1 });
+    feedback.push({ kind: w % 3 === 0 ? "dismissed" : "suggestion_applied", rule: "tests/missing", daysAgo: 7 * w + 2 });
+    if (w < 5) feedback.push({ kind: "suggestion_applied", rule: "style/long-line", daysAgo: 7 * w + 3 });
+  }
+  await prisma.feedback.createMany({ data: feedback.map((f) => ({ repositoryId: repo.id, kind: f.kind, actor: MAINTAINER, detail: { ruleId: f.rule }, createdAt: at(f.daysAgo) })) });
+  await prisma.feedback.createMany({ data: [0, 3, 9].map((d) => ({ repositoryId: repo.id, kind: "merged", actor: MAINTAINER, backend: "scripted", detail: { taskType: "change" }, createdAt: at(d) })) });
+  const statuses = ["completed", "completed", "failed", "completed", "cancelled", "completed", "waiting_for_human"];
+  await prisma.execution.createMany({
+    data: Array.from({ length: 60 }, (_, i) => ({ repositoryId: repo.id, issueNumber: 100 + i, issueTitle: `Seeded ${i}`, trigger: "label", triggeredBy: MAINTAINER, status: statuses[(i * 5) % statuses.length] as never, createdAt: at((i * 11) % 21 + 0.1) })),
+  });
+}

@@ -5,7 +5,7 @@ export const SERIES_COLORS = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf87
 
 const W = 760;
 const H = 240;
-const M = { left: 40, right: 12, top: 12, bottom: 34 };
+const M = { left: 40, right: 24, top: 12, bottom: 34 };
 const PLOT_W = W - M.left - M.right;
 const PLOT_H = H - M.top - M.bottom;
 

@@ -4,7 +4,7 @@ import { escapeHtml } from "./escape-html.ts";
 import { renderRateLines, renderStackedBars } from "./render-charts.ts";
 
 const OUTCOME_COLORS: Record<RunOutcome, string> = { completed: "#1a7f37", failed: "#cf222e", cancelled: "#8c959f", waiting: "#bf8700", active: "#0969da" };
-const STATE_LABEL = { suppressed: "🔇 suppressed (not posted)", safety: "🛡️ safety rule, never suppressed", kept: "posted" } as const;
+const STATE_LABEL = { suppressed: "suppressed (not posted)", safety: "safety rule, never suppressed", kept: "posted" } as const;
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 const count = (v: number) => (Math.round(v * 10) / 10).toFixed(1);
@@ -19,9 +19,9 @@ export function renderLearningIndex(repositories: string[]): string {
 export function renderLearningPage(repository: string, view: LearningView, opts: { credibleMass: number; halfLifeDays: number; suppression: { maxUpper: number; minEvidence: number } }): string {
   const mass = Math.round(opts.credibleMass * 100);
   const learned = (r: LearnedRow) =>
-    `<td>${count(r.accepts)}</td><td>${count(r.rejects)}</td><td>${pct(r.mean)}${r.overridden ? " ✏️" : ""}</td><td>${pct(r.lower)}–${pct(r.upper)}</td><td>${pct(r.installationRate)}</td>`;
+    `<td>${count(r.accepts)}</td><td>${count(r.rejects)}</td><td>${pct(r.mean)}${r.overridden ? ` <span class="muted" title="set by .github/moderator-learnings.yml">(set)</span>` : ""}</td><td>${pct(r.lower)}–${pct(r.upper)}</td><td>${pct(r.installationRate)}</td>`;
   const head = (what: string, extra: string[]) =>
-    `<thead><tr><th>${what}</th><th>👍</th><th>👎</th><th>Acceptance</th><th>${mass}% range</th><th>Other repositories</th>${extra.map((h) => `<th>${h}</th>`).join("")}</tr></thead>`;
+    `<thead><tr><th>${what}</th><th>Accepted</th><th>Rejected</th><th>Acceptance</th><th>${mass}% range</th><th>Other repositories</th>${extra.map((h) => `<th>${h}</th>`).join("")}</tr></thead>`;
   const rules = view.rules.length
     ? `<table id="learned-rules">${head("Rule", ["State"])}<tbody>${view.rules.map((r) => `<tr data-rule="${escapeHtml(r.key)}"><td><code>${escapeHtml(r.key)}</code></td>${learned(r)}<td class="state ${r.state}">${STATE_LABEL[r.state]}</td></tr>`).join("")}</tbody></table>`
     : `<p class="muted">No feedback on review findings here yet.</p>`;
@@ -47,7 +47,7 @@ export function renderLearningPage(repository: string, view: LearningView, opts:
   return `<section><h2>${escapeHtml(repository)}</h2>
 ${view.enabled ? "" : `<p class="notice">The learner is off (<code>learner.enabled: false</code>): feedback is recorded, but nothing is suppressed and routing keeps the configured order.</p>`}
 ${view.problems.length ? `<p class="notice">.github/moderator-learnings.yml is invalid and is ignored: ${escapeHtml(view.problems.join("; "))}</p>` : ""}
-<p class="muted">Only feedback from people with write access counts; older feedback counts less (half-life ${opts.halfLifeDays} days). A rule is suppressed when maintainers dismissed it ${opts.suppression.minEvidence} times in a row, or when its acceptance's upper bound is below ${pct(opts.suppression.maxUpper)} with ${opts.suppression.minEvidence} pieces of feedback. ✏️ marks a value set by <code>.github/moderator-learnings.yml</code>.</p></section>
+<p class="muted">Only feedback from people with write access counts; older feedback counts less (half-life ${opts.halfLifeDays} days). A rule is suppressed when maintainers dismissed it ${opts.suppression.minEvidence} times in a row, or when its acceptance's upper bound is below ${pct(opts.suppression.maxUpper)} with ${opts.suppression.minEvidence} pieces of feedback. Accepted and rejected are weighted counts; "(set)" marks a value set by <code>.github/moderator-learnings.yml</code>.</p></section>
 <section><h2>Runs per day, last ${days.length} days <span class="muted">(${total} runs)</span></h2><div id="runs-per-day">${runsChart}</div></section>
 <section><h2>Acceptance per rule, week by week</h2><div id="acceptance-over-time">${rulesChart}</div><p class="muted">The learned estimate at the end of each week, from the feedback given until then (before any override).</p></section>
 <section><h2>Review rules</h2>${rules}</section>
