@@ -8,7 +8,8 @@
  * 1. Time to first byte of the runs page (/dashboard, 50 rows) for an admin and for a maintainer (permission asked of
  *    the fake GitHub, then cached), first page and a deep keyset page, with --executions runs and --events events.
  * 2. SSE delay: an event appended by another process (its own Store, publishing like a worker) until an SSE client
- *    reading /dashboard/runs/<id>/events has it.
+ *    reading /dashboard/runs/<id>/events has it; then until the line appears in a run page open in Chromium
+ *    (playwright-core; skipped when /usr/bin/chromium, or CHROMIUM_PATH, is missing).
  * 3. The web process's resident memory before and with --connections open SSE connections.
  */
 import { spawn } from "node:child_process";
@@ -19,7 +20,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
+import { chromium } from "playwright-core";
 import { eventChannel } from "../../src/console/live/event-channel.ts";
 import { Store } from "../../src/store/store.ts";
 import { createTestDatabase } from "../../test/support/db.ts";
@@ -41,6 +44,7 @@ const REQUESTS = Number(values.requests);
 const SSE_SAMPLES = Number(values["sse-samples"]);
 const CONNECTIONS = Number(values.connections);
 const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
+const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -225,6 +229,43 @@ try {
   controller.abort();
   await reading;
   console.log(`SSE delay, append (another process) to client receipt: ${fmt(delays)}${delays.length < SSE_SAMPLES ? `, ${SSE_SAMPLES - delays.length} not received` : ""}`);
+
+  // --- 2b. The same delay to a browser: Chromium (playwright-core) shows a waiting run's page, whose script follows
+  // the SSE stream and adds each event to #events; a MutationObserver stamps each line as it is added.
+  if (!existsSync(CHROMIUM)) console.log(`SSE delay to a browser: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
+  else {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+    cleanup.push(() => browser.close());
+    const context = await browser.newContext();
+    await context.addCookies([...admin.cookies].map(([name, value]) => ({ name, value, url })));
+    const page = await context.newPage();
+    const live = await prisma.execution.findFirstOrThrow({ where: { status: "waiting_for_human" }, orderBy: { createdAt: "desc" } });
+    await page.goto(`${url}/dashboard/runs/${live.id}`);
+    await page.locator('#live-state:text-is("live")').waitFor();
+    await page.evaluate(`(() => {
+      window.__seen = {};
+      new MutationObserver((records) => {
+        const at = performance.timeOrigin + performance.now();
+        for (const r of records) for (const n of r.addedNodes) if (n.dataset && n.dataset.id) window.__seen[n.dataset.id] = at;
+      }).observe(document.getElementById("events"), { childList: true });
+    })()`);
+    const appendedAt = new Map<string, number>();
+    for (let i = 0; i < SSE_SAMPLES; i++) {
+      const started = performance.timeOrigin + performance.now();
+      const row = await worker.appendEvent(live.id, { type: "bench.tick", message: `browser tick ${i}` });
+      appendedAt.set(String(row.id), started);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    let seen: Record<string, number> = {};
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      seen = (await page.evaluate("window.__seen")) as Record<string, number>;
+      if ([...appendedAt.keys()].every((id) => seen[id] !== undefined)) break;
+    }
+    const browserDelays = [...appendedAt].filter(([id]) => seen[id] !== undefined).map(([id, at]) => seen[id]! - at);
+    const missed = appendedAt.size - browserDelays.length;
+    console.log(`SSE delay, append (another process) to the line in Chromium's page: ${fmt(browserDelays)}${missed > 0 ? `, ${missed} not received` : ""}`);
+    await browser.close();
+  }
 
   // --- 3. Memory with open SSE connections.
   await new Promise((r) => setTimeout(r, 1000));
