@@ -70,7 +70,10 @@ export interface DashboardDeps {
   queueBoard?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The /moderator cancel of the run's issue, recorded as done by `by`. */
   cancelRun(run: { repositoryId: number; repositoryGithubId: number; issueNumber: number }, by: string): Promise<"cancelled" | "signalled" | "none">;
-  /** The /moderator retry of this run (on `backend` when given), requested by `by`: the outcome and the new run. */
+  /**
+   * The /moderator retry of this run (on `backend` when given), requested by `by`: the outcome and the new run. Unlike
+   * the command it does not replace a run active on the issue (that would wait on the request path): it says so.
+   */
   retryRun(run: RetryTarget, opts: { backend?: string; by: string }): Promise<{ outcome: string; executionId?: string }>;
   /**
    * A writer's answer to the question this run waits on (as a reply on the issue would be): said on the issue as a
@@ -260,10 +263,6 @@ export function createDashboardHandler(deps: DashboardDeps): HttpHandler {
         }
         if (!RETRYABLE_KINDS.has(e.kind) || !FINAL_STATUSES.has(e.status)) {
           plain(res, 409, `This run cannot be retried from here (${e.kind}, ${e.status}); retry a finished run, a race or a review.`);
-          return true;
-        }
-        if (await deps.prisma.execution.findFirst({ where: { repositoryId: e.repositoryId, issueNumber: e.issueNumber, status: { notIn: [...FINAL_STATUSES] as never } }, select: { id: true } })) {
-          plain(res, 409, `A run is active on #${e.issueNumber}: cancel it first, or wait for it to end.`);
           return true;
         }
         const result = await deps.retryRun(e, { ...(backend ? { backend } : {}), by: session.login });

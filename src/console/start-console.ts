@@ -111,6 +111,7 @@ export async function startConsole(opts: {
       // `/moderator retry [--backend <name>]` on the run's issue, pressed in the console: the same code path.
       const repo = await installedRepository(run.repositoryId);
       if (!repo) return { outcome: "the App is no longer installed on this repository" };
+      if (await store.findActiveExecution(run.repositoryId, run.issueNumber)) return { outcome: `a run is active on #${run.issueNumber}: cancel it first, or wait for it to end` };
       return triggerRun(
         { ...controlDeps, createCodeHost: createGitHubCodeHost },
         {

@@ -298,7 +298,7 @@ describe("the console", () => {
     await h.moderator.db.prisma.execution.update({ where: { id: retried.id }, data: { status: "executing" } });
     const busy = await maia.post(`/dashboard/runs/${failed.id}/retry`, { csrf: maia.csrfOf(page) });
     expect(busy.status).toBe(409);
-    expect(await busy.text()).toContain("A run is active on #6");
+    expect(await busy.text()).toContain("Not retried: a run is active on #6");
   });
 
   it("a writer answers a waiting run's question from the console: posted on the issue in their name, the run resumes with it", async () => {
