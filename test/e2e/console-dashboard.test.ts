@@ -13,7 +13,7 @@ const OAUTH = { clientId: "Iv1.console-test", clientSecret: "console-test-secret
 const backendYaml = (name: string, mode: string) => [
   `  ${name}:`,
   "    type: command",
-  `    command: ${JSON.stringify([process.execPath, AGENT, mode])}`,
+  `    command: ${JSON.stringify([process.execPath, AGENT, ...mode.split(" ")])}`,
   "    timeoutSeconds: 120",
   `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
 ];
@@ -249,7 +249,7 @@ describe("the console", () => {
   });
 
   it("a writer retries a failed run on another backend from the console: the /moderator retry path, recorded with who, said on the issue", async () => {
-    const h = await start("fail", { otherMode: "clean" });
+    const h = await start("fail", { otherMode: "slow 2500" });
     h.fake.addIssue(OWNER, REPO, { number: 6, title: "Add notes" });
     await h.send("issues", issueLabeled({ number: 6, title: "Add notes", sender: MAINTAINER }));
     const failed = await runOf(h, 6, ["failed"]);
@@ -283,6 +283,11 @@ describe("the console", () => {
     expect(ok.headers.get("location")).toBe(`/dashboard/runs/${retried.id}`);
     expect(retried).toMatchObject({ trigger: "console", triggeredBy: MAINTAINER, kind: "run" });
     expect(retried.jobId).toBeTruthy();
+    // While it runs, another Retry waits for no one: it is refused, and nothing is queued.
+    const busy = await maia.post(`/dashboard/runs/${failed.id}/retry`, { csrf: maia.csrfOf(page) });
+    expect(busy.status).toBe(409);
+    expect(await busy.text()).toContain("Not retried: a run is active on #6");
+    expect(await h.moderator.db.prisma.execution.count({ where: { issueNumber: 6 } })).toBe(2);
     const done = await runOf(h, 6, ["completed", "failed"]);
     expect(done.id).toBe(retried.id);
     expect(done.status, done.error ?? "").toBe("completed");
@@ -294,11 +299,6 @@ describe("the console", () => {
     const tracking = h.repo.issueComments.find((c) => c.issue_url.endsWith("/issues/6") && c.body.includes("<!-- moderator:tracking -->"));
     expect(tracking?.body).toContain("✅ Done");
     expect(tracking?.body).toContain(`Requested from the Moderator console by ${MAINTAINER}`);
-    // Retrying an active run's issue waits for no one: it is refused until the run ends.
-    await h.moderator.db.prisma.execution.update({ where: { id: retried.id }, data: { status: "executing" } });
-    const busy = await maia.post(`/dashboard/runs/${failed.id}/retry`, { csrf: maia.csrfOf(page) });
-    expect(busy.status).toBe(409);
-    expect(await busy.text()).toContain("Not retried: a run is active on #6");
   });
 
   it("a writer answers a waiting run's question from the console: posted on the issue in their name, the run resumes with it", async () => {
