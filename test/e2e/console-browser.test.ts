@@ -137,6 +137,6 @@ async function seedLearning(h: Harness): Promise<void> {
   await prisma.feedback.createMany({ data: [0, 3, 9].map((d) => ({ repositoryId: repo.id, kind: "merged", actor: MAINTAINER, backend: "scripted", detail: { taskType: "change" }, createdAt: at(d) })) });
   const statuses = ["completed", "completed", "failed", "completed", "cancelled", "completed", "waiting_for_human"];
   await prisma.execution.createMany({
-    data: Array.from({ length: 60 }, (_, i) => ({ repositoryId: repo.id, issueNumber: 100 + i, issueTitle: `Seeded ${i}`, trigger: "label", triggeredBy: MAINTAINER, status: statuses[(i * 5) % statuses.length] as never, createdAt: at((i * 11) % 21 + 0.1) })),
+    data: Array.from({ length: 60 }, (_, i) => ({ repositoryId: repo.id, issueNumber: 100 + i, issueTitle: `Seeded ${i}`, trigger: "label", triggeredBy: MAINTAINER, status: statuses[(i * 5 + Math.floor(i / 21)) % statuses.length] as never, createdAt: at((i * 11) % 21 + 0.1) })),
   });
 }
