@@ -3,13 +3,14 @@
  * GitHub for sign-in. It prints; it never asserts.
  *
  *   npm run build && node dist/bench/dashboard/run-dashboard-bench.js [--executions 10000] [--events 1000000]
- *     [--requests 200] [--sse-samples 200] [--connections 100]
+ *     [--requests 200] [--sse-samples 200] [--connections 100] [--feedback 20000]
  *
  * 1. Time to first byte of the runs page (/dashboard, 50 rows) for an admin and for a maintainer (permission asked of
  *    the fake GitHub, then cached), first page and a deep keyset page, with --executions runs and --events events.
  * 2. SSE delay: an event appended by another process (its own Store, publishing like a worker) until an SSE client
  *    reading /dashboard/runs/<id>/events has it; then until the line appears in a run page open in Chromium
  *    (playwright-core; skipped when /usr/bin/chromium, or CHROMIUM_PATH, is missing).
+ *    Then the Learning view of one repository with --feedback feedback rows in the installation.
  * 3. The web process's resident memory before and with --connections open SSE connections.
  */
 import { spawn } from "node:child_process";
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "200" },
     "sse-samples": { type: "string", default: "200" },
     connections: { type: "string", default: "100" },
+    feedback: { type: "string", default: "20000" },
   },
 });
 const EXECUTIONS = Number(values.executions);
@@ -43,6 +45,7 @@ const EVENTS = Number(values.events);
 const REQUESTS = Number(values.requests);
 const SSE_SAMPLES = Number(values["sse-samples"]);
 const CONNECTIONS = Number(values.connections);
+const FEEDBACK = Number(values.feedback);
 const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 
@@ -107,9 +110,14 @@ try {
     INSERT INTO "ExecutionEvent" ("executionId", at, phase, type, message)
     SELECT e.id, e."createdAt" + (g || ' seconds')::interval, 'execute', 'agent.message', 'bench line ' || g
     FROM "Execution" e CROSS JOIN generate_series(1, ${perRun}) g`);
+  // Maintainers' feedback on 10 rules over the last 90 days, for the Learning view.
+  await prisma.$executeRawUnsafe(`
+    INSERT INTO "Feedback" (id, "repositoryId", kind, actor, detail, "createdAt")
+    SELECT gen_random_uuid(), r.id, (ARRAY['dismissed','suggestion_applied','dismissed'])[1 + g % 3], 'maia', jsonb_build_object('ruleId', 'rule-' || (g % 10)), now() - ((g % 90) || ' days')::interval
+    FROM generate_series(1, ${FEEDBACK}) g JOIN "Repository" r ON r."githubId" = 5000 + g % ${REPOS}`);
   await prisma.$executeRawUnsafe(`ANALYZE`);
-  const counts = { executions: await prisma.execution.count(), events: await prisma.executionEvent.count() };
-  console.log(`seeded ${counts.executions} executions, ${counts.events} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const counts = { executions: await prisma.execution.count(), events: await prisma.executionEvent.count(), feedback: await prisma.feedback.count() };
+  console.log(`seeded ${counts.executions} executions, ${counts.events} events, ${counts.feedback} feedback rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   // --- The web process.
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
@@ -187,6 +195,16 @@ try {
     const samples: number[] = [];
     for (let i = 0; i < REQUESTS; i++) samples.push(await ttfb(`${url}/dashboard${page}`, cookie));
     console.log(`runs page TTFB, ${who}: ${fmt(samples)}`);
+  }
+
+  // --- 1b. The Learning view of one repository: every feedback row read, 12 weekly estimates, the learnings file asked of GitHub.
+  {
+    const cookie = cookieOf(maia);
+    const learning = "/dashboard/learning/bench/repo-0";
+    for (let i = 0; i < 3; i++) await ttfb(`${url}${learning}`, cookie);
+    const samples: number[] = [];
+    for (let i = 0; i < Math.max(5, Math.floor(REQUESTS / 10)); i++) samples.push(await ttfb(`${url}${learning}`, cookie));
+    console.log(`Learning page TTFB, maintainer, ${counts.feedback} feedback rows in the installation: ${fmt(samples)}`);
   }
 
   // --- 2. SSE delay: another process's Store appends, the web process streams.
