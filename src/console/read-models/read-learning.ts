@@ -123,9 +123,11 @@ export async function readLearning(
   }
 
   // Week by week: the estimate as the learner would have made it then, from the feedback given until then.
-  const events = feedbackToEvents(feedback);
   const maxRules = opts.maxRules ?? 8;
   const shown = [...rules].sort((a, b) => b.evidence - a.evidence || (a.key < b.key ? -1 : 1)).slice(0, maxRules).map((r) => r.key);
+  // A rule's estimate depends on that rule's events only (in every repository: the installation rate pools them).
+  const wanted = new Set(shown);
+  const events = feedbackToEvents(feedback).filter((e) => e.scope === "rule" && wanted.has(e.key));
   const weekEnds = Array.from({ length: weeks }, (_, i) => new Date(now.getTime() - (weeks - 1 - i) * 7 * DAY_MS));
   const series = shown.map((rule) => ({ rule, points: [] as Array<number | null> }));
   for (const end of weekEnds) {
