@@ -12,19 +12,11 @@ const DAY_MS = 86_400_000;
 export const RUN_OUTCOMES = ["completed", "failed", "cancelled", "waiting", "active"] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
-export interface LearnedRow {
-  key: string;
-  accepts: number;
-  rejects: number;
-  evidence: number;
-  mean: number;
-  lower: number;
-  upper: number;
-  /** The rate across the installation's other repositories, which thin evidence is pulled toward. */
-  installationRate: number;
-  /** Set by `.github/moderator-learnings.yml` (the learned values are shown beside it). */
+/** One entry of the learner's table as the page shows it (see AcceptanceEntry; lower and upper are the learned ones). */
+export type LearnedRow = Pick<AcceptanceEntry, "key" | "accepts" | "rejects" | "evidence" | "mean" | "lower" | "upper" | "installationRate"> & {
+  /** Set by `.github/moderator-learnings.yml` (the learned interval is shown beside it). */
   overridden: boolean;
-}
+};
 
 export interface RuleRow extends LearnedRow {
   /** suppressed: its findings are not posted here; safety: never suppressed; kept: posted. */
