@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 describe("the console in a real browser", () => {
-  it("sign in, watch a running run's events arrive live, cancel it; a reader sees no controls", async () => {
+  it("sign in, watch a running run's events arrive live, cancel it, retry it; a reader sees no controls; the Learning view", async () => {
     h = await startHarness({
       operatorYaml: [
         "defaultBackend: scripted",
@@ -99,7 +99,7 @@ describe("the console in a real browser", () => {
     expect(stray).toEqual([]);
 
     // Retry, from the reloaded page: a new run of the issue starts, requested by the maintainer from the console.
-    await page.reload();
+    await page.click("#reload-to-retry");
     await page.click("#retry");
     await page.waitForURL((u) => /\/dashboard\/runs\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(running.id));
     await page.locator("#cancel").waitFor();

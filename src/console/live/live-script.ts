@@ -27,8 +27,9 @@ export const LIVE_SCRIPT = `(() => {
     const s = JSON.parse(m.data);
     if (statusEl) { statusEl.textContent = s.status; statusEl.className = "status " + s.status; }
     if (s.final) {
+      // Cancel and Answer go with the run; Retry comes with the page of an ended run.
       const c = document.getElementById("controls");
-      if (c) c.remove();
+      if (c) c.innerHTML = '<h2>Controls</h2><p>The run has ended. <a href="" id="reload-to-retry">Reload the page</a> to retry it.</p>';
       if (state) state.textContent = "ended";
       es.close();
     }
