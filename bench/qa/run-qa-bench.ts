@@ -219,10 +219,13 @@ function mulberry32(seed: number): () => number {
 // ---------------------------------------------------------------- scoring
 
 function inputOf(c: BenchCase): AnalyzerInput {
+  // A case that describes its working tree (file heads, repository files) is run as the pipeline runs a change
+  // with a checkout: it always reads the manifests there, so "no manifests" means none exist ({}), not unknown.
+  const manifests = c.label.manifests ?? (c.label.fileHeads || c.label.repoFiles ? {} : undefined);
   return {
     files: parseDiff(c.diff),
     fileSizes: c.label.fileSizes ?? {},
-    ...(c.label.manifests ? { manifests: c.label.manifests } : {}),
+    ...(manifests ? { manifests } : {}),
     ...(c.label.repoFiles ? { repoFiles: c.label.repoFiles } : {}),
     ...(c.label.fileHeads ? { fileHeads: c.label.fileHeads } : {}),
   };
