@@ -148,3 +148,26 @@ describe("io/unhandled: deep clones", () => {
     expect(findings.map((f) => f.line)).toEqual([3]);
   });
 });
+
+describe("io/unhandled: parsers that throw by contract", () => {
+  it("does not report JSON.parse / json.loads of the enclosing function's own parameter (the caller handles it)", () => {
+    const js = newFileDiff("index.js", [
+      "function _parse (text, reviver, options) {",
+      "  if (text && text.charCodeAt(0) === 0xFEFF) {",
+      "    text = text.slice(1)",
+      "  }",
+      "  const obj = JSON.parse(text, reviver)",
+      "  return obj",
+      "}",
+      "const parseBig = (text) => JSON.parse(text, revive)",
+      "function load (file) {",
+      "  const body = fs.readFileSync(file, 'utf8')",
+      "  return JSON.parse(body)",
+      "}",
+    ]);
+    // readFileSync of the caller's path and parsing what was read are still reported.
+    expect(lines(js)).toEqual([10, 11]);
+    const py = newFileDiff("pkg/codec.py", ["def decode(payload, strict=True):", "    data = json.loads(payload)", "    return data", "", "def fetch_config():", "    raw = read_remote()", "    return json.loads(raw)"]);
+    expect(lines(py)).toEqual([7]);
+  });
+});
