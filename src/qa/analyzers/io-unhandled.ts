@@ -141,13 +141,16 @@ const PARSE_ARG = /\b(?:JSON\.parse|json\.loads)\s*\(\s*([A-Za-z_$][\w$]*)\s*[,)
 const JS_HEADER =
   /\bfunction\b[^(]*\(([^()]*)\)|\(([^()]*)\)\s*=>|(?:^|[^\w$.])([A-Za-z_$][\w$]*)\s*=>|^\s*(?:(?:async|static|get|set)\s+)*(?!(?:if|for|while|switch|catch|with|return)\b)[A-Za-z_$][\w$]*\s*\(([^()]*)\)\s*\{/;
 const PY_HEADER = /^\s*(?:async\s+)?def\s+\w+\s*\(([^)]*)/;
+/** A function named as a parser (parse, load, decode, deserialize, unmarshal): throwing on bad input is its contract. */
+const PARSER_NAME = /pars|load|decod|deserial|unmarshal/i;
 /** How far above the call to look for its function's header. */
 const HEADER_REACH = 80;
 
 /**
- * Whether the parse call at `index` parses a parameter of the function it sits in (`function parse(text) {
- * … JSON.parse(text) }`): a parser whose contract is to throw on bad input, which its callers handle. Walks up to
- * the nearest headers, stopping at a top-level one.
+ * Whether the parse call at `index` parses a parameter of the function it sits in, and that function is named as
+ * a parser (`function parse(text) { … JSON.parse(text) }`): its contract is to throw on bad input, which its callers
+ * handle. A request handler parsing its body is not a parser. Walks up to the nearest headers, stopping at a
+ * top-level one.
  */
 function parsesOwnParameter(lines: DiffLine[], index: number, python: boolean): boolean {
   const arg = PARSE_ARG.exec(lines[index]!.text)?.[1];
@@ -158,7 +161,8 @@ function parsesOwnParameter(lines: DiffLine[], index: number, python: boolean): 
     const m = header.exec(text);
     if (!m) continue;
     const params = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").split(",").map((p) => p.trim().replace(/^\.\.\./, "").split(/[\s=:]/)[0]);
-    if (params.includes(arg)) return true;
+    // The function's name: the header before its parameter list.
+    if (params.includes(arg)) return PARSER_NAME.test(text.slice(0, m.index + Math.max(0, m[0].indexOf("("))));
     if (indentOf(text) === 0) return false;
   }
   return false;

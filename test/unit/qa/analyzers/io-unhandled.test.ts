@@ -169,5 +169,8 @@ describe("io/unhandled: parsers that throw by contract", () => {
     expect(lines(js)).toEqual([10, 11]);
     const py = newFileDiff("pkg/codec.py", ["def decode(payload, strict=True):", "    data = json.loads(payload)", "    return data", "", "def fetch_config():", "    raw = read_remote()", "    return json.loads(raw)"]);
     expect(lines(py)).toEqual([7]);
+    // A request handler is not a parser: its caller is the framework, and bad input becomes a 500.
+    const handler = newFileDiff("api.py", ['@router.post("/{project_id}/settings")', "def update_settings(project_id: int, payload: str):", "    settings = json.loads(payload)"]);
+    expect(lines(handler)).toEqual([3]);
   });
 });
