@@ -10,6 +10,7 @@ import {
   hasInlineAllow,
   isAllowedPath,
   isLockfilePath,
+  isPaddedPlaceholder,
   type SecretAllowlistConfig,
 } from "../secret-allowlist.ts";
 
@@ -324,6 +325,8 @@ function isReportable(
     return checkSecretAllowlist(secret, { ...context, kind: "generic" }) === undefined;
   }
   const whole = line.slice(match.start, match.end - match.tail.length);
+  // A provider's format padded to length in docs (keys and certificates aside: their bodies hold runs).
+  if (!/private-key|pem|certificate|service-account/i.test(match.pattern.id) && isPaddedPlaceholder(secret)) return false;
   return (
     checkSecretAllowlist(whole, { ...context, kind: "format" }) === undefined &&
     checkSecretAllowlist(secret, { ...context, kind: "format" }) === undefined
