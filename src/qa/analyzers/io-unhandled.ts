@@ -95,6 +95,7 @@ export const ioUnhandled: Analyzer = {
         const candidates = info.language === "javascript" ? scanJs(hunk) : scanPython(hunk);
         for (const c of candidates) {
           if (!c.handled && PARSE_CALLS.has(c.call.label) && parsesOwnParameter(newSide(hunk), c.index, info.language === "python")) c.handled = true;
+          if (!c.handled && c.call.label === "readFileSync(" && SHIPPED_FILE_READ.test(c.line.text)) c.handled = true;
         }
         // One finding per line, naming every unhandled call on it.
         const byLine = new Map<number, Candidate[]>();
@@ -132,6 +133,13 @@ export const ioUnhandled: Analyzer = {
     return findings;
   },
 };
+
+/**
+ * readFileSync of a path built from the module's own location (__dirname, import.meta.url): a file shipped with
+ * the code, whose absence is a broken install rather than a condition to handle.
+ */
+const SHIPPED_FILE_READ =
+  /readFileSync\s*\(\s*(?:(?:path\.)?(?:join|resolve)\s*\(\s*|`\$\{\s*|new\s+URL\s*\([^,)]*,\s*)?(?:__dirname|__filename|import\.meta\.(?:url|dirname|filename))\b/;
 
 /** Calls that only parse text: a function that parses its own parameter throws to its caller by contract. */
 const PARSE_CALLS = new Set(["JSON.parse(", "json.loads("]);

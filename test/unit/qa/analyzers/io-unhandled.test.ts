@@ -174,3 +174,19 @@ describe("io/unhandled: parsers that throw by contract", () => {
     expect(lines(handler)).toEqual([3]);
   });
 });
+
+describe("io/unhandled: files shipped with the code", () => {
+  it("does not report readFileSync of a path built from __dirname or import.meta.url (a missing file is a broken install)", () => {
+    const diff = newFileDiff("bin/cli.js", [
+      "let usage = fs.readFileSync(`${__dirname}/../usage.txt`).toString();",
+      "const schema = JSON.parse(readFileSync(path.join(__dirname, 'schema.json'), 'utf8'));",
+      "const tpl = readFileSync(new URL('./template.html', import.meta.url), 'utf8');",
+      "const input = fs.readFileSync(opts.dataFile).toString();",
+    ]);
+    // Parsing a shipped file is still reported (the file may be edited); reading the user's file is.
+    expect(run(diff).map((f) => [f.line, f.title])).toEqual([
+      [2, "Unhandled error from JSON.parse()"],
+      [4, "Unhandled error from readFileSync()"],
+    ]);
+  });
+});
