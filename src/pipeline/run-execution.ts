@@ -318,6 +318,14 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const followUp = readFollowUp(execution.followUp);
     let agentSummary: string | undefined;
     const guidance = await readBaseFiles(ws.dir, ws.baseSha, GUIDANCE_PATHS);
+    // Independent tasks at the same time, on the routed backend and the repository's other healthy `backends:` in turn.
+    const parallel = repoConfig.planning.parallel && deps.operator.limits.parallelTasks > 1
+      ? { limit: deps.operator.limits.parallelTasks, backends: await parallelBackends(route.name, repoConfig, deps), rootDir: deps.workspaceDir }
+      : undefined;
+    const showProgress = async (line: string) => {
+      view.events = [...(view.events ?? []), line];
+      await updateComment(false);
+    };
     const runTasks = async (tasks: PlannedTaskLike[], feedback: FollowUp | undefined, allowNoChange: boolean) => {
       const executed = await executeTasks({
         executionId,
@@ -335,6 +343,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         allowFallback: deps.operator.allowFallback,
         createBackend: deps.createBackend,
         onTaskFailure: repoConfig.onTaskFailure,
+        ...(parallel ? { parallel, report: showProgress } : {}),
         runner: deps.runner,
         scratchDir: scratch,
         signal: ctx.signal,
@@ -427,7 +436,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     } else {
       await enter("plan", "planning");
       const plan =
-        repoConfig.planning === "single"
+        repoConfig.planning.mode === "single"
           ? { tasks: [{ index: 0, title: issue.title, description: issue.body, type: "change" as const, dependsOn: [] }], source: "heuristic" as const, notes: ["planning: single (repository config)"] }
           : await decomposeTask({
               issue: { number: execution.issueNumber, title: issue.title, body: issue.body, comments: issue.comments.map((c) => c.body) },
@@ -772,6 +781,13 @@ async function chooseRoute(
     });
   }
   return route;
+}
+
+/** The backends parallel tasks go to in turn: the routed one, then the repository's other `backends:` that are healthy. */
+async function parallelBackends(routed: string, repoConfig: RepoConfig, deps: PipelineDeps): Promise<string[]> {
+  const others = (repoConfig.backends ?? []).filter((name, i, all) => name !== routed && all.indexOf(name) === i && deps.operator.backends[name] !== undefined);
+  const healthy = await Promise.all(others.map(async (name) => ((await deps.backendHealth(name)).ok ? name : undefined)));
+  return [routed, ...healthy.filter((n): n is string => n !== undefined)];
 }
 
 function countsReach(counts: Partial<Record<Severity, number>>, failOn: Severity): boolean {
