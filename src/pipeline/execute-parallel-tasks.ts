@@ -1,4 +1,4 @@
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, mkdtemp, readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { CancelledError } from "../util/errors.ts";
@@ -98,7 +98,9 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
     startedAtCombine.set(i, combinedAt.size);
     state.set(i, "running");
     await store.appendEvent(executionId, { type: "task.started", phase: "execute", message: `task ${i + 1} started on ${backend}`, data: { task: i, backend, base, parallel: true } });
-    const promise = runTask(input, { task: t, taskId: taskId(i), workspace: clone, lastGood: clone.baseSha, backends, done, signal: stop.signal }).then((ran) => ({ index: i, ran, clone, backend }));
+    // Each agent its own scratch folder: the task file, HOME and caches of parallel agents never mix.
+    const scratchDir = await mkdtemp(path.join(input.scratchDir, `task-${i + 1}-`));
+    const promise = runTask(input, { task: t, taskId: taskId(i), workspace: clone, lastGood: clone.baseSha, backends, done, signal: stop.signal, scratchDir }).then((ran) => ({ index: i, ran, clone, backend }));
     // Settled through Promise.race below; a rejection seen only by allSettled must not count as unhandled.
     promise.catch(() => undefined);
     running.set(i, promise);
@@ -174,7 +176,7 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
           baseBranch: ws.baseBranch,
         },
         workdir: ws.dir,
-        scratchDir: input.scratchDir,
+        scratchDir: await mkdtemp(path.join(input.scratchDir, `resolve-${i + 1}-`)),
         runner: input.runner,
         signal: stop.signal,
         store,

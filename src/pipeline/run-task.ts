@@ -19,6 +19,8 @@ export interface RunTaskInput {
   done: (index: number) => boolean;
   /** The run's signal, or a parallel run's own (stopped when a sibling task stops the run). */
   signal?: AbortSignal;
+  /** The agent's scratch folder (a parallel task has its own); default the run's. */
+  scratchDir?: string;
 }
 
 export type RunTaskResult = {
@@ -83,7 +85,7 @@ export async function runTask(input: ExecuteTasksInput, run: RunTaskInput): Prom
         backend,
         task: agentTask,
         workdir: ws.dir,
-        scratchDir: input.scratchDir,
+        scratchDir: run.scratchDir ?? input.scratchDir,
         runner: input.runner,
         signal,
         store,

@@ -1,0 +1,191 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeOllama, type FakeOllama, type FakeOllamaReply } from "../support/fake-ollama.ts";
+import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { issueLabeled } from "../support/payloads.ts";
+
+const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/parallel-agent.mjs");
+
+/** Two operator backends, both the parallel agent: `alpha` resolves conflicts (or refuses), `beta` refuses. */
+function operatorYaml(ollama: FakeOllama, o: { alphaResolves?: boolean; parallelTasks?: number; sleepMs?: number } = {}): string {
+  const backend = (name: string, resolver: string) => [
+    `  ${name}:`,
+    "    type: command",
+    `    command: ${JSON.stringify([process.execPath, AGENT, String(o.sleepMs ?? 1500), resolver])}`,
+    "    timeoutSeconds: 60",
+    `    mounts: [${JSON.stringify(path.dirname(AGENT))}]`,
+  ];
+  return [
+    "defaultBackend: alpha",
+    "backends:",
+    ...backend("alpha", o.alphaResolves === false ? "refuse" : "resolve"),
+    ...backend("beta", "refuse"),
+    `llm: { host: ${JSON.stringify(ollama.url)}, model: "planner:latest", timeoutSeconds: 20 }`,
+    `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, parallelTasks: ${o.parallelTasks ?? 3} }`,
+  ].join("\n");
+}
+
+const REPO_CONFIG = [
+  "planning: { parallel: true }",
+  "backends: [alpha, beta]",
+  "decision:",
+  "  maxRetries: 0",
+  "  ask: { enabled: false }",
+  "improvements: { enabled: false }",
+].join("\n");
+
+type PlanTask = { title: string; dependsOn?: number[] };
+
+/** The planning model answers this plan; anything else it is asked (an LLM assessment) gets an error. */
+function plan(tasks: PlanTask[]): (req: { messages: Array<{ content: string }> }) => FakeOllamaReply {
+  return (req) =>
+    /^You plan work/.test(req.messages[0]?.content ?? "")
+      ? { kind: "message", content: JSON.stringify({ tasks: tasks.map((t) => ({ title: t.title, description: t.title, type: "change", dependsOn: t.dependsOn ?? [] })) }) }
+      : { kind: "error", status: 500, error: "only planning here" };
+}
+
+let h: Harness | undefined;
+let ollama: FakeOllama | undefined;
+afterEach(async () => {
+  await h?.close();
+  await ollama?.close();
+  h = undefined;
+  ollama = undefined;
+});
+
+async function setup(tasks: PlanTask[], o: Parameters<typeof operatorYaml>[1] = {}, files: Record<string, string> = {}): Promise<Harness> {
+  ollama = await startFakeOllama({ models: ["planner:latest"] });
+  for (let i = 0; i < 6; i++) ollama.reply(plan(tasks));
+  const harness = await startHarness({ operatorYaml: operatorYaml(ollama, o), files: { "README.md": "# hello\n", ...files } });
+  harness.fake.setFile(OWNER, REPO, ".github/moderator.yml", REPO_CONFIG);
+  return harness;
+}
+
+async function runIssue(harness: Harness, number: number) {
+  harness.fake.addIssue(OWNER, REPO, { number, title: `Issue ${number}`, body: "Several things at once." });
+  await harness.send("issues", issueLabeled({ number, title: `Issue ${number}`, sender: MAINTAINER }));
+  return harness.waitFor("the run to end", async () => {
+    const e = await harness.moderator.db.prisma.execution.findFirst({ where: { issueNumber: number } });
+    return e && ["completed", "failed"].includes(e.status) ? e : undefined;
+  }, 90_000);
+}
+
+const git = (harness: Harness, ...args: string[]) => execFileSync("git", ["--git-dir", harness.barePath, ...args], { encoding: "utf8" });
+const files = (harness: Harness, ref: string) => git(harness, "ls-tree", "-r", "--name-only", ref).split("\n").filter(Boolean);
+const show = (harness: Harness, ref: string, file: string) => git(harness, "show", `${ref}:${file}`);
+
+async function events(harness: Harness, executionId: string) {
+  return harness.moderator.db.prisma.executionEvent.findMany({ where: { executionId }, orderBy: { id: "asc" } });
+}
+const taskOf = (e: { data: unknown }) => (e.data as { task?: number } | null)?.task;
+
+describe("parallel tasks", () => {
+  it("runs three independent tasks at once on two backends and pushes one branch with all three changes", async () => {
+    h = await setup([{ title: "Write a.txt saying alpha" }, { title: "Write b.txt saying beta" }, { title: "Write c.txt saying gamma" }]);
+    const e = await runIssue(h, 61);
+    expect(e.status, e.error ?? "").toBe("completed");
+    const branch = "moderator/issue-61";
+    expect(files(h, branch)).toEqual(["README.md", "a.txt", "b.txt", "c.txt"]);
+    expect(show(h, branch, "b.txt")).toBe("beta\n");
+    // One checkpoint commit per task, in plan order, on top of main.
+    expect(git(h, "log", "--format=%s", `main..${branch}`).trim().split("\n").reverse()).toEqual([
+      "moderator: Write a.txt saying alpha (#61, task 1/3)",
+      "moderator: Write b.txt saying beta (#61, task 2/3)",
+      "moderator: Write c.txt saying gamma (#61, task 3/3)",
+    ]);
+    const pulls = h.fake.requests.filter((q) => q.method === "POST" && /\/pulls$/.test(q.path));
+    expect(pulls.map((p) => (p.body as { head: string }).head)).toEqual([branch]);
+
+    // The backends in turn: alpha (routed), beta, alpha.
+    const db = h.moderator.db.prisma;
+    const tasks = await db.task.findMany({ where: { executionId: e.id }, orderBy: { index: "asc" }, include: { agentRuns: true } });
+    expect(tasks.map((t) => [t.status, t.agentRuns.map((r) => r.backend)])).toEqual([
+      ["succeeded", ["alpha"]],
+      ["succeeded", ["beta"]],
+      ["succeeded", ["alpha"]],
+    ]);
+    // Really at once: every agent started before any of them finished.
+    const runs = tasks.flatMap((t) => t.agentRuns);
+    const lastStart = Math.max(...runs.map((r) => r.startedAt.getTime()));
+    const firstEnd = Math.min(...runs.map((r) => r.finishedAt?.getTime() ?? Infinity));
+    expect(lastStart).toBeLessThan(firstEnd);
+    // And in the event log: three starts, all before the first finish.
+    const log = await events(h, e.id);
+    const types = log.filter((x) => x.type === "task.started" || x.type === "task.finished").map((x) => `${x.type}:${taskOf(x)}`);
+    expect(types.slice(0, 3).sort()).toEqual(["task.started:0", "task.started:1", "task.started:2"]);
+    expect(log.find((x) => x.type === "tasks.parallel")?.message).toBe("tasks 1, 2 and 3 in parallel (at most 3 at once, on alpha, beta)");
+    // What maintainers see.
+    const tracking = h.repo.issueComments.find((c) => c.issue_url.endsWith("/issues/61"))?.body ?? "";
+    expect(tracking).toContain("- tasks 1, 2 and 3 in parallel (at most 3 at once, on alpha, beta)");
+  });
+
+  it("starts a dependent task only after what it needs is combined, and never runs more than the limit at once", async () => {
+    h = await setup(
+      [{ title: "Write a.txt saying one" }, { title: "Write b.txt saying two" }, { title: "Append to a.txt saying three", dependsOn: [0] }],
+      { parallelTasks: 2 },
+    );
+    const e = await runIssue(h, 62);
+    expect(e.status, e.error ?? "").toBe("completed");
+    expect(show(h, "moderator/issue-62", "a.txt")).toBe("one\nthree\n");
+    const log = await events(h, e.id);
+    const at = (type: string, task: number) => log.findIndex((x) => x.type === type && taskOf(x) === task);
+    expect(at("task.started", 2)).toBeGreaterThan(at("task.combined", 0));
+    // Its base is the branch with task 1 combined.
+    const t1 = log[at("task.combined", 0)]?.data as { sha: string };
+    expect((log[at("task.started", 2)]?.data as { base: string }).base).toBe(t1.sha);
+    // The limit: at no point were more than two agents running.
+    const runs = await h.moderator.db.prisma.agentRun.findMany({ where: { executionId: e.id } });
+    const overlapAt = (t: number) => runs.filter((r) => r.startedAt.getTime() <= t && (r.finishedAt?.getTime() ?? Infinity) > t).length;
+    expect(Math.max(...runs.map((r) => overlapAt(r.startedAt.getTime())))).toBeLessThanOrEqual(2);
+    expect(log.find((x) => x.type === "tasks.parallel")?.message).toBe("tasks 1 and 2 in parallel, then 3 (at most 2 at once, on alpha, beta)");
+  });
+
+  it("gives a conflict (two tasks edit the same line) to a resolver run, with both diffs", async () => {
+    h = await setup(
+      [{ title: "Write greeting.txt saying hallo" }, { title: "Write greeting.txt saying bonjour" }, { title: "Write c.txt saying gamma" }],
+      {},
+      { "greeting.txt": "hello\n" },
+    );
+    const e = await runIssue(h, 63);
+    expect(e.status, e.error ?? "").toBe("completed");
+    const branch = "moderator/issue-63";
+    expect(show(h, branch, "greeting.txt")).toBe("hallo\nbonjour\n");
+    expect(files(h, branch)).toEqual(["README.md", "c.txt", "greeting.txt"]);
+    const log = await events(h, e.id);
+    expect(log.find((x) => x.type === "task.conflict")?.message).toBe("task 2 conflicts with the tasks combined before it in greeting.txt; alpha resolves it");
+    expect(log.find((x) => x.type === "task.resolved")?.message).toBe("alpha resolved the conflict of task 2");
+    expect(log.some((x) => x.type === "task.rerun")).toBe(false);
+    // The resolver is an agent run of task 2 on the routed backend, after task 2's own.
+    const task2 = await h.moderator.db.prisma.task.findFirstOrThrow({ where: { executionId: e.id, index: 1 }, include: { agentRuns: { orderBy: { startedAt: "asc" } } } });
+    expect(task2.agentRuns.map((r) => [r.backend, r.status])).toEqual([["beta", "succeeded"], ["alpha", "succeeded"]]);
+    const tracking = h.repo.issueComments.find((c) => c.issue_url.endsWith("/issues/63"))?.body ?? "";
+    expect(tracking).toContain("- task 2 conflicted in greeting.txt: alpha resolves it");
+  });
+
+  it("runs the conflicting task again after the others when the resolver fails", async () => {
+    h = await setup(
+      [{ title: "Write greeting.txt saying hallo" }, { title: "Write greeting.txt saying bonjour" }, { title: "Write c.txt saying gamma" }],
+      { alphaResolves: false },
+      { "greeting.txt": "hello\n" },
+    );
+    const e = await runIssue(h, 64);
+    expect(e.status, e.error ?? "").toBe("completed");
+    const branch = "moderator/issue-64";
+    // Task 2 ran again on the branch with tasks 1 and 3: its change is the last word.
+    expect(show(h, branch, "greeting.txt")).toBe("bonjour\n");
+    expect(git(h, "log", "--format=%s", `main..${branch}`).trim().split("\n").reverse()).toEqual([
+      "moderator: Write greeting.txt saying hallo (#64, task 1/3)",
+      "moderator: Write c.txt saying gamma (#64, task 3/3)",
+      "moderator: Write greeting.txt saying bonjour (#64, task 2/3)",
+    ]);
+    const log = await events(h, e.id);
+    const rerun = log.findIndex((x) => x.type === "task.rerun");
+    expect(log[rerun]?.message).toMatch(/^the conflict of task 2 was not resolved \(.*\); task 2 runs again after the others$/);
+    const again = log.findIndex((x, i) => i > rerun && x.type === "task.started" && taskOf(x) === 1);
+    expect(again).toBeGreaterThan(log.findIndex((x) => x.type === "task.combined" && taskOf(x) === 2));
+    const task2 = await h.moderator.db.prisma.task.findFirstOrThrow({ where: { executionId: e.id, index: 1 }, include: { agentRuns: { orderBy: { startedAt: "asc" } } } });
+    expect(task2.status).toBe("succeeded");
+    expect(task2.agentRuns.map((r) => [r.backend, r.status])).toEqual([["beta", "succeeded"], ["alpha", "failed"], ["alpha", "succeeded"]]);
+  });
+});
