@@ -8,6 +8,10 @@ import { issueLabeled } from "../support/payloads.ts";
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/parallel-agent.mjs");
 
 /** Two operator backends, both the parallel agent: `alpha` resolves conflicts (or refuses), `beta` refuses. */
+function repoConfig(parallel: boolean, extra: string[] = []): string {
+  return REPO_CONFIG.replace("planning: { parallel: true }", `planning: { parallel: ${parallel} }`) + (extra.length > 0 ? `\n${extra.join("\n")}` : "");
+}
+
 function operatorYaml(ollama: FakeOllama, o: { alphaResolves?: boolean; parallelTasks?: number; sleepMs?: number } = {}): string {
   const backend = (name: string, resolver: string) => [
     `  ${name}:`,
@@ -54,11 +58,11 @@ afterEach(async () => {
   ollama = undefined;
 });
 
-async function setup(tasks: PlanTask[], o: Parameters<typeof operatorYaml>[1] = {}, files: Record<string, string> = {}): Promise<Harness> {
+async function setup(tasks: PlanTask[], o: Parameters<typeof operatorYaml>[1] = {}, files: Record<string, string> = {}, config = REPO_CONFIG): Promise<Harness> {
   ollama = await startFakeOllama({ models: ["planner:latest"] });
   for (let i = 0; i < 6; i++) ollama.reply(plan(tasks));
   const harness = await startHarness({ operatorYaml: operatorYaml(ollama, o), files: { "README.md": "# hello\n", ...files } });
-  harness.fake.setFile(OWNER, REPO, ".github/moderator.yml", REPO_CONFIG);
+  harness.fake.setFile(OWNER, REPO, ".github/moderator.yml", config);
   return harness;
 }
 
@@ -187,5 +191,28 @@ describe("parallel tasks", () => {
     const task2 = await h.moderator.db.prisma.task.findFirstOrThrow({ where: { executionId: e.id, index: 1 }, include: { agentRuns: { orderBy: { startedAt: "asc" } } } });
     expect(task2.status).toBe("succeeded");
     expect(task2.agentRuns.map((r) => [r.backend, r.status])).toEqual([["beta", "succeeded"], ["alpha", "failed"], ["alpha", "succeeded"]]);
+  });
+
+  it("stops the other tasks when one fails and the repository says stop", async () => {
+    h = await setup([{ title: "Write a.txt saying alpha" }, { title: "Fail now" }, { title: "Write c.txt saying gamma" }], { sleepMs: 20_000 });
+    const e = await runIssue(h, 65);
+    expect(e.status).toBe("failed");
+    expect(e.error).toMatch(/^task 2 \(Fail now\): /);
+    const tasks = await h.moderator.db.prisma.task.findMany({ where: { executionId: e.id }, orderBy: { index: "asc" }, include: { agentRuns: true } });
+    // The siblings' agents (20 s each) were stopped, not waited for; nothing was pushed.
+    expect(tasks.map((t) => t.agentRuns.map((r) => r.status))).toEqual([["cancelled"], ["failed"], ["cancelled"]]);
+    expect(git(h, "for-each-ref", "--format=%(refname:short)", "refs/heads/").trim().split("\n")).toEqual(["main"]);
+  });
+
+  it("with planning.parallel off runs the same plan one task after the other on the routed backend", async () => {
+    h = await setup([{ title: "Write a.txt saying alpha" }, { title: "Write b.txt saying beta" }, { title: "Write c.txt saying gamma" }], { sleepMs: 200 }, {}, repoConfig(false));
+    const e = await runIssue(h, 66);
+    expect(e.status, e.error ?? "").toBe("completed");
+    expect(files(h, "moderator/issue-66")).toEqual(["README.md", "a.txt", "b.txt", "c.txt"]);
+    const runs = await h.moderator.db.prisma.agentRun.findMany({ where: { executionId: e.id }, orderBy: { startedAt: "asc" } });
+    expect(runs.map((r) => r.backend)).toEqual(["alpha", "alpha", "alpha"]);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(runs[i - 1]!.finishedAt!.getTime());
+    const log = await events(h, e.id);
+    expect(log.some((x) => x.type.startsWith("task") )).toBe(false);
   });
 });
