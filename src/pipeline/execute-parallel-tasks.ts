@@ -5,11 +5,10 @@ import { CancelledError } from "../util/errors.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import { restoreAgentConfig } from "../workspace/restore-agent-config.ts";
 import type { MergeBundleResult, Workspace } from "../workspace/workspace.ts";
-import { buildPrompt } from "./build-prompt.ts";
-import { finishExecution, recordTaskFailure, type ExecuteTasksInput, type ExecuteTasksResult, type PlannedTaskLike, type TaskOutcome } from "./execute-tasks.ts";
+import { finishExecution, recordTaskFailure, skipTask, type ExecuteTasksInput, type ExecuteTasksResult, type PlannedTaskLike, type TaskOutcome } from "./execute-tasks.ts";
 import { CONFLICT_MARKER, renderConflictTask } from "./render-conflict-task.ts";
 import { runAgent } from "./run-agent.ts";
-import { checkpointMessage, runTask, type RunTaskResult } from "./run-task.ts";
+import { buildAgentTask, checkpointMessage, runTask, type RunTaskResult } from "./run-task.ts";
 import { combineOrder, independentSets, tasksBlocked, tasksToDefer, tasksToStart, type TaskState } from "./schedule-tasks.ts";
 
 /** Bytes of a conflicted file read (for the resolver's prompt and the marker check). */
@@ -79,31 +78,39 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
     outcomes.set(i, { index: i, title: title(i), status: "succeeded", backend, sha });
   };
 
-  const start = async (i: number) => {
-    const t = byIndex.get(i) as PlannedTaskLike;
-    const backend = par.backends[started % par.backends.length] as string;
-    started++;
-    const backends = [backend, ...(input.allowFallback ? input.backends.filter((b) => b !== backend) : [])];
-    // Read (and sanitize) the run's clone before another clone reads from it.
+  /** Start tasks together: one clone each of the branch as it is now (their shared base), then their agents. */
+  const startAll = async (indices: number[]) => {
+    if (indices.length === 0) return;
+    // Read (and sanitize) the run's clone before the task clones read from it; nothing combines meanwhile.
     const base = await ws.headSha();
-    const clone = await cloneWorkspace({
-      cloneUrl: pathToFileURL(ws.dir).href,
-      token: "",
-      baseBranch: ws.branch,
-      branch: `${ws.branch}-task-${i + 1}`,
-      rootDir: par.rootDir,
-      signal: stop.signal,
-    });
-    clones.push(clone);
-    startedAtCombine.set(i, combinedAt.size);
-    state.set(i, "running");
-    await store.appendEvent(executionId, { type: "task.started", phase: "execute", message: `task ${i + 1} started on ${backend}`, data: { task: i, backend, base, parallel: true } });
-    // Each agent its own scratch folder: the task file, HOME and caches of parallel agents never mix.
-    const scratchDir = await mkdtemp(path.join(input.scratchDir, `task-${i + 1}-`));
-    const promise = runTask(input, { task: t, taskId: taskId(i), workspace: clone, lastGood: clone.baseSha, backends, done, signal: stop.signal, scratchDir }).then((ran) => ({ index: i, ran, clone, backend }));
-    // Settled through Promise.race below; a rejection seen only by allSettled must not count as unhandled.
-    promise.catch(() => undefined);
-    running.set(i, promise);
+    const made = await Promise.all(
+      indices.map(async (i) => {
+        const clone = await cloneWorkspace({
+          cloneUrl: pathToFileURL(ws.dir).href,
+          token: "",
+          baseBranch: ws.branch,
+          branch: `${ws.branch}-task-${i + 1}`,
+          rootDir: par.rootDir,
+          signal: stop.signal,
+        });
+        clones.push(clone);
+        // Each agent its own scratch folder: the task file, HOME and caches of parallel agents never mix.
+        return { i, clone, scratchDir: await mkdtemp(path.join(input.scratchDir, `task-${i + 1}-`)) };
+      }),
+    );
+    for (const { i, clone, scratchDir } of made) {
+      const backend = par.backends[started % par.backends.length] as string;
+      started++;
+      const backends = [backend, ...(input.allowFallback ? input.backends.filter((b) => b !== backend) : [])];
+      startedAtCombine.set(i, combinedAt.size);
+      state.set(i, "running");
+      await store.appendEvent(executionId, { type: "task.started", phase: "execute", message: `task ${i + 1} started on ${backend}`, data: { task: i, backend, base, parallel: true } });
+      const t = byIndex.get(i) as PlannedTaskLike;
+      const promise = runTask(input, { task: t, taskId: taskId(i), workspace: clone, lastGood: clone.baseSha, backends, done, signal: stop.signal, scratchDir }).then((ran) => ({ index: i, ran, clone, backend }));
+      // Settled through Promise.race below; a rejection seen only by allSettled must not count as unhandled.
+      promise.catch(() => undefined);
+      running.set(i, promise);
+    }
   };
 
   const settle = async (f: Finished) => {
@@ -150,31 +157,14 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
       conflicts: before.map((c) => ({ path: c.path, content: c.content ?? "(not a regular file)" })),
     });
     await restoreAgentConfig(ws.dir, ws.baseSha);
-    const prompt = buildPrompt({
-      repository: input.repository.fullName,
-      issue: { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author },
-      comments: input.issue.comments,
-      triggeredAt: input.triggeredAt,
-      task: { title: conflictTask.title, description: conflictTask.description, type: "change", index: i },
-      plan: tasks.map((p) => ({ index: p.index, title: p.title, done: done(p.index) })),
-      guidance: input.guidance,
-      branch: ws.branch,
-      baseBranch: ws.baseBranch,
-    });
+    const agentTask = buildAgentTask(input, ws, { index: i, title: conflictTask.title, description: conflictTask.description, type: "change" }, done);
     let ran;
     try {
       ran = await runAgent({
         executionId,
         taskId: taskId(i),
         backend: input.createBackend(backendName),
-        task: {
-          repository: input.repository,
-          issue: { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author },
-          task: { index: i, title: conflictTask.title, description: conflictTask.description, type: "change" },
-          prompt,
-          branch: ws.branch,
-          baseBranch: ws.baseBranch,
-        },
+        task: agentTask,
         workdir: ws.dir,
         scratchDir: await mkdtemp(path.join(input.scratchDir, `resolve-${i + 1}-`)),
         runner: input.runner,
@@ -241,9 +231,7 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
     for (;;) {
       for (const b of tasksBlocked(tasks, state)) {
         state.set(b.index, "skipped");
-        const why = `skipped: depends on task ${b.blockedBy.map((d) => d + 1).join(", ")}, which did not succeed`;
-        await store.updateTask(taskId(b.index), { status: "skipped", error: why });
-        outcomes.set(b.index, { index: b.index, title: title(b.index), status: "skipped", error: why });
+        outcomes.set(b.index, await skipTask(input, byIndex.get(b.index) as PlannedTaskLike, taskId(b.index), b.blockedBy));
       }
       for (const d of tasksToDefer(tasks, state)) state.set(d, "deferred");
       while (pos < order.length) {
@@ -254,7 +242,7 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
         pos++;
       }
       if (input.signal.aborted) throw new CancelledError(String(input.signal.reason ?? "cancelled"));
-      for (const i of tasksToStart(tasks, state, par.limit)) await start(i);
+      await startAll(tasksToStart(tasks, state, par.limit));
       if (running.size === 0) break;
       const next = await Promise.race(running.values());
       running.delete(next.index);
@@ -267,9 +255,7 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
       const blockedBy = t.dependsOn.filter((d) => state.get(d) === "failed" || state.get(d) === "skipped");
       if (blockedBy.length > 0) {
         state.set(i, "skipped");
-        const why = `skipped: depends on task ${blockedBy.map((d) => d + 1).join(", ")}, which did not succeed`;
-        await store.updateTask(taskId(i), { status: "skipped", error: why });
-        outcomes.set(i, { index: i, title: t.title, status: "skipped", error: why });
+        outcomes.set(i, await skipTask(input, t, taskId(i), blockedBy));
         continue;
       }
       const backends = input.allowFallback ? input.backends : input.backends.slice(0, 1);
@@ -301,6 +287,7 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
     agentSummary,
     backendsUsed: [...backendsUsed],
     fallbacks,
+    parallel: true,
   };
   return finishExecution(input, result);
 }

@@ -71,6 +71,8 @@ export interface ExecuteTasksResult {
   /** Each hand-over of a task to the next backend (could not start, crashed), with why: for the tracking comment. */
   fallbacks: string[];
   backendsUsed: string[];
+  /** Independent tasks ran at the same time. */
+  parallel?: boolean;
 }
 
 /**
@@ -111,9 +113,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
     const blockedBy = t.dependsOn.filter((d) => failedOrSkipped.has(d));
     if (blockedBy.length > 0) {
       failedOrSkipped.add(t.index);
-      const why = `skipped: depends on task ${blockedBy.map((d) => d + 1).join(", ")}, which did not succeed`;
-      await store.updateTask(taskId, { status: "skipped", error: why });
-      outcomes.push({ index: t.index, title: t.title, status: "skipped", error: why });
+      outcomes.push(await skipTask(input, t, taskId, blockedBy));
       continue;
     }
     const ran = await runTask(input, {
@@ -147,6 +147,13 @@ export interface TaskFailure {
   outputTail: string;
   timedOut: boolean;
   backend: string;
+}
+
+/** A task that cannot run because a task it depends on did not succeed: its row and its outcome. */
+export async function skipTask(input: ExecuteTasksInput, t: PlannedTaskLike, taskId: string, blockedBy: number[]): Promise<TaskOutcome> {
+  const why = `skipped: depends on task ${blockedBy.map((d) => d + 1).join(", ")}, which did not succeed`;
+  await input.store.updateTask(taskId, { status: "skipped", error: why });
+  return { index: t.index, title: t.title, status: "skipped", error: why };
 }
 
 /** A task failed (and was rolled back): its row, its outcome; the run stops here when the config says so (or it was the only task). */

@@ -158,6 +158,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   let runCheckSha: string | undefined = execution.resultSha ?? undefined;
   const runStartedAt = execution.startedAt?.getTime() ?? now();
   let taskOutcomes: TaskOutcome[] = [];
+  let ranInParallel = false;
 
   const persist = async (patch: Record<string, unknown> = {}) => {
     await store.updateExecution(executionId, { phaseTimings: tracker.timings as object, phase: tracker.current ?? null, ...patch });
@@ -356,6 +357,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await readConnections();
       if (executed.fallbacks.length > 0) view.events = [...(view.events ?? []), ...executed.fallbacks];
       taskOutcomes = [...taskOutcomes, ...executed.outcomes];
+      if (executed.parallel) ranInParallel = true;
       return executed;
     };
     /** What in the local commit must not leave this machine: hard-coded secrets and findings at or above decision.blockOn. */
@@ -590,6 +592,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         conclusion: qa.qaError ? "neutral" : countsReach(view.findingsBySeverity, repoConfig.qa.failOn) ? "failure" : "success",
         executionId,
         tasks: taskOutcomes,
+        ...(ranInParallel ? { parallel: true } : {}),
         ...(peer && peer.action !== "none" ? { peerSummary: peer.summary } : {}),
         notes: qa.notes,
       }),

@@ -29,6 +29,25 @@ export type RunTaskResult = {
   summary: string | undefined;
 } & ({ succeeded: true; backend: string; sha: string | null } | { succeeded: false; failure: TaskFailure });
 
+/** What the agent gets for one task in one workspace: the task and its prompt (the issue, the plan, guidance). */
+export function buildAgentTask(input: ExecuteTasksInput, ws: Workspace, task: AgentTask["task"], done: (index: number) => boolean): AgentTask {
+  const issue = { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author };
+  const prompt = buildPrompt({
+    repository: input.repository.fullName,
+    issue,
+    comments: input.issue.comments,
+    triggeredAt: input.triggeredAt,
+    task,
+    plan: input.tasks.map((p) => ({ index: p.index, title: p.title, done: done(p.index) })),
+    guidance: input.guidance,
+    branch: ws.branch,
+    baseBranch: ws.baseBranch,
+    ...(input.extraInstructions ? { extraInstructions: input.extraInstructions } : {}),
+    ...(input.feedback ? { feedback: input.feedback } : {}),
+  });
+  return { repository: input.repository, issue, task, prompt, branch: ws.branch, baseBranch: ws.baseBranch };
+}
+
 /** The checkpoint commit's message of a task. */
 export function checkpointMessage(input: ExecuteTasksInput, t: PlannedTaskLike): string {
   return `moderator: ${t.title} (#${input.issueNumber}${input.tasks.length > 1 ? `, task ${t.index + 1}/${input.tasks.length}` : ""})`;
@@ -49,27 +68,7 @@ export async function runTask(input: ExecuteTasksInput, run: RunTaskInput): Prom
   if (restored.length > 0) {
     await store.appendEvent(executionId, { type: "agent_config.restored", phase: "execute", level: "warn", message: `restored from the base commit: ${restored.join(", ")}` });
   }
-  const prompt = buildPrompt({
-    repository: input.repository.fullName,
-    issue: { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author },
-    comments: input.issue.comments,
-    triggeredAt: input.triggeredAt,
-    task: { title: t.title, description: t.description, type: t.type, index: t.index },
-    plan: input.tasks.map((p) => ({ index: p.index, title: p.title, done: run.done(p.index) })),
-    guidance: input.guidance,
-    branch: ws.branch,
-    baseBranch: ws.baseBranch,
-    ...(input.extraInstructions ? { extraInstructions: input.extraInstructions } : {}),
-    ...(input.feedback ? { feedback: input.feedback } : {}),
-  });
-  const agentTask: AgentTask = {
-    repository: input.repository,
-    issue: { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author },
-    task: { index: t.index, title: t.title, description: t.description, type: t.type },
-    prompt,
-    branch: ws.branch,
-    baseBranch: ws.baseBranch,
-  };
+  const agentTask = buildAgentTask(input, ws, { title: t.title, description: t.description, type: t.type, index: t.index }, run.done);
   await store.updateTask(taskId, { status: "running", startedAt: new Date(input.now()) });
 
   const candidates = run.backends;

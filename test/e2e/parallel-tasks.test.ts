@@ -86,7 +86,7 @@ const taskOf = (e: { data: unknown }) => (e.data as { task?: number } | null)?.t
 
 describe("parallel tasks", () => {
   it("runs three independent tasks at once on two backends and pushes one branch with all three changes", async () => {
-    h = await setup([{ title: "Write a.txt saying alpha" }, { title: "Write b.txt saying beta" }, { title: "Write c.txt saying gamma" }]);
+    h = await setup([{ title: "Write a.txt saying alpha" }, { title: "Write b.txt saying beta" }, { title: "Write c.txt saying gamma" }], { sleepMs: 3000 });
     const e = await runIssue(h, 61);
     expect(e.status, e.error ?? "").toBe("completed");
     const branch = "moderator/issue-61";
@@ -100,6 +100,10 @@ describe("parallel tasks", () => {
     ]);
     const pulls = h.fake.requests.filter((q) => q.method === "POST" && /\/pulls$/.test(q.path));
     expect(pulls.map((p) => (p.body as { head: string }).head)).toEqual([branch]);
+    const body = (pulls[0]?.body as { body: string }).body;
+    expect(body).toContain("Moderator ran the `alpha` and `beta` agents on #61 and changed 3 files.");
+    expect(body).toContain("Independent tasks ran at the same time, each in its own clone");
+    expect(body).toContain("2. ✅ Write b.txt saying beta (`beta`)");
 
     // The backends in turn: alpha (routed), beta, alpha.
     const db = h.moderator.db.prisma;
