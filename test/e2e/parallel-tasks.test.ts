@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeOllama, type FakeOllama, type FakeOllamaReply } from "../support/fake-ollama.ts";
@@ -126,6 +127,12 @@ describe("parallel tasks", () => {
     // What maintainers see.
     const tracking = h.repo.issueComments.find((c) => c.issue_url.endsWith("/issues/61"))?.body ?? "";
     expect(tracking).toContain("- tasks 1, 2 and 3 in parallel (at most 3 at once, on alpha, beta)");
+    // The README's example comes from here.
+    const out = process.env["PARALLEL_EXAMPLE_DIR"];
+    if (out) {
+      writeFileSync(path.join(out, "pr-body.md"), body);
+      writeFileSync(path.join(out, "tracking.md"), tracking);
+    }
   });
 
   it("starts a dependent task only after what it needs is combined, and never runs more than the limit at once", async () => {
