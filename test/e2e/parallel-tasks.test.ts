@@ -226,4 +226,24 @@ describe("parallel tasks", () => {
     const log = await events(h, e.id);
     expect(log.some((x) => x.type.startsWith("task") )).toBe(false);
   });
+
+  it("with onTaskFailure: continue rolls a failed task back, skips what depends on it and combines the rest", async () => {
+    h = await setup(
+      [{ title: "Write a.txt saying alpha" }, { title: "Fail now" }, { title: "Append to a.txt saying never", dependsOn: [1] }, { title: "Write d.txt saying delta" }],
+      { sleepMs: 500 },
+      {},
+      repoConfig(true, ["onTaskFailure: continue"]),
+    );
+    const e = await runIssue(h, 67);
+    expect(e.status, e.error ?? "").toBe("completed");
+    expect(files(h, "moderator/issue-67")).toEqual(["README.md", "a.txt", "d.txt"]);
+    expect(show(h, "moderator/issue-67", "a.txt")).toBe("alpha\n");
+    const tasks = await h.moderator.db.prisma.task.findMany({ where: { executionId: e.id }, orderBy: { index: "asc" } });
+    expect(tasks.map((t) => t.status)).toEqual(["succeeded", "failed", "skipped", "succeeded"]);
+    expect(tasks[2]?.error).toBe("skipped: depends on task 2, which did not succeed");
+    // Each task's checkpoint is its own commit on the branch.
+    const log = git(h, "log", "--format=%H %s", "main..moderator/issue-67").trim().split("\n").reverse();
+    expect(log.map((l) => l.slice(41))).toEqual(["moderator: Write a.txt saying alpha (#67, task 1/4)", "moderator: Write d.txt saying delta (#67, task 4/4)"]);
+    expect([tasks[0]?.checkpointSha, tasks[3]?.checkpointSha]).toEqual(log.map((l) => l.slice(0, 40)));
+  });
 });
