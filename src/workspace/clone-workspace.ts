@@ -290,12 +290,13 @@ export async function cloneWorkspace(opts: CloneOptions): Promise<Workspace> {
         await local.raw(["fetch", "--no-tags", "--quiet", file, `+refs/heads/*:refs/moderator/incoming/*`]);
         const head = await headSha();
         const base = (await local.raw(["merge-base", head, incoming])).trim();
-        const diffOf = (a: string, b: string) => local.raw(["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", a, b]);
-        const [ours, theirs] = await Promise.all([diffOf(base, head), diffOf(base, incoming)]);
         // A conflict is read from the index, not from the exit: git may print it on stdout only.
         const failure = await local.raw(["merge", "--squash", "--no-verify", "--quiet", incoming]).then(() => undefined, (err: unknown) => err as Error);
         const conflicts = (await local.raw(["diff", "--name-only", "--diff-filter=U", "-z"])).split("\0").filter(Boolean);
         if (failure && conflicts.length === 0) throw new ModeratorError(`could not combine commit ${incoming.slice(0, 12)}: ${failure.message.trim().slice(0, 500)}`, { phase: "execute" });
+        if (conflicts.length === 0) return { head, incoming, base, conflicts, ours: "", theirs: "" };
+        const diffOf = (a: string, b: string) => local.raw(["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", a, b]);
+        const [ours, theirs] = await Promise.all([diffOf(base, head), diffOf(base, incoming)]);
         return { head, incoming, base, conflicts, ours, theirs };
       } finally {
         await rm(file, { force: true });

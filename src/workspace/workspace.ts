@@ -45,7 +45,7 @@ export interface MergeBundleResult {
   base: string;
   /** Files git could not merge (empty when the merge is clean). */
   conflicts: string[];
-  /** What HEAD changed since `base`, and what the incoming work changed since `base` (unified diffs). */
+  /** On a conflict, what HEAD changed since `base` and what the incoming work changed since `base` (unified diffs); empty otherwise. */
   ours: string;
   theirs: string;
 }
