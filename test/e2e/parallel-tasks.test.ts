@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeOllama, type FakeOllama, type FakeOllamaReply } from "../support/fake-ollama.ts";
 import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
-import { issueLabeled } from "../support/payloads.ts";
+import { issueCommentCreated, issueLabeled } from "../support/payloads.ts";
 
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/parallel-agent.mjs");
 
@@ -245,5 +245,24 @@ describe("parallel tasks", () => {
     const log = git(h, "log", "--format=%H %s", "main..moderator/issue-67").trim().split("\n").reverse();
     expect(log.map((l) => l.slice(41))).toEqual(["moderator: Write a.txt saying alpha (#67, task 1/4)", "moderator: Write d.txt saying delta (#67, task 4/4)"]);
     expect([tasks[0]?.checkpointSha, tasks[3]?.checkpointSha]).toEqual(log.map((l) => l.slice(0, 40)));
+  });
+
+  it("`/moderator cancel` stops every task's agent and leaves no clone behind", async () => {
+    h = await setup([{ title: "Write a.txt saying alpha" }, { title: "Write b.txt saying beta" }, { title: "Write c.txt saying gamma" }], { sleepMs: 30_000 });
+    const harness = h;
+    const db = harness.moderator.db.prisma;
+    harness.fake.addIssue(OWNER, REPO, { number: 68, title: "Issue 68", body: "Several things at once." });
+    await harness.send("issues", issueLabeled({ number: 68, title: "Issue 68", sender: MAINTAINER }));
+    await harness.waitFor("three agents running", async () => (await db.agentRun.count({ where: { status: "running" } })) === 3);
+    await harness.send("issue_comment", issueCommentCreated({ number: 68, title: "Issue 68", body: "/moderator cancel", sender: MAINTAINER }));
+    const e = await harness.waitFor("the run to end", async () => {
+      const x = await db.execution.findFirst({ where: { issueNumber: 68 } });
+      return x && ["completed", "failed", "cancelled"].includes(x.status) ? x : undefined;
+    });
+    expect(e.status).toBe("cancelled");
+    const runs = await db.agentRun.findMany({ where: { executionId: e.id } });
+    expect(runs.map((r) => r.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
+    // The task clones go before the run ends; the run's own clone and scratch folder right after.
+    await harness.waitFor("no clone left", async () => readdirSync(path.join(harness.tmp, "workspaces")).length === 0, 10_000);
   });
 });
