@@ -40,7 +40,8 @@ export interface ExecuteTasksInput {
   /**
    * Run independent tasks at the same time (the repository's `planning.parallel`), each in its own clone from the
    * same base, at most `limit` at once; the k-th task started goes to `backends[k % backends.length]` (the routed
-   * backend first), and a conflict when combining goes to `resolver`. Absent: one task after the other.
+   * backend first), and a conflict when combining goes to one agent run of the routed backend (`backends[0]` of the
+   * run). Task clones go below `rootDir`. Absent, or a plan without independent tasks: one task after the other.
    */
   parallel?: { limit: number; backends: string[]; rootDir: string };
   /** A line for the tracking comment's event log, shown while the run goes on (parallel tasks starting, conflicts). */
