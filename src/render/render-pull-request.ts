@@ -42,7 +42,9 @@ export function renderPullRequestBody(v: PullRequestView): string {
   out.push(`Closes #${v.issueNumber}`);
   out.push("");
   out.push("## Summary");
-  const agents = [...new Set([v.backend, ...(v.tasks ?? []).flatMap((t) => (t.backend ? [t.backend] : []))])];
+  // The agents whose work is in the change (a task handed to a fallback names the one that did it).
+  const doneBy = [...new Set((v.tasks ?? []).flatMap((t) => (t.status === "succeeded" && t.backend ? [t.backend] : [])))];
+  const agents = doneBy.length > 0 ? doneBy : [v.backend];
   out.push(`Moderator ran the ${listNames(agents)} agent${agents.length > 1 ? "s" : ""} on #${v.issueNumber} and changed ${v.files.length} file${v.files.length === 1 ? "" : "s"}.`);
   if (v.agentSummary && v.agentSummary.trim() !== "") {
     out.push("");
