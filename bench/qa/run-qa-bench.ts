@@ -45,7 +45,12 @@ const CaseLabel = z.strictObject({
 });
 
 /** `held-out.json` in the corpus folder: the cases never used for tuning. */
-const HeldOutSplit = z.object({ about: z.string(), cases: z.array(z.string().min(1)) });
+const HeldOutSplit = z.object({
+  about: z.string(),
+  cases: z.array(z.string().min(1)),
+  /** The held-out cases by the round that wrote them (each round labelled before the analyzer changes that followed it). */
+  rounds: z.record(z.string(), z.array(z.string().min(1))).optional(),
+});
 type CaseLabel = z.infer<typeof CaseLabel>;
 
 interface BenchCase {
@@ -149,16 +154,27 @@ function loadCorpus(dir: string): BenchCase[] {
   return cases;
 }
 
+interface HeldOut {
+  names: Set<string>;
+  /** Round name -> its case names (from held-out.json's `rounds`). */
+  rounds: Map<string, string[]>;
+}
+
 /** The held-out case names: `held-out.json` when the corpus has one, else the cases named holdout-*. */
-function loadHeldOut(dir: string, cases: BenchCase[]): Set<string> {
+function loadHeldOut(dir: string, cases: BenchCase[]): HeldOut {
   const file = path.join(dir, "held-out.json");
-  if (!existsSync(file)) return new Set(cases.filter((c) => c.name.startsWith("holdout-")).map((c) => c.name));
+  if (!existsSync(file)) return { names: new Set(cases.filter((c) => c.name.startsWith("holdout-")).map((c) => c.name)), rounds: new Map() };
   const parsed = HeldOutSplit.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const known = new Set(cases.map((c) => c.name));
-  const missing = parsed.data.cases.filter((n) => !known.has(n));
+  const names = new Set(parsed.data.cases);
+  const rounds = new Map(Object.entries(parsed.data.rounds ?? {}));
+  const listed = [...names, ...[...rounds.values()].flat()];
+  const missing = [...new Set(listed.filter((n) => !known.has(n)))];
   if (missing.length > 0) throw new Error(`${file}: no such case(s): ${missing.join(", ")}`);
-  return new Set(parsed.data.cases);
+  const outside = [...rounds.values()].flat().filter((n) => !names.has(n));
+  if (outside.length > 0) throw new Error(`${file}: round case(s) missing from "cases": ${outside.join(", ")}`);
+  return { names, rounds };
 }
 
 const ALPHABETS: Record<string, string> = {
@@ -203,10 +219,13 @@ function mulberry32(seed: number): () => number {
 // ---------------------------------------------------------------- scoring
 
 function inputOf(c: BenchCase): AnalyzerInput {
+  // A case that describes its working tree (file heads, repository files) is run as the pipeline runs a change
+  // with a checkout: it always reads the manifests there, so "no manifests" means none exist ({}), not unknown.
+  const manifests = c.label.manifests ?? (c.label.fileHeads || c.label.repoFiles ? {} : undefined);
   return {
     files: parseDiff(c.diff),
     fileSizes: c.label.fileSizes ?? {},
-    ...(c.label.manifests ? { manifests: c.label.manifests } : {}),
+    ...(manifests ? { manifests } : {}),
     ...(c.label.repoFiles ? { repoFiles: c.label.repoFiles } : {}),
     ...(c.label.fileHeads ? { fileHeads: c.label.fileHeads } : {}),
   };
@@ -435,11 +454,11 @@ function measureGrep(text: string): GrepRun | undefined {
 function main(): void {
   let options: Options;
   let cases: BenchCase[];
-  let heldOutNames: Set<string>;
+  let heldOutSplit: HeldOut;
   try {
     options = parseArgs(process.argv.slice(2));
     cases = loadCorpus(options.corpus);
-    heldOutNames = loadHeldOut(options.corpus, cases);
+    heldOutSplit = loadHeldOut(options.corpus, cases);
   } catch (error) {
     process.stderr.write(`qa bench: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
@@ -448,8 +467,13 @@ function main(): void {
   const scored = score(cases, options.minConfidence);
   const anyConfidence = score(cases, 0);
   // The held-out split (held-out.json) was labelled before tuning: report it apart, rule by rule.
+  const heldOutNames = heldOutSplit.names;
   const heldOut = cases.filter((c) => heldOutNames.has(c.name));
   const tuning = cases.filter((c) => !heldOutNames.has(c.name));
+  const roundScores = [...heldOutSplit.rounds].map(([round, names]) => {
+    const inRound = new Set(names);
+    return { round, cases: names.length, scored: score(cases.filter((c) => inRound.has(c.name)), options.minConfidence) };
+  });
   const heldOutScored = heldOut.length > 0 ? score(heldOut, options.minConfidence) : undefined;
   const tuningScored = tuning.length > 0 ? score(tuning, options.minConfidence) : undefined;
   const subsets = heldOutScored && tuningScored
@@ -517,6 +541,17 @@ function main(): void {
                   [...heldOutScored.scores].map(([id, s]) => [id, { ...s, precision: ratio(s.tp, s.tp + s.fp) ?? null, recall: ratio(s.tp, s.tp + s.fn) ?? null }]),
                 ),
                 falseAlarms: falseAlarms(heldOutScored),
+                rounds: roundScores.map((r) => {
+                  const t = sum(r.scored);
+                  return {
+                    round: r.round,
+                    cases: r.cases,
+                    ...t,
+                    precision: ratio(t.tp, t.tp + t.fp) ?? null,
+                    recall: ratio(t.tp, t.tp + t.fn) ?? null,
+                    falseAlarms: falseAlarms(r.scored),
+                  };
+                }),
                 misses: heldOutScored.misses,
                 falsePositives: heldOutScored.falsePositives,
               }
@@ -562,6 +597,17 @@ function main(): void {
       `false alarms: ${fa.fp} in ${fa.cleanLines} clean added lines = ${fa.per5k.toFixed(2)} per 5,000 clean lines`,
       "",
     );
+    if (roundScores.length > 0) {
+      out.push(
+        "Held-out set by round:",
+        `${"round".padEnd(26)}${"TP".padStart(5)}${"FP".padStart(5)}${"FN".padStart(5)}${"precision".padStart(11)}${"recall".padStart(8)}  false alarms per 5k clean lines`,
+      );
+      for (const r of roundScores) {
+        const rfa = falseAlarms(r.scored);
+        out.push(`${row(`round ${r.round} (${r.cases} cases)`, sum(r.scored))}  ${rfa.per5k.toFixed(2)} (${rfa.fp} in ${rfa.cleanLines})`);
+      }
+      out.push("");
+    }
   }
   out.push(`Misses (FN): ${scored.misses.length}`);
   for (const m of scored.misses) out.push(`  ${m.caseName}: ${m.rule} at ${m.where}${m.detail ? ` — ${m.detail}` : ""}`);

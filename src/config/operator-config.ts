@@ -135,6 +135,8 @@ export const OperatorConfig = z
         maxOutputBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         /** At most this many candidates in one race (`/moderator run --race`, a repository's `race:`). */
         maxRaceAttempts: z.number().int().min(1).max(10).default(3),
+        /** At most this many tasks of one run's plan run at once (a repository's `planning.parallel`). */
+        parallelTasks: z.number().int().min(1).max(16).default(3),
       })
       .prefault({}),
   })

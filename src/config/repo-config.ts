@@ -28,6 +28,8 @@ const SarifScanner = z.strictObject({
   onlyChangedLines: z.boolean().default(true),
 });
 
+const PlanningMode = z.enum(["auto", "single"]);
+
 /** .github/moderator.yml: what a REPOSITORY decides (within what the operator allows). */
 export const RepoConfig = z.strictObject({
   /** Label that starts a run. */
@@ -56,8 +58,18 @@ export const RepoConfig = z.strictObject({
   ignorePaths: z.array(z.string()).default([]),
   /** When one task of a multi-task plan fails: roll it back and stop the run, or roll it back and go on. */
   onTaskFailure: z.enum(["stop", "continue"]).default("stop"),
-  /** Split the issue into tasks with the operator's LLM (when one is configured), or always run it as one task. */
-  planning: z.enum(["auto", "single"]).default("auto"),
+  /**
+   * `mode`: split the issue into tasks with the operator's LLM (when one is configured), or always run it as one task.
+   * `parallel`: run tasks with no dependency path between them at the same time, each in its own clone, on the
+   * `backends:` in turn (at most the operator's `limits.parallelTasks` at once), then combine them in dependency order.
+   * `planning: single` (or `auto`) is short for `planning: { mode: single }`.
+   */
+  planning: z
+    .union([
+      PlanningMode.transform((mode) => ({ mode, parallel: false })),
+      z.strictObject({ mode: PlanningMode.default("auto"), parallel: z.boolean().default(false) }),
+    ])
+    .default({ mode: "auto", parallel: false }),
   /** Follow-up improvement PRs after a run: types, budgets, and whether a writer must tick each one first. */
   improvements: ImprovementBudgets.prefault({}),
   /** The DecisionEngine's thresholds: proceed, draft, ask a maintainer, retry with QA feedback, or escalate. */

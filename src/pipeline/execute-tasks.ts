@@ -1,12 +1,12 @@
-import type { AgentTask, Backend } from "../backends/backend.ts";
+import type { Backend } from "../backends/backend.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import type { Store } from "../store/store.ts";
 import { CancelledError, ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
-import { restoreAgentConfig } from "../workspace/restore-agent-config.ts";
 import type { Workspace } from "../workspace/workspace.ts";
-import { buildPrompt } from "./build-prompt.ts";
-import { runAgent } from "./run-agent.ts";
+import { executeTasksInParallel } from "./execute-parallel-tasks.ts";
+import { runTask } from "./run-task.ts";
+import { hasIndependentTasks } from "./schedule-tasks.ts";
 import type { IssueContext } from "./run-connection.ts";
 
 export interface PlannedTaskLike {
@@ -37,6 +37,15 @@ export interface ExecuteTasksInput {
   allowFallback: boolean;
   createBackend(name: string): Backend;
   onTaskFailure: "stop" | "continue";
+  /**
+   * Run independent tasks at the same time (the repository's `planning.parallel`), each in its own clone from the
+   * same base, at most `limit` at once; the k-th task started goes to `backends[k % backends.length]` (the routed
+   * backend first), and a conflict when combining goes to one agent run of the routed backend (`backends[0]` of the
+   * run). Task clones go below `rootDir`. Absent, or a plan without independent tasks: one task after the other.
+   */
+  parallel?: { limit: number; backends: string[]; rootDir: string };
+  /** A line for the tracking comment's event log, shown while the run goes on (parallel tasks starting, conflicts). */
+  report?: (line: string) => Promise<void>;
   runner: ProcessRunner;
   scratchDir: string;
   signal: AbortSignal;
@@ -63,6 +72,8 @@ export interface ExecuteTasksResult {
   /** Each hand-over of a task to the next backend (could not start, crashed), with why: for the tracking comment. */
   fallbacks: string[];
   backendsUsed: string[];
+  /** Independent tasks ran at the same time. */
+  parallel?: boolean;
 }
 
 /**
@@ -72,7 +83,7 @@ export interface ExecuteTasksResult {
  * that crashes (killed by a signal, or cannot start) hands the task to the next fallback when allowed.
  */
 export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTasksResult> {
-  const { store, executionId, workspace: ws, log } = input;
+  const { store, executionId, workspace: ws } = input;
   const outcomes: TaskOutcome[] = [];
   const failedOrSkipped = new Set<number>();
   const backendsUsed = new Set<string>();
@@ -93,126 +104,83 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
     taskIds.set(t.index, row.id);
   }
 
+  if (input.parallel && input.tasks.length > 1 && hasIndependentTasks(input.tasks)) {
+    return executeTasksInParallel(input, taskIds);
+  }
+
   for (const t of input.tasks) {
     if (input.signal.aborted) throw new CancelledError(String(input.signal.reason ?? "cancelled"));
     const taskId = taskIds.get(t.index) as string;
     const blockedBy = t.dependsOn.filter((d) => failedOrSkipped.has(d));
     if (blockedBy.length > 0) {
       failedOrSkipped.add(t.index);
-      const why = `skipped: depends on task ${blockedBy.map((d) => d + 1).join(", ")}, which did not succeed`;
-      await store.updateTask(taskId, { status: "skipped", error: why });
-      outcomes.push({ index: t.index, title: t.title, status: "skipped", error: why });
+      outcomes.push(await skipTask(input, t, taskId, blockedBy));
       continue;
     }
-    const restored = await restoreAgentConfig(ws.dir, ws.baseSha);
-    if (restored.length > 0) {
-      await store.appendEvent(executionId, { type: "agent_config.restored", phase: "execute", level: "warn", message: `restored from the base commit: ${restored.join(", ")}` });
-    }
-    const prompt = buildPrompt({
-      repository: input.repository.fullName,
-      issue: { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author },
-      comments: input.issue.comments,
-      triggeredAt: input.triggeredAt,
-      task: { title: t.title, description: t.description, type: t.type, index: t.index },
-      plan: input.tasks.map((p) => ({ index: p.index, title: p.title, done: outcomes.some((o) => o.index === p.index && o.status === "succeeded") })),
-      guidance: input.guidance,
-      branch: ws.branch,
-      baseBranch: ws.baseBranch,
-      ...(input.extraInstructions ? { extraInstructions: input.extraInstructions } : {}),
-      ...(input.feedback ? { feedback: input.feedback } : {}),
+    const ran = await runTask(input, {
+      task: t,
+      taskId,
+      workspace: ws,
+      lastGood,
+      backends: input.allowFallback ? input.backends : input.backends.slice(0, 1),
+      done: (i) => outcomes.some((o) => o.index === i && o.status === "succeeded"),
     });
-    const agentTask: AgentTask = {
-      repository: input.repository,
-      issue: { number: input.issueNumber, title: input.issue.title, body: input.issue.body, author: input.issue.author },
-      task: { index: t.index, title: t.title, description: t.description, type: t.type },
-      prompt,
-      branch: ws.branch,
-      baseBranch: ws.baseBranch,
-    };
-    await store.updateTask(taskId, { status: "running", startedAt: new Date(input.now()) });
-
-    const candidates = input.allowFallback ? input.backends : input.backends.slice(0, 1);
-    let outcome: TaskOutcome | undefined;
-    let lastFailure: { message: string; outputTail: string; timedOut: boolean; backend: string } | undefined;
-    for (const [i, name] of candidates.entries()) {
-      const backend = input.createBackend(name);
-      let run;
-      try {
-        run = await runAgent({
-          executionId,
-          taskId,
-          backend,
-          task: agentTask,
-          workdir: ws.dir,
-          scratchDir: input.scratchDir,
-          runner: input.runner,
-          signal: input.signal,
-          store,
-          secrets: input.secrets,
-          log,
-          now: input.now,
-        });
-      } catch (err) {
-        // The backend could not start its agent: infrastructure. Try the next backend, if any.
-        lastFailure = { message: (err as Error).message, outputTail: "", timedOut: false, backend: name };
-        await ws.rollback(lastGood);
-        if (i + 1 < candidates.length) {
-          const message = `${name} could not start (${(err as Error).message}); the task went to ${candidates[i + 1]}`;
-          fallbacks.push(message);
-          await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message });
-          continue;
-        }
-        break;
+    fallbacks.push(...ran.fallbacks);
+    for (const b of ran.backendsUsed) backendsUsed.add(b);
+    if (ran.summary) agentSummary = ran.summary;
+    if (ran.succeeded) {
+      if (ran.sha) {
+        lastGood = ran.sha;
+        lastSha = ran.sha;
       }
-      backendsUsed.add(name);
-      const { result } = run;
-      if (result.status === "cancelled") throw new CancelledError("the run was cancelled while the agent was working");
-      if (result.status === "succeeded") {
-        if (run.summary) agentSummary = run.summary;
-        const sha = await ws.checkpoint(`moderator: ${t.title} (#${input.issueNumber}${input.tasks.length > 1 ? `, task ${t.index + 1}/${input.tasks.length}` : ""})`);
-        if (sha) {
-          lastGood = sha;
-          lastSha = sha;
-        }
-        await store.updateTask(taskId, { status: "succeeded", checkpointSha: sha, finishedAt: new Date(input.now()) });
-        outcome = { index: t.index, title: t.title, status: "succeeded", backend: name, sha };
-        break;
-      }
-      lastFailure = { message: run.error ?? `the agent ${result.status}`, outputTail: run.outputTail, timedOut: result.status === "timed_out", backend: name };
-      await ws.rollback(lastGood);
-      if (result.status === "crashed" && i + 1 < candidates.length) {
-        const message = `${name} crashed (${lastFailure.message}); the task went to ${candidates[i + 1]}`;
-        fallbacks.push(message);
-        await store.appendEvent(executionId, { type: "backend.fallback", phase: "execute", level: "warn", message });
-        continue;
-      }
-      break;
-    }
-    if (outcome) {
-      outcomes.push(outcome);
+      await store.updateTask(taskId, { status: "succeeded", checkpointSha: ran.sha, finishedAt: new Date(input.now()) });
+      outcomes.push({ index: t.index, title: t.title, status: "succeeded", backend: ran.backend, sha: ran.sha });
       continue;
     }
-    const failure = lastFailure ?? { message: "no backend could run the task", outputTail: "", timedOut: false, backend: candidates[0] ?? "?" };
     failedOrSkipped.add(t.index);
-    await store.updateTask(taskId, { status: "failed", error: failure.message, finishedAt: new Date(input.now()) });
-    outcomes.push({ index: t.index, title: t.title, status: "failed", backend: failure.backend, error: failure.message });
-    log.info({ task: t.index, error: failure.message }, "task failed and was rolled back");
-    if (input.onTaskFailure === "stop" || input.tasks.length === 1) {
-      throw new ModeratorError(input.tasks.length > 1 ? `task ${t.index + 1} (${t.title}): ${failure.message}` : failure.message, {
-        phase: "execute",
-        hint: failure.timedOut
-          ? `Split the issue into smaller ones, or ask the operator to raise timeoutSeconds for backend '${failure.backend}'.`
-          : "Read the agent's output below; clarify the issue if the agent misunderstood it, then add the label again.",
-        cause: { outputTail: failure.outputTail },
-      });
-    }
+    outcomes.push(await recordTaskFailure(input, t, taskId, ran.failure));
   }
-  if (lastSha === null && !input.allowNoChange) {
-    const failed = outcomes.filter((o) => o.status !== "succeeded");
+  return finishExecution(input, { outcomes, lastSha, agentSummary, backendsUsed: [...backendsUsed], fallbacks });
+}
+
+export interface TaskFailure {
+  message: string;
+  outputTail: string;
+  timedOut: boolean;
+  backend: string;
+}
+
+/** A task that cannot run because a task it depends on did not succeed: its row and its outcome. */
+export async function skipTask(input: ExecuteTasksInput, t: PlannedTaskLike, taskId: string, blockedBy: number[]): Promise<TaskOutcome> {
+  const why = `skipped: depends on task ${blockedBy.map((d) => d + 1).join(", ")}, which did not succeed`;
+  await input.store.updateTask(taskId, { status: "skipped", error: why });
+  return { index: t.index, title: t.title, status: "skipped", error: why };
+}
+
+/** A task failed (and was rolled back): its row, its outcome; the run stops here when the config says so (or it was the only task). */
+export async function recordTaskFailure(input: ExecuteTasksInput, t: PlannedTaskLike, taskId: string, failure: TaskFailure): Promise<TaskOutcome> {
+  await input.store.updateTask(taskId, { status: "failed", error: failure.message, finishedAt: new Date(input.now()) });
+  input.log.info({ task: t.index, error: failure.message }, "task failed and was rolled back");
+  if (input.onTaskFailure === "stop" || input.tasks.length === 1) {
+    throw new ModeratorError(input.tasks.length > 1 ? `task ${t.index + 1} (${t.title}): ${failure.message}` : failure.message, {
+      phase: "execute",
+      hint: failure.timedOut
+        ? `Split the issue into smaller ones, or ask the operator to raise timeoutSeconds for backend '${failure.backend}'.`
+        : "Read the agent's output below; clarify the issue if the agent misunderstood it, then add the label again.",
+      cause: { outputTail: failure.outputTail },
+    });
+  }
+  return { index: t.index, title: t.title, status: "failed", backend: failure.backend, error: failure.message };
+}
+
+/** The end of the execute step: an error when nothing changed (unless allowed), else the result. */
+export function finishExecution(input: ExecuteTasksInput, result: ExecuteTasksResult): ExecuteTasksResult {
+  if (result.lastSha === null && !input.allowNoChange) {
+    const failed = result.outcomes.filter((o) => o.status !== "succeeded");
     throw new ModeratorError(
       failed.length > 0 ? `no task produced a change (${failed.length} failed or skipped)` : "the agent finished without changing any file",
       { phase: "execute", hint: "Make the issue more specific about what should change, then add the label again." },
     );
   }
-  return { outcomes, lastSha, agentSummary, backendsUsed: [...backendsUsed], fallbacks };
+  return result;
 }

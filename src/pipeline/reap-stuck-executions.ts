@@ -21,6 +21,11 @@ export interface ReaperDeps {
   inspectJobs(): Promise<{ held: Set<string>; failedReasons: Map<string, string> }>;
   /** Queues the execution again under `jobId` (idempotent for one id). */
   requeue(executionId: string, jobId: string): Promise<void>;
+  /**
+   * Ends a run that waits on a maintainer past its time-out, as its time-out job would (see expireBreakpoint). The
+   * reaper calls it for an overdue question whose job was lost (Redis emptied, or removed); without it those wait on.
+   */
+  expireBreakpoint?(executionId: string, askedAt: string, seenUpdatedAt: Date): Promise<"expired" | "stale">;
   log: Logger;
   now?: () => number;
 }
@@ -36,6 +41,8 @@ export interface ReapSummary {
   checked: number;
   requeued: string[];
   failed: string[];
+  /** Runs that waited on a maintainer past their time-out and were ended. */
+  expired: string[];
 }
 
 /**
@@ -51,7 +58,7 @@ export async function reapStuckExecutions(deps: ReaperDeps, opts: ReaperOptions)
   const candidates = await deps.store.listUnfinishedExecutions(new Date(now() - opts.graceMs));
   // A job moving between states while the queue is read can be missed once; read again and join both readings.
   const after = candidates.length > 0 ? await deps.inspectJobs() : before;
-  const summary: ReapSummary = { checked: candidates.length, requeued: [], failed: [] };
+  const summary: ReapSummary = { checked: candidates.length, requeued: [], failed: [], expired: [] };
   for (const execution of candidates) {
     if (before.held.has(execution.id) || after.held.has(execution.id)) continue;
     // A race waits on its candidates, not on a job of its own: while one is unfinished (and reaped on its own if
@@ -69,8 +76,27 @@ export async function reapStuckExecutions(deps: ReaperDeps, opts: ReaperOptions)
       deps.log.warn({ err, executionId: execution.id }, "could not reap a stuck run; the next pass tries again");
     }
   }
-  if (summary.requeued.length + summary.failed.length > 0) deps.log.warn({ ...summary }, "stuck runs reaped");
+  if (deps.expireBreakpoint) await expireOverdueQuestions(deps, deps.expireBreakpoint, now() - opts.graceMs, summary);
+  if (summary.requeued.length + summary.failed.length + summary.expired.length > 0) deps.log.warn({ ...summary }, "stuck runs reaped");
   return summary;
+}
+
+/**
+ * Runs waiting on a maintainer whose time-out passed more than the grace period ago: their time-out job did not end
+ * them (it was lost, or it is late because no worker ran), so the reaper does what it would have done.
+ */
+async function expireOverdueQuestions(deps: ReaperDeps, expire: NonNullable<ReaperDeps["expireBreakpoint"]>, cutoff: number, summary: ReapSummary): Promise<void> {
+  for (const execution of await deps.store.listWaitingExecutions(new Date(cutoff))) {
+    const { askedAt, timeoutHours } = (execution.decision ?? {}) as { askedAt?: unknown; timeoutHours?: unknown };
+    if (typeof askedAt !== "string" || typeof timeoutHours !== "number") continue;
+    const due = Date.parse(askedAt) + timeoutHours * 3600_000;
+    if (!Number.isFinite(due) || due > cutoff) continue;
+    try {
+      if ((await expire(execution.id, askedAt, execution.updatedAt)) === "expired") summary.expired.push(execution.id);
+    } catch (err) {
+      deps.log.warn({ err, executionId: execution.id }, "could not end a run whose question timed out; the next pass tries again");
+    }
+  }
 }
 
 /** One line on why no job holds the execution any more. */

@@ -159,6 +159,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
   let runCheckSha: string | undefined = execution.resultSha ?? undefined;
   const runStartedAt = execution.startedAt?.getTime() ?? now();
   let taskOutcomes: TaskOutcome[] = [];
+  let ranInParallel = false;
 
   const persist = async (patch: Record<string, unknown> = {}) => {
     await store.updateExecution(executionId, { phaseTimings: tracker.timings as object, phase: tracker.current ?? null, ...patch });
@@ -319,6 +320,14 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const followUp = readFollowUp(execution.followUp);
     let agentSummary: string | undefined;
     const guidance = await readBaseFiles(ws.dir, ws.baseSha, GUIDANCE_PATHS);
+    // Independent tasks at the same time, on the routed backend and the repository's other healthy `backends:` in turn.
+    const parallel = repoConfig.planning.parallel && deps.operator.limits.parallelTasks > 1
+      ? { limit: deps.operator.limits.parallelTasks, backends: await parallelBackends(route.name, repoConfig, deps), rootDir: deps.workspaceDir }
+      : undefined;
+    const showProgress = async (line: string) => {
+      view.events = [...(view.events ?? []), line];
+      await updateComment(false);
+    };
     const runTasks = async (tasks: PlannedTaskLike[], feedback: FollowUp | undefined, allowNoChange: boolean) => {
       const executed = await executeTasks({
         executionId,
@@ -336,6 +345,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         allowFallback: deps.operator.allowFallback,
         createBackend: deps.createBackend,
         onTaskFailure: repoConfig.onTaskFailure,
+        ...(parallel ? { parallel, report: showProgress } : {}),
         runner: deps.runner,
         scratchDir: scratch,
         signal: ctx.signal,
@@ -348,6 +358,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       await readConnections();
       if (executed.fallbacks.length > 0) view.events = [...(view.events ?? []), ...executed.fallbacks];
       taskOutcomes = [...taskOutcomes, ...executed.outcomes];
+      if (executed.parallel) ranInParallel = true;
       return executed;
     };
     /** What in the local commit must not leave this machine: hard-coded secrets and findings at or above decision.blockOn. */
@@ -428,7 +439,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     } else {
       await enter("plan", "planning");
       const plan =
-        repoConfig.planning === "single"
+        repoConfig.planning.mode === "single"
           ? { tasks: [{ index: 0, title: issue.title, description: issue.body, type: "change" as const, dependsOn: [] }], source: "heuristic" as const, notes: ["planning: single (repository config)"] }
           : await decomposeTask({
               issue: { number: execution.issueNumber, title: issue.title, body: issue.body, comments: issue.comments.map((c) => c.body) },
@@ -582,6 +593,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         conclusion: qa.qaError ? "neutral" : countsReach(view.findingsBySeverity, repoConfig.qa.failOn) ? "failure" : "success",
         executionId,
         tasks: taskOutcomes,
+        ...(ranInParallel ? { parallel: true } : {}),
         ...(peer && peer.action !== "none" ? { peerSummary: peer.summary } : {}),
         notes: qa.notes,
       }),
@@ -773,6 +785,13 @@ async function chooseRoute(
     });
   }
   return route;
+}
+
+/** The backends parallel tasks go to in turn: the routed one, then the repository's other `backends:` that are healthy. */
+async function parallelBackends(routed: string, repoConfig: RepoConfig, deps: PipelineDeps): Promise<string[]> {
+  const others = (repoConfig.backends ?? []).filter((name, i, all) => name !== routed && all.indexOf(name) === i && deps.operator.backends[name] !== undefined);
+  const healthy = await Promise.all(others.map(async (name) => ((await deps.backendHealth(name)).ok ? name : undefined)));
+  return [routed, ...healthy.filter((n): n is string => n !== undefined)];
 }
 
 function countsReach(counts: Partial<Record<Severity, number>>, failOn: Severity): boolean {

@@ -37,13 +37,16 @@ export function detectMinified(file: DiffFile): MinifiedVerdict {
     const n = l.text.length;
     chars += n;
     if (n > longest) longest = n;
-    if (n >= LONG_LINE) longChars += n;
+    // A long line counts by its code: one long string literal (fixture data, a canned response) is not minified code.
+    if (n >= LONG_LINE) longChars += codeLength(l.text);
   }
   if (chars < MIN_CHARS || longChars / chars < 0.5) return { minified: false };
+  longChars = 0;
   // Only files that are mostly long lines get their whitespace counted.
   let longSpaces = 0;
   for (const l of lines) {
     if (l.text.length < LONG_LINE) continue;
+    longChars += l.text.length;
     for (let i = 0; i < l.text.length; i++) {
       const c = l.text.charCodeAt(i);
       if (c === 32 || c === 9) longSpaces++;
@@ -56,4 +59,21 @@ export function detectMinified(file: DiffFile): MinifiedVerdict {
     reason: `${Math.round((longChars / chars) * 100)} % of its added text is in lines of ${LONG_LINE}+ characters (longest ${longest}) with ${(spaces * 100).toFixed(1)} % whitespace`,
     firstLine: first.newLine,
   };
+}
+
+/** Characters of a line outside string literals ('…', "…", `…`; the quotes count as code). */
+function codeLength(text: string): number {
+  let inside = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === 92) {
+        inside += 2;
+        i++;
+      } else if (c === quote) quote = 0;
+      else inside++;
+    } else if (c === 39 || c === 34 || c === 96) quote = c;
+  }
+  return text.length - inside;
 }

@@ -93,6 +93,15 @@ const PLACEHOLDER = new RegExp(
 const PLACEHOLDER_WORDS =
   /(?:^|[^a-z])(?:example|sample|dummy|fake|placeholder|changeme|change[-_]me|replace[-_]?me|your[-_]|my[-_]?(?:api[-_]?)?(?:key|token|secret)|insert[-_]|lorem|redacted|not[-_]?a[-_]?real|xxxx|todo|fixme)/i;
 const SEQUENTIAL = /^(?:0123456789|1234567890|abcdefghij|ABCDEFGHIJ|qwertyuiop)/;
+/** Eight or more of one character in a row: no random token holds that (one in ~10^12). */
+const PADDING_RUN = /([A-Za-z0-9])\1{7,}/;
+
+/**
+ * Whether a token-like value is padded with a run of one character, as docs placeholders are
+ * (`ghp_PersonalAccessToken01245678900000000`). Only for values up to 200 characters: key and certificate
+ * bodies legitimately hold runs (`AAAAAAAA` in OpenSSH keys).
+ */
+export const isPaddedPlaceholder = (value: string): boolean => value.length <= 200 && PADDING_RUN.test(value);
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const HEX_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40}|[0-9A-F]{64})$/;
@@ -153,7 +162,7 @@ export function checkSecretAllowlist(value: string, context: AllowContext = {}):
   }
   if ((context.kind ?? "generic") === "format") return undefined;
 
-  if (PLACEHOLDER.test(value) || PLACEHOLDER_WORDS.test(value) || SEQUENTIAL.test(value)) return "placeholder";
+  if (PLACEHOLDER.test(value) || PLACEHOLDER_WORDS.test(value) || SEQUENTIAL.test(value) || isPaddedPlaceholder(value)) return "placeholder";
   if (UUID.test(value)) return "uuid";
   const before = context.index === undefined ? "" : line.slice(0, context.index);
   if (ALGO_PREFIX.test(value) || /(?:sha\d*|md5|h1)[-:]\s*$/i.test(before)) return "digest";

@@ -14,6 +14,8 @@ export interface PullRequestView {
   executionId: string;
   /** The plan's tasks with their outcome (listed when there is more than one). */
   tasks?: Array<{ title: string; status: string; backend?: string; error?: string }>;
+  /** Independent tasks ran at the same time (the repository's `planning.parallel`). */
+  parallel?: boolean;
   /** The peer reviewers' verdict, when they raised something. */
   peerSummary?: string;
   /** What QA could not do, one line each. */
@@ -22,6 +24,11 @@ export interface PullRequestView {
 
 const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
 const MAX_FILES_LISTED = 50;
+
+function listNames(names: string[]): string {
+  const q = names.map((n) => `\`${n}\``);
+  return q.length <= 1 ? q.join("") : `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]}`;
+}
 
 export function renderPullRequestTitle(issueNumber: number, issueTitle: string): string {
   const t = issueTitle.replace(/\s+/g, " ").trim();
@@ -35,7 +42,10 @@ export function renderPullRequestBody(v: PullRequestView): string {
   out.push(`Closes #${v.issueNumber}`);
   out.push("");
   out.push("## Summary");
-  out.push(`Moderator ran the \`${v.backend}\` agent on #${v.issueNumber} and changed ${v.files.length} file${v.files.length === 1 ? "" : "s"}.`);
+  // The agents whose work is in the change (a task handed to a fallback names the one that did it).
+  const doneBy = [...new Set((v.tasks ?? []).flatMap((t) => (t.status === "succeeded" && t.backend ? [t.backend] : [])))];
+  const agents = doneBy.length > 0 ? doneBy : [v.backend];
+  out.push(`Moderator ran the ${listNames(agents)} agent${agents.length > 1 ? "s" : ""} on #${v.issueNumber} and changed ${v.files.length} file${v.files.length === 1 ? "" : "s"}.`);
   if (v.agentSummary && v.agentSummary.trim() !== "") {
     out.push("");
     out.push("The agent's summary:");
@@ -45,6 +55,7 @@ export function renderPullRequestBody(v: PullRequestView): string {
   if (v.tasks && v.tasks.length > 1) {
     out.push("");
     out.push("## Tasks");
+    if (v.parallel) out.push("Independent tasks ran at the same time, each in its own clone, and were combined onto this branch in dependency order (one commit each).", "");
     for (const [i, t] of v.tasks.entries()) {
       const mark = t.status === "succeeded" ? "✅" : t.status === "skipped" ? "⏭️" : "❌";
       out.push(`${i + 1}. ${mark} ${t.title}${t.backend ? ` (\`${t.backend}\`)` : ""}${t.error ? `: ${t.error.replace(/\s+/g, " ").slice(0, 200)}` : ""}`);

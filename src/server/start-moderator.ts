@@ -281,6 +281,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
                   connect: pipeline.connect,
                   inspectJobs: () => inspectRunJobs([queue.queues.runs]),
                   requeue: (executionId, jobId) => queue.enqueue({ executionId }, jobId),
+                  expireBreakpoint: (executionId, askedAt, seen) => expireBreakpoint(executionId, askedAt, pipeline, seen),
                   log,
                 },
                 // Left alone for two lock periods: a job whose worker died is handed on (or failed) within one.

@@ -222,6 +222,15 @@ export class Store {
     });
   }
 
+  /** Runs waiting on a maintainer that nothing wrote to since `notUpdatedSince` (oldest first). */
+  async listWaitingExecutions(notUpdatedSince: Date, limit = 200): Promise<Execution[]> {
+    return this.prisma.execution.findMany({
+      where: { status: "waiting_for_human", updatedAt: { lt: notUpdatedSince } },
+      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
+      take: limit,
+    });
+  }
+
   /**
    * Applies `patch` only when the execution is unchanged since it was read (`updatedAt` still `seenUpdatedAt`, not
    * final): the claim of one process that acts on it, lost when a worker or another process wrote in between.

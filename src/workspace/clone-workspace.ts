@@ -4,7 +4,7 @@ import { simpleGit, type SimpleGit } from "simple-git";
 import { DEFAULT_PATH } from "../sandbox/default-path.ts";
 import { CancelledError, ModeratorError } from "../util/errors.ts";
 import { classifyGitError } from "./classify-git-error.ts";
-import type { CloneOptions, Workspace } from "./workspace.ts";
+import type { CloneOptions, MergeBundleResult, Workspace } from "./workspace.ts";
 
 const DEFAULT_AUTHOR = { name: "Moderator", email: "moderator@users.noreply.github.com" };
 const SHA = /^[0-9a-f]{4,64}$/i;
@@ -274,6 +274,30 @@ export async function cloneWorkspace(opts: CloneOptions): Promise<Workspace> {
         await local.raw(["reset", "--hard", "--quiet", sha]);
         lastHead = await headSha();
         return lastHead;
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+
+    async mergeBundle(bundle: Buffer): Promise<MergeBundleResult> {
+      await sanitize();
+      const file = path.join(gitDir, "moderator-merge.bundle");
+      await writeFile(file, bundle);
+      try {
+        const heads = (await local.raw(["bundle", "list-heads", file])).trim().split("\n").filter(Boolean);
+        const incoming = heads[0]?.split(" ")[0] ?? "";
+        if (!SHA.test(incoming)) throw new ModeratorError("mergeBundle: the bundle holds no commit", { phase: "execute" });
+        await local.raw(["fetch", "--no-tags", "--quiet", file, `+refs/heads/*:refs/moderator/incoming/*`]);
+        const head = await headSha();
+        const base = (await local.raw(["merge-base", head, incoming])).trim();
+        // A conflict is read from the index, not from the exit: git may print it on stdout only.
+        const failure = await local.raw(["merge", "--squash", "--no-verify", "--quiet", incoming]).then(() => undefined, (err: unknown) => err as Error);
+        const conflicts = (await local.raw(["diff", "--name-only", "--diff-filter=U", "-z"])).split("\0").filter(Boolean);
+        if (failure && conflicts.length === 0) throw new ModeratorError(`could not combine commit ${incoming.slice(0, 12)}: ${failure.message.trim().slice(0, 500)}`, { phase: "execute" });
+        if (conflicts.length === 0) return { head, incoming, base, conflicts, ours: "", theirs: "" };
+        const diffOf = (a: string, b: string) => local.raw(["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", a, b]);
+        const [ours, theirs] = await Promise.all([diffOf(base, head), diffOf(base, incoming)]);
+        return { head, incoming, base, conflicts, ours, theirs };
       } finally {
         await rm(file, { force: true });
       }

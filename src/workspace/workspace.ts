@@ -26,8 +26,28 @@ export interface Workspace {
   bundle(): Promise<Buffer>;
   /** Fetch a bundle made by `bundle()` from a clone of the same base and reset the branch to its head; returns the sha. */
   adoptBundle(bundle: Buffer): Promise<string>;
+  /**
+   * Combine another clone's work (a bundle made by `bundle()` from a clone whose base is an ancestor of HEAD) onto
+   * the work tree: a squash merge, not committed (`checkpoint` commits it). On a conflict the work tree holds git's
+   * conflict markers and `conflicts` names the files; `rollback(head)` undoes it.
+   */
+  mergeBundle(bundle: Buffer): Promise<MergeBundleResult>;
   /** Delete the clone. Safe to call twice. */
   dispose(): Promise<void>;
+}
+
+export interface MergeBundleResult {
+  /** HEAD before the merge. */
+  head: string;
+  /** The bundle's head commit. */
+  incoming: string;
+  /** Where the two lines of work part (the other clone's base). */
+  base: string;
+  /** Files git could not merge (empty when the merge is clean). */
+  conflicts: string[];
+  /** On a conflict, what HEAD changed since `base` and what the incoming work changed since `base` (unified diffs); empty otherwise. */
+  ours: string;
+  theirs: string;
 }
 
 export interface CloneOptions {

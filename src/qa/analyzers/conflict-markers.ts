@@ -14,6 +14,8 @@ const THEIRS = /^>{7}(?:\s.*)?$/;
 const FIXTURE_PATH = /(?:^|\/)(?:fixtures?|__fixtures__|testdata|test-data|test_data|snapshots|__snapshots__)\//i;
 /** Prose formats where a lone marker-like line can be an example or an underline. */
 const DOC_EXTENSIONS = /\.(?:md|markdown|rst|txt|adoc|asciidoc|org|diff|patch)$/i;
+/** AsciiDoc, where `----` delimits a listing block (in Markdown it underlines a heading). */
+const ASCIIDOC = /\.(?:adoc|asciidoc)$/i;
 
 type MarkerKind = "ours" | "base" | "separator" | "theirs";
 
@@ -57,7 +59,7 @@ function analyzeFile(file: DiffFile): Finding[] {
   const doc = DOC_EXTENSIONS.test(file.path);
   const fixture = FIXTURE_PATH.test(file.path);
   // In Markdown/AsciiDoc, markers inside a fenced code block are an example, not a conflict.
-  const fenced = doc ? fencedIndexes(lines) : new Set<number>();
+  const fenced = doc ? fencedIndexes(lines, ASCIIDOC.test(file.path)) : new Set<number>();
   let i = 0;
   while (i < markers.length) {
     const start = markers[i]!;
@@ -106,15 +108,15 @@ function newSide(file: DiffFile): NewSideLine[] {
 }
 
 /**
- * Indexes of the lines inside ``` or ~~~ fences (or between `----` AsciiDoc listing delimiters), as far as
- * the diff shows: the fence state restarts at every gap between hunks, where it is unknown.
+ * Indexes of the lines inside ``` or ~~~ fences (or, in AsciiDoc, between `----` listing delimiters), as far
+ * as the diff shows: the fence state restarts at every gap between hunks, where it is unknown.
  */
-function fencedIndexes(lines: NewSideLine[]): Set<number> {
+function fencedIndexes(lines: NewSideLine[], asciidoc: boolean): Set<number> {
   const inside = new Set<number>();
   let fence: string | undefined;
   lines.forEach((l, index) => {
     if (index > 0 && l.line !== lines[index - 1]!.line + 1) fence = undefined;
-    const marker = /^\s*(```+|~~~+|-{4,}\s*$)/.exec(l.text)?.[1];
+    const marker = (asciidoc ? /^\s*(```+|~~~+|-{4,}\s*$)/ : /^\s*(```+|~~~+)/).exec(l.text)?.[1];
     if (marker) {
       const kind = marker.trim().slice(0, 3);
       if (fence === undefined) fence = kind;

@@ -69,6 +69,16 @@ const PATTERNS: DebugPattern[] = [
     whole: /^\s*breakpoint\(\s*\)\s*$/,
   },
   {
+    label: "pprint",
+    word: "pprint",
+    languages: ["python"],
+    // pprint(x), pprint.pprint(x); not `def pprint(`.
+    regex: /(?<![\w.])(?<!\bdef\s+)(?:pprint\.)?pprint\s*\(/,
+    confidence: 0.6,
+    outputCall: true,
+    whole: "call",
+  },
+  {
     label: "print",
     word: "print",
     languages: ["python"],
@@ -136,6 +146,8 @@ const PATTERNS: DebugPattern[] = [
 /** Paths where printing is the point (command-line tools, scripts, examples). */
 const SCRIPT_PATH = /(^|\/)(bin|cli|scripts?|tools|examples?|demos?|bench(marks?)?)\/|(^|\/)(cli|__main__|main)\.[a-z]+$/i;
 const SLASH_COMMENT = /^\s*(\/\/|\/\*|\*)/;
+/** A string literal that tells the library's users something is deprecated: a notice, not debugging output. */
+const USER_NOTICE = /(["'`])(?:(?!\1).)*\b(?:deprecated?|deprecation|will be removed|no longer (?:supported|does anything))\b(?:(?!\1).)*\1/i;
 const HASH_COMMENT = /^\s*#/;
 
 export const debugLeftover: Analyzer = {
@@ -164,6 +176,7 @@ export const debugLeftover: Analyzer = {
           if (!line.text.includes(pattern.word)) continue;
           const match = pattern.regex.exec(line.text);
           if (!match) continue;
+          if (pattern.outputCall && USER_NOTICE.test(line.text.slice(match.index))) break;
           const whole = pattern.whole === "call" ? isWholeCall(line.text, match.index) : pattern.whole.test(line.text);
           const statement = line.text.trim();
           findings.push(

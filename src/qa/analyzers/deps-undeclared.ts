@@ -10,6 +10,11 @@ const RULE = "deps/undeclared";
 /** Confidence when the manifest itself was available, and when only the diff was. */
 const CONFIDENCE_WITH_MANIFEST = 0.9;
 const CONFIDENCE_DIFF_ONLY = 0.5;
+/**
+ * The caller read the working tree's manifests and none governs the file (a folder of scripts or tests run by a
+ * tool installed elsewhere, a template): there is nothing to check the import against, so it is only listed.
+ */
+const CONFIDENCE_NO_MANIFEST = 0.3;
 
 const NODE_BUILTINS = new Set([...builtinModules, "test", "sqlite", "sea", "test/reporters"]);
 
@@ -30,7 +35,9 @@ const PYTHON_STDLIB = new Set(
     "statistics string stringprep struct subprocess sunau symtable sys sysconfig syslog tabnanny tarfile telnetlib " +
     "tempfile termios textwrap this threading time timeit tkinter token tokenize tomllib trace traceback tracemalloc tty " +
     "turtle turtledemo types typing unicodedata unittest urllib uu uuid venv warnings wave weakref webbrowser winreg " +
-    "winsound wsgiref xdrlib xml xmlrpc zipapp zipfile zipimport zlib zoneinfo"
+    "winsound wsgiref xdrlib xml xmlrpc zipapp zipfile zipimport zlib zoneinfo " +
+    // CPython's own regression-test package (Lib/test), imported by tests written for CPython.
+    "test"
   ).split(" "),
 );
 
@@ -107,6 +114,7 @@ export const depsUndeclared: Analyzer = {
     const localPython = localPythonNames(input.files);
     // Computed once per run, not per file: large diffs have thousands of files.
     const touchedJs = touched.filter((p) => JS_MANIFEST.test(p));
+    const manifestsRead = input.manifests !== undefined;
     let python: PythonIndex | undefined;
 
     const findings: Finding[] = [];
@@ -114,10 +122,10 @@ export const depsUndeclared: Analyzer = {
       if (file.status === "deleted" || file.binary) continue;
       const info = classifyPath(file.path);
       if (info.language === "javascript") {
-        findings.push(...checkJs(file, manifests, touchedJs, addedJs));
+        findings.push(...checkJs(file, manifests, touchedJs, addedJs, manifestsRead));
       } else if (info.language === "python" && info.ext === "py") {
         python ??= indexPython(manifests, touched);
-        findings.push(...checkPython(file, python, addedPy, localPython));
+        findings.push(...checkPython(file, python, addedPy, localPython, manifestsRead));
       } else if (info.language === "go" && info.ext === "go") {
         findings.push(...checkGo(file, manifests, addedGo));
       }
@@ -247,7 +255,7 @@ function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, "$1");
 }
 
-function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: string[], addedJs: Set<string>): Finding[] {
+function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: string[], addedJs: Set<string>, manifestsRead: boolean): Finding[] {
   const dirs = ancestorDirs(file.path);
   const known: PackageJson[] = [];
   const aliases: string[] = [];
@@ -264,8 +272,11 @@ function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: stri
   const manifestTouched = touchedJs.some((p) => isAncestorManifest(file.path, p));
   const findings: Finding[] = [];
   const seen = new Set<string>();
+  let optional: Set<number> | undefined;
   for (const hit of jsImports(file)) {
     if (seen.has(hit.name)) continue;
+    optional ??= tryBlockFirstLines(file, JS_TRY_OPEN);
+    if (optional.has(hit.line)) continue;
     seen.add(hit.name);
     const typesName = `@types/${hit.name.startsWith("@") ? hit.name.slice(1).replace("/", "__") : hit.name}`;
     const declared = (set: Set<string>): boolean => set.has(hit.name) || (hit.typeOnly && set.has(typesName));
@@ -276,6 +287,8 @@ function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: stri
       findings.push(
         depFinding(file.path, hit, CONFIDENCE_WITH_MANIFEST, `\`${known[0]!.path}\` does not declare it`, jsFix(hit.name)),
       );
+    } else if (manifestsRead) {
+      findings.push(depFinding(file.path, hit, CONFIDENCE_NO_MANIFEST, "no package.json above this file declares it (none exists there)", jsFix(hit.name)));
     } else if (!manifestTouched) {
       findings.push(
         depFinding(
@@ -290,6 +303,29 @@ function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: stri
     }
   }
   return findings;
+}
+
+/** A line that opens a try block: `try {` (JS/TS), `try:` (Python), with a trailing comment or not. */
+const JS_TRY_OPEN = /(?:^|[;{}]\s*)try\s*\{\s*(?:\/\/.*|\/\*.*\*\/\s*)?$/;
+const PY_TRY_OPEN = /^\s*(?:try|except\b[^:#]*\b(?:ImportError|ModuleNotFoundError)\b[^:#]*)\s*:\s*(?:#.*)?$/;
+const COMMENT_ONLY = /^\s*(?:\/\/|\/\*|\*|#)/;
+
+/**
+ * New line numbers of the added lines that are the first statement of a try block, or of an
+ * `except ImportError:` fallback (comments between them allowed): an import there is optional by design (`try { require('supports-color') } catch {}`,
+ * `try: import ujson except ImportError: import json`), so its absence from the manifest is intended.
+ */
+function tryBlockFirstLines(file: DiffFile, tryOpen: RegExp): Set<number> {
+  const out = new Set<number>();
+  for (const hunk of file.hunks) {
+    let previous = "";
+    for (const line of hunk.lines) {
+      if (line.kind === "del" || line.text.trim() === "" || COMMENT_ONLY.test(line.text)) continue;
+      if (line.kind === "add" && line.newLine !== undefined && tryOpen.test(previous)) out.add(line.newLine);
+      previous = line.text;
+    }
+  }
+  return out;
 }
 
 const jsFix = (name: string): string =>
@@ -333,18 +369,19 @@ function localPythonNames(files: DiffFile[]): Set<string> {
 
 function pythonImports(file: DiffFile): ImportHit[] {
   const hits: ImportHit[] = [];
+  let optional: Set<number> | undefined;
   for (const hunk of file.hunks) {
-    let previous = "";
     for (const line of hunk.lines) {
-      if (line.kind === "del") continue;
-      const inTry = /^\s*try\s*:\s*$/.test(previous);
-      if (line.text.trim()) previous = line.text;
-      if (line.kind !== "add" || line.newLine === undefined || inTry) continue;
+      if (line.kind !== "add" || line.newLine === undefined) continue;
       if (!line.text.includes("import")) continue; // both forms (import x, from x import y) hold the word
       const code = line.text.replace(/#.*$/, "");
       const from = /^\s*from\s+([A-Za-z_][\w.]*)\s+import\b/.exec(code);
       const plain = /^\s*import\s+(.+)$/.exec(code);
       const modules = from ? [from[1]!] : plain ? plain[1]!.split(",").map((m) => m.trim().split(/\s+/)[0] ?? "") : [];
+      if (modules.length > 0) {
+        optional ??= tryBlockFirstLines(file, PY_TRY_OPEN);
+        if (optional.has(line.newLine)) continue;
+      }
       for (const mod of modules) {
         const top = mod.split(".")[0] ?? "";
         if (/^[A-Za-z_]\w*$/.test(top)) hits.push({ name: top, line: line.newLine, text: line.text, typeOnly: false });
@@ -382,7 +419,7 @@ function indexPython(manifests: Map<string, string>, touched: string[]): PythonI
   return { known, haveManifest, manifestTouched: touched.some((p) => PY_MANIFEST.test(p)) };
 }
 
-function checkPython(file: DiffFile, index: PythonIndex, addedPy: Set<string>, local: Set<string>): Finding[] {
+function checkPython(file: DiffFile, index: PythonIndex, addedPy: Set<string>, local: Set<string>, manifestsRead: boolean): Finding[] {
   const { known, haveManifest, manifestTouched } = index;
   const findings: Finding[] = [];
   const seen = new Set<string>();
@@ -395,6 +432,8 @@ function checkPython(file: DiffFile, index: PythonIndex, addedPy: Set<string>, l
     if (haveManifest) {
       if (pyDeclared(hit.name, known)) continue;
       findings.push(depFinding(file.path, hit, 0.8, "no requirements file or pyproject.toml declares it", fix));
+    } else if (manifestsRead) {
+      findings.push(depFinding(file.path, hit, CONFIDENCE_NO_MANIFEST, "no requirements file or pyproject.toml declares it (the repository has none)", fix));
     } else if (!manifestTouched) {
       findings.push(
         depFinding(

@@ -93,6 +93,10 @@ export const ioUnhandled: Analyzer = {
         // Prefilter: only hunks whose added lines hold a risky call are lexed and walked.
         if (!hunk.lines.some((l) => l.kind === "add" && holdsAny(l.text, words))) continue;
         const candidates = info.language === "javascript" ? scanJs(hunk) : scanPython(hunk);
+        for (const c of candidates) {
+          if (!c.handled && PARSE_CALLS.has(c.call.label) && parsesOwnParameter(newSide(hunk), c.index, info.language === "python")) c.handled = true;
+          if (!c.handled && c.call.label === "readFileSync(" && SHIPPED_FILE_READ.test(c.line.text)) c.handled = true;
+        }
         // One finding per line, naming every unhandled call on it.
         const byLine = new Map<number, Candidate[]>();
         for (const c of candidates) {
@@ -129,6 +133,48 @@ export const ioUnhandled: Analyzer = {
     return findings;
   },
 };
+
+/**
+ * readFileSync of a path built from the module's own location (__dirname, import.meta.url): a file shipped with
+ * the code, whose absence is a broken install rather than a condition to handle.
+ */
+const SHIPPED_FILE_READ =
+  /readFileSync\s*\(\s*(?:(?:path\.)?(?:join|resolve)\s*\(\s*|`\$\{\s*|new\s+URL\s*\([^,)]*,\s*)?(?:__dirname|__filename|import\.meta\.(?:url|dirname|filename))\b/;
+
+/** Calls that only parse text: a function that parses its own parameter throws to its caller by contract. */
+const PARSE_CALLS = new Set(["JSON.parse(", "json.loads("]);
+/** The identifier a parse call reads: `JSON.parse(text, reviver)`, `json.loads(s)`. */
+const PARSE_ARG = /\b(?:JSON\.parse|json\.loads)\s*\(\s*([A-Za-z_$][\w$]*)\s*[,)]/;
+/** Function headers and their parameter lists: function f(a, b), (a, b) =>, a =>, method(a, b) {. */
+const JS_HEADER =
+  /\bfunction\b[^(]*\(([^()]*)\)|\(([^()]*)\)\s*=>|(?:^|[^\w$.])([A-Za-z_$][\w$]*)\s*=>|^\s*(?:(?:async|static|get|set)\s+)*(?!(?:if|for|while|switch|catch|with|return)\b)[A-Za-z_$][\w$]*\s*\(([^()]*)\)\s*\{/;
+const PY_HEADER = /^\s*(?:async\s+)?def\s+\w+\s*\(([^)]*)/;
+/** A function named as a parser (parse, load, decode, deserialize, unmarshal): throwing on bad input is its contract. */
+const PARSER_NAME = /pars|load|decod|deserial|unmarshal/i;
+/** How far above the call to look for its function's header. */
+const HEADER_REACH = 80;
+
+/**
+ * Whether the parse call at `index` parses a parameter of the function it sits in, and that function is named as
+ * a parser (`function parse(text) { … JSON.parse(text) }`): its contract is to throw on bad input, which its callers
+ * handle. A request handler parsing its body is not a parser. Walks up to the nearest headers, stopping at a
+ * top-level one.
+ */
+function parsesOwnParameter(lines: DiffLine[], index: number, python: boolean): boolean {
+  const arg = PARSE_ARG.exec(lines[index]!.text)?.[1];
+  if (!arg) return false;
+  const header = python ? PY_HEADER : JS_HEADER;
+  for (let k = index; k >= Math.max(0, index - HEADER_REACH); k--) {
+    const text = lines[k]!.text;
+    const m = header.exec(text);
+    if (!m) continue;
+    const params = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").split(",").map((p) => p.trim().replace(/^\.\.\./, "").split(/[\s=:]/)[0]);
+    // The function's name: the header before its parameter list.
+    if (params.includes(arg)) return PARSER_NAME.test(text.slice(0, m.index + Math.max(0, m[0].indexOf("("))));
+    if (indentOf(text) === 0) return false;
+  }
+  return false;
+}
 
 /** The new-version lines of a hunk (added and context), in order. */
 const newSide = (hunk: Hunk): DiffLine[] => hunk.lines.filter((l) => l.kind !== "del");

@@ -10,6 +10,7 @@ import {
   hasInlineAllow,
   isAllowedPath,
   isLockfilePath,
+  isPaddedPlaceholder,
   type SecretAllowlistConfig,
 } from "../secret-allowlist.ts";
 
@@ -288,6 +289,23 @@ function matchRun(
   return findings;
 }
 
+/** Passwords that only stand for one in docs and examples. */
+const DUMMY_PASSWORD = /^(?:pass(?:word)?|passwd|pwd|secret|test|passw0rd|p@ssw0rd|hunter2|admin|letmein)$/i;
+
+/**
+ * Whether a Basic Authorization value encodes placeholder credentials: it decodes to `user:password` and the
+ * password is a dummy or a placeholder (`user:password`, `id:1234567890abcdef…`). A value that does not decode
+ * to printable `user:password` text is judged as it is.
+ */
+function isPlaceholderBasicAuth(encoded: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return false;
+  const decoded = Buffer.from(encoded, "base64").toString("latin1");
+  const colon = decoded.indexOf(":");
+  if (colon < 0 || !/^[\x20-\x7e]+$/.test(decoded)) return false;
+  const password = decoded.slice(colon + 1);
+  return password.length === 0 || DUMMY_PASSWORD.test(password) || checkSecretAllowlist(password, { kind: "generic" }) !== undefined;
+}
+
 /** Whether a pattern match is worth a finding: not a placeholder, not allow-listed. */
 function isReportable(
   match: SecretMatch,
@@ -298,12 +316,17 @@ function isReportable(
   // Key-like assignments are reported by findSecretAssignment, which names the variable.
   if (match.pattern.id === "secret-assignment") return false;
   const secret = match.secret;
+  // A Basic Authorization value (the generic header rule, gitleaks' curl rule): judged by the credentials it encodes.
+  const basic = /\bbasic\s+([A-Za-z0-9+/]{6,}={0,2})/i.exec(line.slice(match.start, match.end));
+  if (basic && isPlaceholderBasicAuth(basic[1]!)) return false;
   const context = { line, previousLine, index: match.start + match.keep.length, ...(config ? { config } : {}) };
   if (match.pattern.generic) {
     if (PLACEHOLDER.test(secret) || /^[A-Z][A-Z0-9_]*$/.test(secret) || secret.length < 6) return false;
     return checkSecretAllowlist(secret, { ...context, kind: "generic" }) === undefined;
   }
   const whole = line.slice(match.start, match.end - match.tail.length);
+  // A provider's format padded to length in docs (keys and certificates aside: their bodies hold runs).
+  if (!/private-key|pem|certificate|service-account/i.test(match.pattern.id) && isPaddedPlaceholder(secret)) return false;
   return (
     checkSecretAllowlist(whole, { ...context, kind: "format" }) === undefined &&
     checkSecretAllowlist(secret, { ...context, kind: "format" }) === undefined

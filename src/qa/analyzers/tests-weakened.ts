@@ -122,6 +122,12 @@ const SKIPS: SkipPattern[] = [
   },
 ];
 
+/**
+ * A skip or todo in a test file the change adds whole weakens nothing that ran before (a placeholder, a test the
+ * author parks): listed under the review's threshold. A focus (.only) there still stops the rest of the suite.
+ */
+const ADDED_FILE_SKIP_CONFIDENCE = 0.3;
+
 /** A conditional skip (short mode, platform, missing tool) on the line above is usually legitimate. */
 const CONDITIONAL_GUARD = /\bif\b.*(?:testing\.Short\(\)|runtime\.GOOS|os\.Getenv|LookPath|sys\.platform|os\.name|shutil\.which|process\.platform|process\.env)/;
 
@@ -252,11 +258,12 @@ function skipFindings(file: DiffFile, testFile: boolean): Finding[] {
       if ((pattern.conditional || /skipIf|skipUnless/.test(line.text)) && guardsNewTest(hunk, line)) continue;
       const replacement = pattern.fix(line.text);
       const focus = pattern.label === ".only";
+      const confidence = guarded ? 0.35 : !focus && file.status === "added" ? ADDED_FILE_SKIP_CONFIDENCE : pattern.confidence;
       findings.push(
         createFinding({
           ruleId: RULE,
           severity: "high",
-          confidence: guarded ? 0.35 : pattern.confidence,
+          confidence,
           path: file.path,
           line: line.newLine,
           title: focus ? "Focused test (.only) left in" : `Test skipped (${pattern.label})`,

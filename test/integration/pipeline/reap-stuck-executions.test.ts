@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CodeHost } from "../../../src/codehost/code-host.ts";
 import { createGitHubCodeHost } from "../../../src/codehost/github-code-host.ts";
 import { TRACKING_TOPIC } from "../../../src/app/start-run.ts";
+import { expireBreakpoint } from "../../../src/pipeline/expire-breakpoint.ts";
 import { reapStuckExecutions, RECOVERY_EVENT, type ReaperDeps } from "../../../src/pipeline/reap-stuck-executions.ts";
 import type { RunConnection } from "../../../src/pipeline/run-connection.ts";
 import { inspectRunJobs } from "../../../src/queue/inspect-run-jobs.ts";
@@ -87,7 +88,7 @@ describe("reapStuckExecutions", () => {
   it("re-queues a run no job holds, under a new job id, and says so on the tracking comment", async () => {
     const lost = await newExecution(41, "queued");
     const summary = await reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 });
-    expect(summary).toEqual({ checked: 1, requeued: [lost.id], failed: [] });
+    expect(summary).toEqual({ checked: 1, requeued: [lost.id], failed: [], expired: [] });
     const jobs = await runQueue.queue.getJobs(["wait"]);
     expect(jobs.map((j) => [j.name, j.id, j.data])).toEqual([[RUN_JOB, `run-4242-41-${lost.id}-recover-1`, { executionId: lost.id }]]);
     const comment = repo.issueComments.find((c) => c.issue_url.endsWith("/issues/41"));
@@ -95,7 +96,7 @@ describe("reapStuckExecutions", () => {
     expect(comment?.body).toContain("it was never queued, or its job was lost. Moderator queued it again (recovery 1 of 2)");
     expect(await store.countEvents(lost.id, RECOVERY_EVENT)).toBe(1);
     // The job now holds it: the next pass leaves it alone.
-    expect(await reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 })).toEqual({ checked: 1, requeued: [], failed: [] });
+    expect(await reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 })).toEqual({ checked: 1, requeued: [], failed: [], expired: [] });
   });
 
   it("fails a run whose recoveries are used up: reason on the tracking comment, the check run completed as failure", async () => {
@@ -121,7 +122,7 @@ describe("reapStuckExecutions", () => {
     await runQueue.enqueue({ executionId: held.id }, `run-4242-43-${held.id}`);
     const fresh = await newExecution(44, "executing");
     const summary = await reapStuckExecutions(deps({ now: Date.now }), { maxRecoveries: 2, graceMs: 60_000 });
-    expect(summary).toEqual({ checked: 0, requeued: [], failed: [] });
+    expect(summary).toEqual({ checked: 0, requeued: [], failed: [], expired: [] });
     const later = await reapStuckExecutions(deps(), { maxRecoveries: 2, graceMs: 60_000 });
     expect(later.requeued).toEqual([fresh.id]);
   });
@@ -150,6 +151,41 @@ describe("reapStuckExecutions", () => {
     expect([...a.requeued, ...b.requeued]).toEqual([lost.id]);
     expect(await store.countEvents(lost.id, RECOVERY_EVENT)).toBe(1);
     expect(await runQueue.queue.getJobCounts("wait")).toEqual({ wait: 1 });
+  });
+});
+
+describe("a run waiting on a maintainer whose time-out job was lost", () => {
+  async function waiting(issueNumber: number, askedHoursAgo: number, timeoutHours: number) {
+    const e = await newExecution(issueNumber, "executing");
+    await codeHost.addLabels(ref, issueNumber, ["moderator:needs-human"]);
+    const askedAt = new Date(Date.now() - askedHoursAgo * 3600_000).toISOString();
+    await store.updateExecution(e.id, { status: "waiting_for_human", phase: null, decision: { action: "ask", confidence: 0.4, reasons: [], question: "Which API?", askedAt, timeoutHours } });
+    await db.prisma.$executeRawUnsafe(`UPDATE "Execution" SET "updatedAt" = $2 WHERE id = $1`, e.id, new Date(askedAt));
+    return e;
+  }
+  const expireDeps = () => deps({ now: Date.now, expireBreakpoint: (id, askedAt, seen) => expireBreakpoint(id, askedAt, { store, connect: async () => ({ codeHost }) as RunConnection }, seen) });
+
+  it("is ended as the time-out would have ended it, once its time is up; one still within its time is left waiting", async () => {
+    const overdue = await waiting(51, 3, 1);
+    const pending = await waiting(52, 3, 24);
+    const summary = await reapStuckExecutions(expireDeps(), { maxRecoveries: 2, graceMs: 60_000 });
+    expect(summary.expired).toEqual([overdue.id]);
+    const ended = await store.getExecution(overdue.id);
+    expect(ended?.status).toBe("failed");
+    expect(ended?.error).toBe("no maintainer answered within 1 hours");
+    expect(repo.issueComments.find((c) => c.issue_url.endsWith("/issues/51"))?.body).toContain("no maintainer answered within 1 hours");
+    expect(repo.labels.get(51) ?? []).not.toContain("moderator:needs-human");
+    expect((await store.getExecution(pending.id))?.status).toBe("waiting_for_human");
+    // Its time-out job arriving late (or a second reaper) finds nothing to do: one comment update, one event.
+    expect(await expireBreakpoint(overdue.id, ((ended?.decision ?? {}) as { askedAt: string }).askedAt, { store, connect: async () => ({ codeHost }) as RunConnection })).toBe("stale");
+    expect(await store.countEvents(overdue.id, "run.expired")).toBe(1);
+  });
+
+  it("two reapers at once expire it once", async () => {
+    const overdue = await waiting(53, 5, 2);
+    const [a, b] = await Promise.all([reapStuckExecutions(expireDeps(), { maxRecoveries: 2, graceMs: 60_000 }), reapStuckExecutions(expireDeps(), { maxRecoveries: 2, graceMs: 60_000 })]);
+    expect([...a.expired, ...b.expired]).toEqual([overdue.id]);
+    expect(await store.countEvents(overdue.id, "run.expired")).toBe(1);
   });
 });
 

@@ -309,3 +309,40 @@ describe("cloneWorkspace", () => {
     await ws.dispose();
   });
 });
+
+describe("mergeBundle (combining a parallel task's clone)", () => {
+  async function taskClone(ws: Workspace, n: number): Promise<Workspace> {
+    const { pathToFileURL } = await import("node:url");
+    const c = await cloneWorkspace({ cloneUrl: pathToFileURL(ws.dir).href, token: "", baseBranch: ws.branch, branch: `${ws.branch}-task-${n}`, rootDir });
+    workspaces.push(c);
+    return c;
+  }
+
+  it("squash-merges clean work, and leaves a conflict in the work tree with both diffs until rolled back", async () => {
+    const ws = await clone();
+    const [a, b, c] = [await taskClone(ws, 1), await taskClone(ws, 2), await taskClone(ws, 3)];
+    expect([a.baseSha, b.baseSha, c.baseSha]).toEqual([initialSha, initialSha, initialSha]);
+    await writeFile(path.join(a.dir, "README.md"), "# demo by a\n");
+    await writeFile(path.join(b.dir, "README.md"), "# demo by b\n");
+    await writeFile(path.join(c.dir, "c.txt"), "c\n");
+    for (const w of [a, b, c]) expect(await w.checkpoint("task")).not.toBeNull();
+
+    const first = await ws.mergeBundle(await a.bundle());
+    expect(first.conflicts).toEqual([]);
+    const sha1 = await ws.checkpoint("moderator: task 1");
+    expect(sha1).not.toBeNull();
+
+    const second = await ws.mergeBundle(await b.bundle());
+    expect(second).toMatchObject({ head: sha1, base: initialSha, conflicts: ["README.md"] });
+    expect(second.ours).toContain("+# demo by a");
+    expect(second.theirs).toContain("+# demo by b");
+    expect(await readFile(path.join(ws.dir, "README.md"), "utf8")).toMatch(/^<<<<<<< HEAD\n# demo by a\n=======\n# demo by b\n>>>>>>> /);
+    await ws.rollback(second.head);
+    expect(await readFile(path.join(ws.dir, "README.md"), "utf8")).toBe("# demo by a\n");
+
+    expect((await ws.mergeBundle(await c.bundle())).conflicts).toEqual([]);
+    await ws.checkpoint("moderator: task 3");
+    expect((await git(ws.dir, "log", "--format=%s", `${initialSha}..HEAD`)).trim().split("\n")).toEqual(["moderator: task 3", "moderator: task 1"]);
+    expect((await ws.changedFiles()).map((f) => f.path).sort()).toEqual(["README.md", "c.txt"]);
+  });
+});

@@ -26,6 +26,20 @@ describe("parseRepoConfig", () => {
     }
   });
 
+  it("reads planning as a mode or as { mode, parallel }", () => {
+    const planning = (text: string | undefined) => {
+      const r = parseRepoConfig(text);
+      if (!r.ok) throw new Error(r.problems.join("; "));
+      return r.config.planning;
+    };
+    expect(planning(undefined)).toEqual({ mode: "auto", parallel: false });
+    expect(planning("planning: single\n")).toEqual({ mode: "single", parallel: false });
+    expect(planning("planning: { parallel: true }\n")).toEqual({ mode: "auto", parallel: true });
+    const bad = parseRepoConfig("planning: { parallel: yes please }\n");
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.join("\n")).toContain("planning");
+  });
+
   it("accepts commands as strings or objects", () => {
     const r = parseRepoConfig("qa:\n  commands:\n    - npm test\n    - { name: lint, run: npm run lint, timeoutSeconds: 60 }\n  failOn: medium\n");
     expect(r.ok && r.config.qa.commands).toEqual([

@@ -77,4 +77,20 @@ describe("renderPullRequest", () => {
     expect(body).toContain("| `npm test` | ❌ exit 1 | 2.0s |");
     expect(renderPullRequestTitle(5, "  Fix   it ")).toBe("Fix it (#5)");
   });
+
+  it("names the agents whose work is in the change, and says when tasks ran at once", () => {
+    const base = { issueNumber: 5, issueTitle: "t", backend: "routed", files: [], findingsBySeverity: {}, commands: [], conclusion: "success" as const, executionId: "e4" };
+    const tasks = [
+      { title: "one", status: "succeeded", backend: "alpha" },
+      { title: "two", status: "failed", backend: "routed", error: "boom" },
+      { title: "three", status: "succeeded", backend: "beta" },
+    ];
+    const parallel = renderPullRequestBody({ ...base, tasks, parallel: true });
+    expect(parallel).toContain("Moderator ran the `alpha` and `beta` agents on #5");
+    expect(parallel).toContain("Independent tasks ran at the same time");
+    const sequential = renderPullRequestBody({ ...base, tasks: [{ title: "only", status: "succeeded", backend: "fallback" }] });
+    expect(sequential).toContain("Moderator ran the `fallback` agent on #5");
+    expect(sequential).not.toContain("Independent tasks");
+    expect(renderPullRequestBody(base)).toContain("Moderator ran the `routed` agent on #5");
+  });
 });

@@ -93,4 +93,25 @@ describe("conflict/markers", () => {
     const bare = newFileDiff("docs/notes.md", ["<<<<<<< HEAD", "a", "=======", "b", ">>>>>>> topic"]);
     expect(run(bare).map((f) => f.confidence)).toEqual([0.95]);
   });
+
+  it("does not take a Markdown heading underline (----) for a listing fence: a conflict below it is reported", () => {
+    const readme = hunkDiff("readme.md", 10, [
+      " Npm",
+      " ------------",
+      " ",
+      "+<<<<<<< HEAD",
+      " ```bash",
+      " npm install redis-info",
+      " ```",
+      "+=======",
+      "+```bash",
+      "+npm install --save redis-info",
+      "+```",
+      "+>>>>>>> docs/install",
+    ]);
+    expect(run(readme).map((f) => [f.line, f.endLine, f.title])).toEqual([[13, 21, "Unresolved merge conflict"]]);
+    // In AsciiDoc, ---- delimits a listing block, and markers inside it are an example.
+    const adoc = newFileDiff("docs/git.adoc", ["----", "<<<<<<< HEAD", "a", "=======", "b", ">>>>>>> topic", "----"]);
+    expect(run(adoc)).toEqual([]);
+  });
 });

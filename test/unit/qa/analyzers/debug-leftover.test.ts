@@ -59,7 +59,7 @@ describe("debug/leftover", () => {
     expect(run(newFileDiff("src/app.test.ts", ["console.log(x);", "debugger;"]))).toEqual([]);
     expect(run(newFileDiff("tests/test_core.py", ["print(x)", "breakpoint()"]))).toEqual([]);
     expect(run(newFileDiff("src/app.ts", ["// console.log(x);", " * debugger", "logger.log(x);", "myconsole.log(x)"]))).toEqual([]);
-    expect(run(newFileDiff("pkg/core.py", ["# print(x)", "self.print(x)", "pprint.pprint(x)"]))).toEqual([]);
+    expect(run(newFileDiff("pkg/core.py", ["# print(x)", "self.print(x)", "printer.pprint(x)", "from pprint import pprint"]))).toEqual([]);
     expect(run(newFileDiff("scripts/release.ts", ['console.log("released");']))).toEqual([]);
     expect(run(newFileDiff("src/cli.py", ['print("usage: tool [options]")']))).toEqual([]);
     expect(run(newFileDiff("README.md", ["console.log(x);"]))).toEqual([]);
@@ -72,6 +72,42 @@ describe("debug/leftover", () => {
     const b = run(newFileDiff("src/a.ts", ["", "", "    console.log(x);"]))[0]!;
     expect(b.line).toBe(3);
     expect(b.fingerprint).toBe(a.fingerprint);
+  });
+});
+
+describe("debug/leftover: pprint and user notices", () => {
+  it("flags pprint() and pprint.pprint() in Python, not a function named pprint being defined", () => {
+    const findings = run(
+      newFileDiff("crm/sync.py", [
+        "from pprint import pprint",
+        "def sync(customers):",
+        "    pprint(customers[:3])",
+        "    pprint.pprint(customers)",
+        "    return len(customers)",
+        "def pprint(obj, stream=None):",
+        "    return obj",
+      ]),
+    );
+    expect(findings.map((f) => [f.line, f.title])).toEqual([
+      [3, "Leftover debug statement (pprint)"],
+      [4, "Leftover debug statement (pprint)"],
+    ]);
+  });
+
+  it("does not report a deprecation notice written with console.log or print (a message to the library's users)", () => {
+    const findings = run(
+      newFileDiff("lib/retry_operation.js", [
+        "RetryOperation.prototype.try = function(fn) {",
+        "  console.log('Using RetryOperation.try() is deprecated');",
+        "  console.log(`${name} will be removed in the next major version`);",
+        "  console.log('attempt', fn);",
+        "};",
+      ]) + newFileDiff("pkg/compat.py", ['    print("load_v1() is deprecated, use load()", file=sys.stderr)', "    print(payload)"]),
+    );
+    expect(findings.map((f) => [f.path, f.line])).toEqual([
+      ["lib/retry_operation.js", 4],
+      ["pkg/compat.py", 2],
+    ]);
   });
 });
 

@@ -128,6 +128,54 @@ describe("deps/undeclared: Python", () => {
     const diff = hunkDiff("app/fast.py", 1, [" try:", "+    import ujson as json", " except ImportError:", "     import json"]);
     expect(run(diff)).toEqual([]);
   });
+
+  it("skips optional imports that open a try block with a comment on it, or after comments", () => {
+    const diff = newFileDiff("app/compat.py", [
+      "try:  # pragma no cover",
+      "    from cStringIO import StringIO",
+      "except ImportError:  # pragma no cover",
+      "    try:",
+      "        # Python 3",
+      "        from io import StringIO",
+      "    except ImportError:",
+      "        from StringIO import StringIO",
+      "import requests",
+    ]);
+    expect(names(run(diff))).toEqual(["requests"]);
+  });
+
+  it("treats CPython's test package as the standard library", () => {
+    expect(run(newFileDiff("tests/test_support.py", ["from test import support", "import test.support.os_helper"]))).toEqual([]);
+  });
+});
+
+describe("deps/undeclared: no manifest governs the file", () => {
+  it("lists imports under the review's threshold when the working tree has no manifest above the file", () => {
+    const diff =
+      newFileDiff("test/refund.test.ts", ['import { it, expect } from "vitest";', 'import { refund } from "../src/refund.ts";']) +
+      newFileDiff("tests/test_env.py", ["import pytest"]);
+    // manifests given (the pipeline read the working tree) but none above these files: nothing to check against
+    const findings = run(diff, {});
+    expect(names(findings)).toEqual(["vitest", "pytest"]);
+    for (const f of findings) expect(f.confidence).toBeLessThan(0.5);
+    // without manifests at all (diff only), the old moderate confidence stays
+    expect(run(diff).map((f) => f.confidence)).toEqual([0.5, 0.5]);
+  });
+
+  it("skips a require that opens a try block (an optional dependency)", () => {
+    const diff = newFileDiff("src/node.js", [
+      "try {",
+      "\t// Optional dependency (as in, doesn't need to be installed)",
+      "\t// eslint-disable-next-line import/no-extraneous-dependencies",
+      "\tconst supportsColor = require('supports-color');",
+      "\tuse(supportsColor);",
+      "} catch (error) {",
+      "\t// Swallow",
+      "}",
+      "const ms = require('ms');",
+    ]);
+    expect(names(run(diff, { "package.json": '{"name":"debug","dependencies":{}}' }))).toEqual(["ms"]);
+  });
 });
 
 describe("deps/undeclared: Go", () => {

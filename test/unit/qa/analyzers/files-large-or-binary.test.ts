@@ -60,4 +60,11 @@ describe("files/large-or-binary: minified files", () => {
     readable.splice(10, 0, `/** ${"A long documentation line that explains the layer in words. ".repeat(20)} */`);
     expect(run(newFileDiff("dist/layer.js", readable))).toEqual([]);
   });
+  it("leaves a file whose long line is one string literal (fixture data, a canned response) alone", () => {
+    const info = Array.from({ length: 120 }, (_, i) => `key_${i}:${i * 37}\\r\\n`).join("");
+    const fixture = newFileDiff("test/fixtures/index.js", ["module.exports = {", `  info: '${info}',`, "  other: 1", "};"]);
+    expect(run(fixture)).toEqual([]);
+    // The same share of long lines in code is still minified.
+    expect(run(newFileDiff("app/static/chunk.js", ["module.exports = {", minifiedLine(20), "};"])).map((f) => f.title)).toEqual(["Minified file"]);
+  });
 });

@@ -148,3 +148,45 @@ describe("io/unhandled: deep clones", () => {
     expect(findings.map((f) => f.line)).toEqual([3]);
   });
 });
+
+describe("io/unhandled: parsers that throw by contract", () => {
+  it("does not report JSON.parse / json.loads of the enclosing function's own parameter (the caller handles it)", () => {
+    const js = newFileDiff("index.js", [
+      "function _parse (text, reviver, options) {",
+      "  if (text && text.charCodeAt(0) === 0xFEFF) {",
+      "    text = text.slice(1)",
+      "  }",
+      "  const obj = JSON.parse(text, reviver)",
+      "  return obj",
+      "}",
+      "const parseBig = (text) => JSON.parse(text, revive)",
+      "function load (file) {",
+      "  const body = fs.readFileSync(file, 'utf8')",
+      "  return JSON.parse(body)",
+      "}",
+    ]);
+    // readFileSync of the caller's path and parsing what was read are still reported.
+    expect(lines(js)).toEqual([10, 11]);
+    const py = newFileDiff("pkg/codec.py", ["def decode(payload, strict=True):", "    data = json.loads(payload)", "    return data", "", "def fetch_config():", "    raw = read_remote()", "    return json.loads(raw)"]);
+    expect(lines(py)).toEqual([7]);
+    // A request handler is not a parser: its caller is the framework, and bad input becomes a 500.
+    const handler = newFileDiff("api.py", ['@router.post("/{project_id}/settings")', "def update_settings(project_id: int, payload: str):", "    settings = json.loads(payload)"]);
+    expect(lines(handler)).toEqual([3]);
+  });
+});
+
+describe("io/unhandled: files shipped with the code", () => {
+  it("does not report readFileSync of a path built from __dirname or import.meta.url (a missing file is a broken install)", () => {
+    const diff = newFileDiff("bin/cli.js", [
+      "let usage = fs.readFileSync(`${__dirname}/../usage.txt`).toString();",
+      "const schema = JSON.parse(readFileSync(path.join(__dirname, 'schema.json'), 'utf8'));",
+      "const tpl = readFileSync(new URL('./template.html', import.meta.url), 'utf8');",
+      "const input = fs.readFileSync(opts.dataFile).toString();",
+    ]);
+    // Parsing a shipped file is still reported (the file may be edited); reading the user's file is.
+    expect(run(diff).map((f) => [f.line, f.title])).toEqual([
+      [2, "Unhandled error from JSON.parse()"],
+      [4, "Unhandled error from readFileSync()"],
+    ]);
+  });
+});

@@ -124,6 +124,25 @@ describe("secrets/hardcoded", () => {
     expect(findings).toEqual([]);
   });
 
+  it("decodes a Basic Authorization header: placeholder credentials are not reported, real-looking ones are", () => {
+    const basic = (userPass: string): string => Buffer.from(userPass, "utf8").toString("base64");
+    const findings = run(
+      newFileDiff("README.md", [
+        `    "authorization": "basic ${basic("lv1.1234567890abcdef:1234567890abcdef1234567890abcdef12345678")}"`,
+        `curl -H "Authorization: Basic ${basic("user:password")}" https://api.example.com`,
+        `Authorization: Basic ${basic(`deploy:${random}`)}`,
+      ]),
+    );
+    expect(findings.map((f) => f.line)).toEqual([3]);
+  });
+
+  it("does not report a token in a provider's format whose body is padded with a run of one character (a docs placeholder)", () => {
+    const padded = ["gh", "p_", "PersonalAccessToken0124567890", "0000000"].join("");
+    const installation = ["gh", "s_", "InstallationOrActionToken", "00000000000"].join("");
+    const findings = run(newFileDiff("README.md", [`createTokenAuth("${padded}");`, `//   token: '${installation}',`, `const TOKEN = "${githubToken}";`]));
+    expect(findings.map((f) => f.line)).toEqual([3]);
+  });
+
   it("only looks at added lines: deleted and context lines are ignored", () => {
     const findings = run(
       hunkDiff("src/old.ts", 10, [` const keep = "${githubToken}";`, `-const gone = "${githubToken}";`, "+const fine = 1;"]),

@@ -46,6 +46,17 @@ describe("tests/weakened: skipped and focused tests", () => {
     expect(run(existing).map((f) => f.title)).toEqual(["Test skipped (@pytest.mark.skipif)"]);
   });
 
+  it("does not report skips and todos in a test file added whole (nothing ran before), but does report .only there", () => {
+    const findings = run(
+      newFileDiff("test/refund.test.ts", ['import { it } from "vitest";', 'it("refunds in full", () => {});', 'it.todo("refunds in part");', 'xit("refunds twice", () => {});']) +
+        newFileDiff("tests/test_support.py", ["import unittest", "class T(unittest.TestCase):", '    @unittest.skip("needs a tty")', "    def test_tty(self):", "        pass"]) +
+        newFileDiff("web/nav.spec.js", ["describe.only('nav', () => {", "  it('opens', () => {});", "});"]),
+    );
+    expect(findings.filter((f) => f.confidence >= 0.5).map((f) => [f.path, f.line, f.title])).toEqual([["web/nav.spec.js", 1, "Focused test (.only) left in"]]);
+    // Still listed, under the review's threshold: a reader of every finding sees them.
+    expect(findings.filter((f) => f.confidence < 0.5).map((f) => f.line)).toEqual([3, 4, 3]);
+  });
+
   it("ignores skips that only moved, commented-out skips, skips in non-test files, and guarded Go skips", () => {
     const findings = run(
       hunkDiff("src/a.test.ts", 5, ['-it.skip("a", () => {});', " const x = 1;", '+it.skip("a", () => {});']) +
