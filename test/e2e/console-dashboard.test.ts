@@ -326,6 +326,10 @@ describe("the console", () => {
     const csrf = maia.csrfOf(page);
     expect((await maia.post(`/dashboard/runs/${waiting.id}/answer`, { nonce, answer: "x" })).status).toBe(403);
     expect((await maia.post(`/dashboard/runs/${waiting.id}/answer`, { csrf, nonce, answer: "   " })).status).toBe(400);
+    const long = await maia.post(`/dashboard/runs/${waiting.id}/answer`, { csrf, nonce, answer: "x".repeat(8001) });
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain("longer than 8000 characters");
+    expect((await maia.post(`/dashboard/runs/${waiting.id}/answer`, { csrf, nonce, answer: "é".repeat(30_000) })).status).toBe(413);
     expect((await h.moderator.db.prisma.execution.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe("waiting_for_human");
     expect(h.repo.issueComments.filter((c) => c.body.includes("Answered from the console"))).toHaveLength(0);
 
