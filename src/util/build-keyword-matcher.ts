@@ -6,6 +6,13 @@
 export interface KeywordMatcher {
   /** The indexes (into the keywords given) of every keyword in `text`, overlapping ones included. */
   find(text: string): Set<number>;
+  /**
+   * Call `visit` with the index of every keyword occurrence in `text` (a keyword found twice is visited twice);
+   * allocates nothing when no keyword occurs, the common case.
+   */
+  forEach(text: string, visit: (keyword: number) => void): void;
+  /** Whether `text` holds any of the keywords (stops at the first). */
+  test(text: string): boolean;
 }
 
 const ALPHABET = 128;
@@ -55,9 +62,28 @@ export function buildKeywordMatcher(keywords: readonly string[]): KeywordMatcher
   }
   const hasOutput = new Uint8Array(states);
   for (let s = 0; s < states; s++) hasOutput[s] = outputs[s]!.length > 0 ? 1 : 0;
+  const flat = outputs.map((o) => Int32Array.from(o));
+  const forEach = (text: string, visit: (keyword: number) => void): void => {
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= ALPHABET) {
+        state = 0;
+        continue;
+      }
+      if (c >= 65 && c <= 90) c += 32;
+      state = table[state * ALPHABET + c]!;
+      if (hasOutput[state] === 1) for (const k of flat[state]!) visit(k);
+    }
+  };
   return {
     find(text: string): Set<number> {
       const found = new Set<number>();
+      forEach(text, (k) => found.add(k));
+      return found;
+    },
+    forEach,
+    test(text: string): boolean {
       let state = 0;
       for (let i = 0; i < text.length; i++) {
         let c = text.charCodeAt(i);
@@ -67,9 +93,9 @@ export function buildKeywordMatcher(keywords: readonly string[]): KeywordMatcher
         }
         if (c >= 65 && c <= 90) c += 32;
         state = table[state * ALPHABET + c]!;
-        if (hasOutput[state] === 1) for (const k of outputs[state]!) found.add(k);
+        if (hasOutput[state] === 1) return true;
       }
-      return found;
+      return false;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { MASK, findSecrets, redactSecrets, type SecretMatch } from "../../util/redact.ts";
+import { MASK, findSecrets, multilineCandidates, redactSecrets, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
@@ -218,6 +218,8 @@ function findMultilineSecrets(
   covered: Set<number>,
 ): Finding[] {
   const findings: Finding[] = [];
+  // Runs are only gathered in hunks that hold a `-----BEGIN` line at all (few).
+  if (!lines.some((l) => l.kind === "add" && l.text.includes("-----BEGIN"))) return findings;
   let run: Array<DiffLine & { newLine: number }> = [];
   let hasBegin = false;
   const flush = (): void => {
@@ -260,7 +262,8 @@ function matchRun(
     return lo;
   };
   const findings: Finding[] = [];
-  for (const match of findSecrets(text)) {
+  // Only the multi-line patterns (and those before them, whose spans win) matter over a run.
+  for (const match of findSecrets(text, multilineCandidates(text))) {
     if (!match.pattern.multiline) continue;
     const first = lineAt(match.start);
     const last = lineAt(Math.max(match.start, match.end - 1));
