@@ -52,6 +52,13 @@ function join<L extends DiffLine>(lines: L[]): { lines: L[]; text: string; start
   return { lines, text: lines.map((l) => l.text).join("\n"), starts };
 }
 
+/** linesMatching as one flag per line of `view` (1: the line may match). */
+export function lineFlags(view: { text: string; starts: readonly number[] }, regex: RegExp): Uint8Array {
+  const flags = new Uint8Array(view.starts.length);
+  for (const i of linesMatching(view, regex)) flags[i] = 1;
+  return flags;
+}
+
 /** The lines of `view` on which `regex` finds a match (see linesMatching), as a set of line objects. */
 export function lineSetMatching(view: { lines: readonly DiffLine[]; text: string; starts: readonly number[] }, regex: RegExp): Set<DiffLine> {
   return new Set<DiffLine>(linesMatching(view, regex).map((i) => view.lines[i]!));
@@ -95,4 +102,9 @@ export function forLines(regex: RegExp): RegExp {
   const flags = new Set([...regex.flags, "g", "m"]);
   flags.delete("y");
   return new RegExp(regex.source, [...flags].join(""));
+}
+
+/** A pattern for linesMatching that finds any of `words` (literal text, case-sensitive). */
+export function wordsPattern(words: readonly string[]): RegExp {
+  return new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "gm");
 }

@@ -3,7 +3,7 @@ import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { detectMinified } from "../detect-minified.ts";
-import { addedText, linesMatching } from "../file-text.ts";
+import { addedText, linesMatching, wordsPattern } from "../file-text.ts";
 import type { DiffFile } from "../parse-diff.ts";
 import { LONG_LINE_CHARS } from "./files-large-or-binary.ts";
 
@@ -135,7 +135,7 @@ const PATTERNS: DebugPattern[] = [
 ];
 
 /** Every pattern's word, as one pattern: a line without one needs no further look. */
-const WORDS = new RegExp(PATTERNS.map((p) => p.word.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "gm");
+const WORDS = wordsPattern(PATTERNS.map((p) => p.word));
 
 /** Paths where printing is the point (command-line tools, scripts, examples). */
 const SCRIPT_PATH = /(^|\/)(bin|cli|scripts?|tools|examples?|demos?|bench(marks?)?)\/|(^|\/)(cli|__main__|main)\.[a-z]+$/i;
