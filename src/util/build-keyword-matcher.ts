@@ -7,10 +7,11 @@ export interface KeywordMatcher {
   /** The indexes (into the keywords given) of every keyword in `text`, overlapping ones included. */
   find(text: string): Set<number>;
   /**
-   * Call `visit` with the index of every keyword occurrence in `text` (a keyword found twice is visited twice);
+   * Call `visit` with the index of every keyword occurrence in `text` and where it ends (a keyword found twice is
+   * visited twice);
    * allocates nothing when no keyword occurs, the common case.
    */
-  forEach(text: string, visit: (keyword: number) => void): void;
+  forEach(text: string, visit: (keyword: number, end: number) => void): void;
   /** Whether `text` holds any of the keywords (stops at the first). */
   test(text: string): boolean;
 }
@@ -83,11 +84,11 @@ export function buildKeywordMatcher(keywords: readonly string[]): KeywordMatcher
     hasOutput[s * classes] = 1;
     outputAt[s * classes] = Int32Array.from(outputs[s]!);
   }
-  const forEach = (text: string, visit: (keyword: number) => void): void => {
+  const forEach = (text: string, visit: (keyword: number, end: number) => void): void => {
     let row = 0;
     for (let i = 0; i < text.length; i++) {
       row = table[row + classOf[text.charCodeAt(i)]!]!;
-      if (hasOutput[row] === 1) for (const k of outputAt[row]!) visit(k);
+      if (hasOutput[row] === 1) for (const k of outputAt[row]!) visit(k, i + 1);
     }
   };
   return {

@@ -1,8 +1,9 @@
-import { MASK, findSecrets, multilineCandidates, redactSecrets, type SecretMatch } from "../../util/redact.ts";
+import { MASK, findSecrets, multilineCandidates, redactSecrets, secretCandidatesByLine, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
+import { addedText, lineFlags } from "../file-text.ts";
 import type { Finding, Severity } from "../finding.ts";
 import type { DiffFile, DiffLine } from "../parse-diff.ts";
 import {
@@ -91,9 +92,13 @@ const CALL_ARGUMENT =
 /** A secret-like name passed next to its value: `config.set("api_key", "…")`, `setdefault("TOKEN", "…")`. */
 const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{16,})\k<q>/g;
 /** Every secret-like name (SECRET_LAST_WORDS, STRONG_WORDS) holds one of these: lines without one skip the assignment checks. */
-const SECRET_NAME_WORD = /key|secret|token|pass|pwd|credential|auth/i;
+const SECRET_NAME_WORD_LINES = /key|secret|token|pass|pwd|credential|auth/gim;
 /** Function names of CALL_WORDS beyond the secret words. */
-const CALL_NAME_WORD = /login|sign|hmac|bearer|crypt/i;
+const CALL_NAME_WORD_LINES = /login|sign|hmac|bearer|crypt/gim;
+/** What QUOTED_ASSIGNMENT, SUBSCRIPT_ASSIGNMENT and NAMED_ARGUMENT all need: a quoted value of 8+ characters. */
+const QUOTED_VALUE_LINES = /(["'`])[^"'`\s\\]{8,}\1/gm;
+/** What CALL_ARGUMENT needs: a quoted value of 20+ characters of its alphabet. */
+const LONG_QUOTED_VALUE_LINES = /(["'`])[A-Za-z0-9+/=_.-]{20,}\1/gm;
 const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "cfg", "conf", "toml"]);
 
 /** Values that are obviously not real secrets. */
@@ -138,6 +143,15 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // Lockfiles and checksum lists hold hashes: only provider formats and URL passwords are looked for there.
   const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
   const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
+  // Prefilters, one scan each over the file's added text: the secret patterns' keywords (which patterns each line
+  // may match), the credential words of names and functions, and the quoted values the contextual checks need.
+  const view = addedText(file);
+  const candidates = secretCandidatesByLine(view.text, view.starts);
+  const nameWords = contextual ? lineFlags(view, SECRET_NAME_WORD_LINES) : undefined;
+  const callWords = contextual ? lineFlags(view, CALL_NAME_WORD_LINES) : undefined;
+  const quoted = contextual ? lineFlags(view, QUOTED_VALUE_LINES) : undefined;
+  const longQuoted = contextual ? lineFlags(view, LONG_QUOTED_VALUE_LINES) : undefined;
+  let addIndex = -1;
   for (const hunk of file.hunks) {
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
     const covered = new Set<number>();
@@ -147,6 +161,8 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
     let hclVariable: string | undefined;
     for (const line of hunk.lines) {
       if (line.kind === "del") continue;
+      // The line's index among the added lines (addedLines' order), for the prefilters' answers.
+      if (line.kind === "add" && line.newLine !== undefined) addIndex++;
       const previousLine = previous;
       previous = line.text;
       if (hcl) {
@@ -158,7 +174,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       if (hasInlineAllow(line.text, previousLine)) continue;
       const at = { path: file.path, line: line.newLine };
 
-      const match = findSecrets(line.text).find((m) => isReportable(m, line.text, previousLine, config));
+      const match = findSecrets(line.text, candidates[addIndex]!).find((m) => isReportable(m, line.text, previousLine, config));
       if (match) {
         let confidence = 0.9;
         const secret = match.keep + match.secret;
@@ -181,10 +197,16 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       if (!contextual) continue;
 
       // Prefilters: a name must hold a credential word for an assignment, a function name one for an argument.
-      const nameWord = SECRET_NAME_WORD.test(line.text);
+      // Assignments and named arguments hold a quoted value of 8+ characters (except bare ones in config files),
+      // arguments one of 20+.
+      const nameWord = nameWords![addIndex] === 1;
       const hit =
-        (nameWord ? findSecretAssignment(line.text, configLike, file.path, previousLine, config) : undefined) ??
-        (nameWord || CALL_NAME_WORD.test(line.text) ? findSecretArgument(line.text, file.path, previousLine, config) : undefined) ??
+        (nameWord && (configLike || quoted![addIndex] === 1)
+          ? findSecretAssignment(line.text, configLike, file.path, previousLine, config)
+          : undefined) ??
+        ((nameWord || callWords![addIndex] === 1) && longQuoted![addIndex] === 1
+          ? findSecretArgument(line.text, file.path, previousLine, config)
+          : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
       if (!hit) continue;
       const shown = redactSecrets(
