@@ -509,8 +509,23 @@ const PATTERNS_OF_KEYWORD: ReadonlyArray<readonly number[]> = KEYWORDS.map((k) =
 );
 /** Patterns without keywords (few): they run on every text at least their `minLength` long. */
 const ALWAYS: readonly number[] = SECRET_PATTERNS.flatMap((p, i) => (p.keywords ? [] : [i]));
-const ALWAYS_MIN_LENGTH = Math.min(...ALWAYS.map((i) => SECRET_PATTERNS[i]!.minLength ?? 0));
 const NONE: readonly number[] = [];
+/** For each distinct minLength of the ALWAYS patterns (ascending), those a text of at least that length gets. */
+const ALWAYS_STEPS: ReadonlyArray<{ minLength: number; patterns: readonly number[] }> = [
+  ...new Set(ALWAYS.map((i) => SECRET_PATTERNS[i]!.minLength ?? 0)),
+]
+  .sort((a, b) => a - b)
+  .map((minLength) => ({ minLength, patterns: ALWAYS.filter((i) => (SECRET_PATTERNS[i]!.minLength ?? 0) <= minLength) }));
+
+/** The ALWAYS patterns a text of `length` characters gets (shared arrays: no allocation). */
+function alwaysFor(length: number): readonly number[] {
+  let out = NONE;
+  for (const step of ALWAYS_STEPS) {
+    if (length < step.minLength) break;
+    out = step.patterns;
+  }
+  return out;
+}
 /** Patterns that can affect a multi-line pattern's matches: the multi-line ones and those before them (earlier spans win). */
 const LAST_MULTILINE = SECRET_PATTERNS.reduce((last, p, i) => (p.multiline ? i : last), -1);
 
@@ -520,7 +535,7 @@ const LAST_MULTILINE = SECRET_PATTERNS.reduce((last, p, i) => (p.multiline ? i :
  * automaton. A text that holds no keyword costs one scan and no allocation.
  */
 export function secretCandidates(text: string): readonly number[] {
-  const always = text.length >= ALWAYS_MIN_LENGTH ? ALWAYS.filter((i) => text.length >= (SECRET_PATTERNS[i]!.minLength ?? 0)) : NONE;
+  const always = alwaysFor(text.length);
   let hit: Set<number> | undefined;
   KEYWORD_MATCHER.forEach(text, (k) => {
     hit ??= new Set(always);
@@ -550,7 +565,7 @@ export function secretCandidatesByLine(text: string, starts: readonly number[]):
   const out: Array<readonly number[]> = [];
   for (let l = 0; l < starts.length; l++) {
     const length = (l + 1 < starts.length ? starts[l + 1]! - 1 : text.length) - starts[l]!;
-    const always = length >= ALWAYS_MIN_LENGTH ? ALWAYS.filter((i) => length >= (SECRET_PATTERNS[i]!.minLength ?? 0)) : NONE;
+    const always = alwaysFor(length);
     const set = hits[l];
     if (set === undefined) out.push(always);
     else {
