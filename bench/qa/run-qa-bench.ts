@@ -295,6 +295,8 @@ interface Throughput {
   medianMbPerSecond: number;
   minMbPerSecond: number;
   maxMbPerSecond: number;
+  /** Median CPU seconds (user + system) of one round: steadier than wall time on a loaded machine. */
+  medianCpuSeconds: number;
 }
 
 /**
@@ -302,12 +304,17 @@ interface Throughput {
  * passed and at least 5 rounds ran; report the median, slowest and fastest rates.
  */
 function measure(label: string, bytes: number, files: number, work: () => void, minSeconds: number): Throughput {
+  const cpu: number[] = [];
   const once = (): number => {
     const start = process.hrtime.bigint();
+    const startCpu = process.cpuUsage();
     work();
+    const used = process.cpuUsage(startCpu);
+    cpu.push((used.user + used.system) / 1e6);
     return Number(process.hrtime.bigint() - start) / 1e9;
   };
   once();
+  cpu.length = 0;
   const times: number[] = [];
   let total = 0;
   while (times.length < 5 || total < minSeconds) {
@@ -316,6 +323,7 @@ function measure(label: string, bytes: number, files: number, work: () => void, 
     total += t;
     if (times.length >= 10_000) break;
   }
+  cpu.sort((a, b) => a - b);
   const rates = times.map((t) => bytes / 1e6 / t).sort((a, b) => a - b);
   return {
     label,
@@ -325,6 +333,7 @@ function measure(label: string, bytes: number, files: number, work: () => void, 
     medianMbPerSecond: rates[Math.floor(rates.length / 2)]!,
     minMbPerSecond: rates[0]!,
     maxMbPerSecond: rates.at(-1)!,
+    medianCpuSeconds: cpu[Math.floor(cpu.length / 2)]!,
   };
 }
 
@@ -402,6 +411,8 @@ interface GrepRun {
   addedBytes: number;
   /** Median seconds of `grep -E -c` with GREP_PATTERNS over the added lines. */
   seconds: number;
+  /** Median CPU seconds (user + system) of grep, from the shell's `times`; undefined when bash cannot report it. */
+  cpuSeconds?: number;
   matches: number;
 }
 
@@ -424,7 +435,20 @@ function measureGrep(text: string): GrepRun | undefined {
       if (i > 0) times.push(seconds);
     }
     times.sort((a, b) => a - b);
-    return { addedBytes: statSync(file).size, seconds: times[Math.floor(times.length / 2)]!, matches };
+    // CPU time, steadier under load: bash runs grep and prints its children's user and system time.
+    // Ten runs per measurement: `times` counts milliseconds, and one grep takes a few.
+    const cpu: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const script = 'for i in 1 2 3 4 5 6 7 8 9 10; do grep "$@" >/dev/null; done; times';
+      const run = spawnSync("bash", ["-c", script, "bash", ...args], { encoding: "utf8" });
+      const last = run.stdout?.trim().split("\n").at(-1) ?? "";
+      const parts = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      if (run.error || parts.length !== 2) break;
+      cpu.push((parts[0]! + parts[1]!) / 10);
+    }
+    cpu.sort((a, b) => a - b);
+    const cpuSeconds = cpu.length === 5 ? cpu[2]! : undefined;
+    return { addedBytes: statSync(file).size, seconds: times[Math.floor(times.length / 2)]!, ...(cpuSeconds !== undefined ? { cpuSeconds } : {}), matches };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -483,6 +507,7 @@ function main(): void {
     large && largeRun && grep
       ? {
           addedMb: grep.addedBytes / 1e6,
+          diffMb: largeRun.bytes / 1e6,
           qaSeconds: largeRun.bytes / 1e6 / largeRun.medianMbPerSecond,
           grepSeconds: grep.seconds,
           qaMbPerSecond: largeRun.medianMbPerSecond,
@@ -491,6 +516,9 @@ function main(): void {
           grepMatches: grep.matches,
           patterns: GREP_PATTERNS.length,
           ratio: largeRun.bytes / 1e6 / largeRun.medianMbPerSecond / grep.seconds,
+          qaCpuSeconds: largeRun.medianCpuSeconds,
+          grepCpuSeconds: grep.cpuSeconds ?? null,
+          cpuRatio: grep.cpuSeconds ? largeRun.medianCpuSeconds / grep.cpuSeconds : null,
         }
       : undefined;
 
@@ -581,6 +609,11 @@ function main(): void {
       `    QA analyzers (parse + all):    ${v.qaSeconds.toFixed(3)} s = ${v.qaAddedMbPerSecond.toFixed(1)} MB/s of added lines (${v.qaMbPerSecond.toFixed(1)} MB/s of diff)`,
       `    grep -E -c, ${v.patterns} patterns:     ${v.grepSeconds.toFixed(3)} s = ${v.grepAddedMbPerSecond.toFixed(1)} MB/s (${v.grepMatches} matching lines)`,
       `    QA time / grep time: ${v.ratio.toFixed(2)}x`,
+      `  on CPU time (user + system; steadier than wall time when the machine is loaded):`,
+      `    QA analyzers (parse + all):    ${v.qaCpuSeconds.toFixed(3)} s = ${(v.addedMb / v.qaCpuSeconds).toFixed(1)} MB/s of added lines (${(v.diffMb / v.qaCpuSeconds).toFixed(1)} MB/s of diff)`,
+      v.grepCpuSeconds !== null && v.cpuRatio !== null
+        ? `    grep -E -c, ${v.patterns} patterns:     ${v.grepCpuSeconds.toFixed(3)} s = ${(v.addedMb / v.grepCpuSeconds).toFixed(1)} MB/s; QA CPU time / grep CPU time: ${v.cpuRatio.toFixed(2)}x`
+        : "    grep's CPU time: unavailable (needs bash's `times`)",
     );
   }
   if (perAnalyzer.length > 0) {
