@@ -77,7 +77,7 @@ export function linesMatching(view: { text: string; starts: readonly number[] },
   if (view.starts.length === 0) return out;
   regex.lastIndex = 0;
   for (let m = regex.exec(view.text); m !== null; m = regex.exec(view.text)) {
-    const line = lineAt(view.starts, m.index);
+    const line = lineIndexAt(view.starts, m.index);
     out.push(line);
     if (line + 1 >= view.starts.length) break;
     regex.lastIndex = view.starts[line + 1]!;
@@ -86,7 +86,7 @@ export function linesMatching(view: { text: string; starts: readonly number[] },
 }
 
 /** The index of the line that holds text offset `index` (binary search over the line starts). */
-function lineAt(starts: readonly number[], index: number): number {
+export function lineIndexAt(starts: readonly number[], index: number): number {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {

@@ -3,7 +3,7 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
-import { addedText, lineFlags } from "../file-text.ts";
+import { addedText, lineFlags, lineIndexAt } from "../file-text.ts";
 import type { Finding, Severity } from "../finding.ts";
 import type { DiffFile, DiffLine } from "../parse-diff.ts";
 import {
@@ -273,16 +273,7 @@ function matchRun(
     starts.push(offset);
     offset += l.text.length + 1;
   }
-  const lineAt = (index: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const lineAt = (index: number): number => lineIndexAt(starts, index);
   const findings: Finding[] = [];
   // Only the multi-line patterns (and those before them, whose spans win) matter over a run.
   for (const match of findSecrets(text, multilineCandidates(text))) {
