@@ -151,11 +151,13 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   const callWords = contextual ? lineFlags(view, CALL_NAME_WORD_LINES) : undefined;
   const quoted = contextual ? lineFlags(view, QUOTED_VALUE_LINES) : undefined;
   const longQuoted = contextual ? lineFlags(view, LONG_QUOTED_VALUE_LINES) : undefined;
+  // Multi-line secrets start at a `-----BEGIN` line: files without one skip that search.
+  const pem = view.text.includes("-----BEGIN");
   let addIndex = -1;
   for (const hunk of file.hunks) {
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
     const covered = new Set<number>();
-    findings.push(...findMultilineSecrets(file.path, hunk.lines, info.isTest, config, covered));
+    if (pem) findings.push(...findMultilineSecrets(file.path, hunk.lines, info.isTest, config, covered));
     let previous: string | undefined;
     /** The Terraform `variable "name" {` block the line is in, if the hunk shows it. */
     let hclVariable: string | undefined;
