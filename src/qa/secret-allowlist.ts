@@ -132,6 +132,9 @@ export interface AllowContext {
   kind?: "format" | "generic";
 }
 
+/** Whether `text` (a line, or many joined) may hold an inline allow marker: false rules out every line of it. */
+export const mayHoldInlineAllow = (text: string): boolean => text.includes(MARKER_WORD);
+
 /** Whether the line (or a comment line of its own just above) carries an inline allow marker. */
 export function hasInlineAllow(line: string, previousLine?: string): boolean {
   // Every marker holds MARKER_WORD: one search rules out most lines.

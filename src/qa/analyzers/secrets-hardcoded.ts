@@ -10,6 +10,7 @@ import {
   checkSecretAllowlist,
   hasInlineAllow,
   isAllowedPath,
+  mayHoldInlineAllow,
   isLockfilePath,
   type SecretAllowlistConfig,
 } from "../secret-allowlist.ts";
@@ -153,6 +154,9 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   const longQuoted = contextual ? lineFlags(view, LONG_QUOTED_VALUE_LINES) : undefined;
   // Multi-line secrets start at a `-----BEGIN` line: files without one skip that search.
   const pem = view.text.includes("-----BEGIN");
+  // Inline allow markers, on an added line or on the (added or context) line above one: most files have none.
+  const allowMarkers =
+    mayHoldInlineAllow(view.text) || file.hunks.some((h) => h.lines.some((l) => l.kind === "context" && mayHoldInlineAllow(l.text)));
   let addIndex = -1;
   for (const hunk of file.hunks) {
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
@@ -173,7 +177,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
         else if (/^\}/.test(line.text)) hclVariable = undefined;
       }
       if (line.kind !== "add" || line.newLine === undefined || covered.has(line.newLine)) continue;
-      if (hasInlineAllow(line.text, previousLine)) continue;
+      if (allowMarkers && hasInlineAllow(line.text, previousLine)) continue;
       const at = { path: file.path, line: line.newLine };
 
       const match = findSecrets(line.text, candidates[addIndex]!).find((m) => isReportable(m, line.text, previousLine, config));

@@ -320,5 +320,10 @@ describe("secrets/hardcoded: prefilters over the file's added text", () => {
       ["src/b.ts", 3, "Hardcoded AWS access key id"],
     ]);
   });
+
+  it("honours an inline marker on the unchanged line above an added secret (the only marker in the file)", () => {
+    const diff = hunkDiff("src/c.ts", 5, [" // moderator:allow-secret (sandbox key)", `+const token = "${githubToken}";`, `+const other = "${githubToken}";`]);
+    expect(run(diff).map((f) => f.line)).toEqual([7]);
+  });
 });
 
