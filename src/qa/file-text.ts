@@ -97,8 +97,14 @@ export function lineIndexAt(starts: readonly number[], index: number): number {
   return lo;
 }
 
-/** `regex` with the g and m flags added, for linesMatching. */
+/**
+ * `regex` with the g and m flags added, for linesMatching. Throws when a negative lookaround in it could match a
+ * line break (`\s`, `\W`, `\D`, or a negated class that does not leave out `\s` or `\n`): at a line's end such a
+ * lookaround sees the break in the joined text but nothing in the line alone, so a line could be missed.
+ */
 export function forLines(regex: RegExp): RegExp {
+  const unsafe = unsafeLookaround(regex.source);
+  if (unsafe !== undefined) throw new Error(`forLines: ${regex} has a negative lookaround that can match a line break (${unsafe}); test it line by line`);
   const flags = new Set([...regex.flags, "g", "m"]);
   flags.delete("y");
   return new RegExp(regex.source, [...flags].join(""));
@@ -107,4 +113,33 @@ export function forLines(regex: RegExp): RegExp {
 /** A pattern for linesMatching that finds any of `words` (literal text, case-sensitive). */
 export function wordsPattern(words: readonly string[]): RegExp {
   return new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "gm");
+}
+
+/** The first negative lookaround of a regex source that can match a line break, if any. */
+function unsafeLookaround(source: string): string | undefined {
+  for (let at = source.indexOf("(?"); at >= 0; at = source.indexOf("(?", at + 2)) {
+    if (at > 0 && source[at - 1] === "\\") continue;
+    const head = source.startsWith("(?!", at) ? 3 : source.startsWith("(?<!", at) ? 4 : 0;
+    if (head === 0) continue;
+    // The lookaround's body, up to its closing parenthesis (escapes and classes skipped).
+    let depth = 1;
+    let i = at + head;
+    let inClass = false;
+    for (; i < source.length && depth > 0; i++) {
+      const c = source[i];
+      if (c === "\\") i++;
+      else if (inClass) inClass = c !== "]";
+      else if (c === "[") inClass = true;
+      else if (c === "(") depth++;
+      else if (c === ")") depth--;
+    }
+    const body = source.slice(at + head, i - 1);
+    const negatedClass = /\[\^((?:\\.|[^\]\\])*)\]/g;
+    // A negated class matches a line break unless it leaves out \s or \n; elsewhere \s, \W and \D match one.
+    for (const negated of body.matchAll(negatedClass)) {
+      if (!/\\s|\\n/.test(negated[1]!)) return source.slice(at, i);
+    }
+    if (/\\[sWD]/.test(body.replace(negatedClass, ""))) return source.slice(at, i);
+  }
+  return undefined;
 }

@@ -37,6 +37,11 @@ describe("linesMatching", () => {
     const v = addedText(parseDiff(newFileDiff("t.py", ["assert", "assert x"]))[0]!);
     expect(linesMatching(v, /assert\s+\S/gm)).toEqual([0, 1]);
   });
+  it("refuses a pattern whose negative lookaround could see the line break (a line could be missed)", () => {
+    expect(() => forLines(/foo(?!\s)/)).toThrow(/negative lookaround/);
+    expect(() => forLines(/(?<![^a-z])bar/)).toThrow(/negative lookaround/);
+    expect(linesMatching(view, forLines(/(?<![\w.$])import(?![^\s;])/))).toEqual([0, 2, 4]);
+  });
   it("finds literal words, and rejects a pattern without the g and m flags", () => {
     expect(linesMatching(view, wordsPattern(["x = ", "a.b"]))).toEqual([1]);
     expect(() => linesMatching(view, /import/g)).toThrow(/g and m flags/);
