@@ -60,6 +60,8 @@ interface Options {
   largeMb: number;
   minSeconds: number;
   json: boolean;
+  /** Write every finding (each case's, then the large diff's) to this file, one JSON line each, sorted: to compare two builds. */
+  findings?: string;
 }
 
 interface RuleScore {
@@ -106,9 +108,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--large-mb") options.largeMb = number(0, 512);
     else if (arg === "--min-seconds") options.minSeconds = number(0.1, 600);
     else if (arg === "--json") options.json = true;
+    else if (arg === "--findings") options.findings = path.resolve(value());
     else if (arg === "--help" || arg === "-h") {
       process.stdout.write(
-        "usage: node dist/bench/qa/run-qa-bench.js [--min-confidence 0.5] [--corpus DIR] [--large-mb 8] [--min-seconds 2] [--json]\n",
+        "usage: node dist/bench/qa/run-qa-bench.js [--min-confidence 0.5] [--corpus DIR] [--large-mb 8] [--min-seconds 2] [--json] [--findings FILE]\n",
       );
       process.exit(0);
     } else throw new Error(`unknown argument "${arg}" (try --help)`);
@@ -454,6 +457,20 @@ function measureGrep(text: string): GrepRun | undefined {
   }
 }
 
+/**
+ * Every finding of every case, then of the large diff, one JSON line each (sorted within each case): the same file
+ * from two builds means the same findings, field for field.
+ */
+function writeFindings(file: string, cases: BenchCase[], large: { text: string; extra: Omit<AnalyzerInput, "files"> } | undefined): void {
+  const lines: string[] = [];
+  const add = (name: string, findings: Finding[]): void => {
+    for (const f of findings.map((x) => JSON.stringify(x)).sort()) lines.push(`${name}\t${f}`);
+  };
+  for (const c of cases) add(c.name, runAnalyzers(inputOf(c)));
+  if (large) add("(large diff)", runAnalyzers({ ...large.extra, files: parseDiff(large.text) }));
+  writeFileSync(file, `${lines.join("\n")}\n`);
+}
+
 // ---------------------------------------------------------------- report
 
 function main(): void {
@@ -502,6 +519,7 @@ function main(): void {
       }, options.minSeconds)
     : undefined;
   const perAnalyzer = large ? measureAnalyzers(large.text, large.extra) : [];
+  if (options.findings) writeFindings(options.findings, cases, large);
   const grep = large ? measureGrep(large.text) : undefined;
   const versusGrep =
     large && largeRun && grep
