@@ -65,6 +65,8 @@ interface Options {
   largeMb: number;
   minSeconds: number;
   json: boolean;
+  /** Write every finding (each case's, then the large diff's) to this file, one JSON line each, sorted: to compare two builds. */
+  findings?: string;
 }
 
 interface RuleScore {
@@ -111,9 +113,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--large-mb") options.largeMb = number(0, 512);
     else if (arg === "--min-seconds") options.minSeconds = number(0.1, 600);
     else if (arg === "--json") options.json = true;
+    else if (arg === "--findings") options.findings = path.resolve(value());
     else if (arg === "--help" || arg === "-h") {
       process.stdout.write(
-        "usage: node dist/bench/qa/run-qa-bench.js [--min-confidence 0.5] [--corpus DIR] [--large-mb 8] [--min-seconds 2] [--json]\n",
+        "usage: node dist/bench/qa/run-qa-bench.js [--min-confidence 0.5] [--corpus DIR] [--large-mb 8] [--min-seconds 2] [--json] [--findings FILE]\n",
       );
       process.exit(0);
     } else throw new Error(`unknown argument "${arg}" (try --help)`);
@@ -314,6 +317,8 @@ interface Throughput {
   medianMbPerSecond: number;
   minMbPerSecond: number;
   maxMbPerSecond: number;
+  /** Median CPU seconds (user + system) of one round: steadier than wall time on a loaded machine. */
+  medianCpuSeconds: number;
 }
 
 /**
@@ -321,12 +326,17 @@ interface Throughput {
  * passed and at least 5 rounds ran; report the median, slowest and fastest rates.
  */
 function measure(label: string, bytes: number, files: number, work: () => void, minSeconds: number): Throughput {
+  const cpu: number[] = [];
   const once = (): number => {
     const start = process.hrtime.bigint();
+    const startCpu = process.cpuUsage();
     work();
+    const used = process.cpuUsage(startCpu);
+    cpu.push((used.user + used.system) / 1e6);
     return Number(process.hrtime.bigint() - start) / 1e9;
   };
   once();
+  cpu.length = 0;
   const times: number[] = [];
   let total = 0;
   while (times.length < 5 || total < minSeconds) {
@@ -335,6 +345,7 @@ function measure(label: string, bytes: number, files: number, work: () => void, 
     total += t;
     if (times.length >= 10_000) break;
   }
+  cpu.sort((a, b) => a - b);
   const rates = times.map((t) => bytes / 1e6 / t).sort((a, b) => a - b);
   return {
     label,
@@ -344,6 +355,7 @@ function measure(label: string, bytes: number, files: number, work: () => void, 
     medianMbPerSecond: rates[Math.floor(rates.length / 2)]!,
     minMbPerSecond: rates[0]!,
     maxMbPerSecond: rates.at(-1)!,
+    medianCpuSeconds: cpu[Math.floor(cpu.length / 2)]!,
   };
 }
 
@@ -421,6 +433,8 @@ interface GrepRun {
   addedBytes: number;
   /** Median seconds of `grep -E -c` with GREP_PATTERNS over the added lines. */
   seconds: number;
+  /** Median CPU seconds (user + system) of grep, from the shell's `times`; undefined when bash cannot report it. */
+  cpuSeconds?: number;
   matches: number;
 }
 
@@ -443,10 +457,37 @@ function measureGrep(text: string): GrepRun | undefined {
       if (i > 0) times.push(seconds);
     }
     times.sort((a, b) => a - b);
-    return { addedBytes: statSync(file).size, seconds: times[Math.floor(times.length / 2)]!, matches };
+    // CPU time, steadier under load: bash runs grep and prints its children's user and system time.
+    // Ten runs per measurement: `times` counts milliseconds, and one grep takes a few.
+    const cpu: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const script = 'for i in 1 2 3 4 5 6 7 8 9 10; do grep "$@" >/dev/null; done; times';
+      const run = spawnSync("bash", ["-c", script, "bash", ...args], { encoding: "utf8" });
+      const last = run.stdout?.trim().split("\n").at(-1) ?? "";
+      const parts = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      if (run.error || parts.length !== 2) break;
+      cpu.push((parts[0]! + parts[1]!) / 10);
+    }
+    cpu.sort((a, b) => a - b);
+    const cpuSeconds = cpu.length === 5 ? cpu[2]! : undefined;
+    return { addedBytes: statSync(file).size, seconds: times[Math.floor(times.length / 2)]!, ...(cpuSeconds !== undefined ? { cpuSeconds } : {}), matches };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every finding of every case, then of the large diff, one JSON line each (sorted within each case): the same file
+ * from two builds means the same findings, field for field.
+ */
+function writeFindings(file: string, cases: BenchCase[], large: { text: string; extra: Omit<AnalyzerInput, "files"> } | undefined): void {
+  const lines: string[] = [];
+  const add = (name: string, findings: Finding[]): void => {
+    for (const f of findings.map((x) => JSON.stringify(x)).sort()) lines.push(`${name}\t${f}`);
+  };
+  for (const c of cases) add(c.name, runAnalyzers(inputOf(c)));
+  if (large) add("(large diff)", runAnalyzers({ ...large.extra, files: parseDiff(large.text) }));
+  writeFileSync(file, `${lines.join("\n")}\n`);
 }
 
 // ---------------------------------------------------------------- report
@@ -502,11 +543,13 @@ function main(): void {
       }, options.minSeconds)
     : undefined;
   const perAnalyzer = large ? measureAnalyzers(large.text, large.extra) : [];
+  if (options.findings) writeFindings(options.findings, cases, large);
   const grep = large ? measureGrep(large.text) : undefined;
   const versusGrep =
     large && largeRun && grep
       ? {
           addedMb: grep.addedBytes / 1e6,
+          diffMb: largeRun.bytes / 1e6,
           qaSeconds: largeRun.bytes / 1e6 / largeRun.medianMbPerSecond,
           grepSeconds: grep.seconds,
           qaMbPerSecond: largeRun.medianMbPerSecond,
@@ -515,6 +558,9 @@ function main(): void {
           grepMatches: grep.matches,
           patterns: GREP_PATTERNS.length,
           ratio: largeRun.bytes / 1e6 / largeRun.medianMbPerSecond / grep.seconds,
+          qaCpuSeconds: largeRun.medianCpuSeconds,
+          grepCpuSeconds: grep.cpuSeconds ?? null,
+          cpuRatio: grep.cpuSeconds ? largeRun.medianCpuSeconds / grep.cpuSeconds : null,
         }
       : undefined;
 
@@ -627,6 +673,11 @@ function main(): void {
       `    QA analyzers (parse + all):    ${v.qaSeconds.toFixed(3)} s = ${v.qaAddedMbPerSecond.toFixed(1)} MB/s of added lines (${v.qaMbPerSecond.toFixed(1)} MB/s of diff)`,
       `    grep -E -c, ${v.patterns} patterns:     ${v.grepSeconds.toFixed(3)} s = ${v.grepAddedMbPerSecond.toFixed(1)} MB/s (${v.grepMatches} matching lines)`,
       `    QA time / grep time: ${v.ratio.toFixed(2)}x`,
+      `  on CPU time (user + system; steadier than wall time when the machine is loaded):`,
+      `    QA analyzers (parse + all):    ${v.qaCpuSeconds.toFixed(3)} s = ${(v.addedMb / v.qaCpuSeconds).toFixed(1)} MB/s of added lines (${(v.diffMb / v.qaCpuSeconds).toFixed(1)} MB/s of diff)`,
+      v.grepCpuSeconds !== null && v.cpuRatio !== null
+        ? `    grep -E -c, ${v.patterns} patterns:     ${v.grepCpuSeconds.toFixed(3)} s = ${(v.addedMb / v.grepCpuSeconds).toFixed(1)} MB/s; QA CPU time / grep CPU time: ${v.cpuRatio.toFixed(2)}x`
+        : "    grep's CPU time: unavailable (needs bash's `times`)",
     );
   }
   if (perAnalyzer.length > 0) {

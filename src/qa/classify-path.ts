@@ -48,8 +48,21 @@ const LANGUAGE_BY_EXT: Record<string, Language> = {
 
 const TEST_DIRS = new Set(["test", "tests", "__tests__", "spec", "specs", "__test__", "testing"]);
 
-/** Classify a repo-relative path by extension and test conventions. Pure; no file access. */
+/** Paths already classified: every analyzer asks about every file of a diff. Bounded; cleared when full. */
+const CACHE = new Map<string, Readonly<PathInfo>>();
+const CACHE_SIZE = 20_000;
+
+/** Classify a repo-relative path by extension and test conventions. Pure; no file access. Results are cached. */
 export function classifyPath(path: string): PathInfo {
+  const cached = CACHE.get(path);
+  if (cached !== undefined) return cached;
+  if (CACHE.size >= CACHE_SIZE) CACHE.clear();
+  const info = Object.freeze(classifyUncached(path));
+  CACHE.set(path, info);
+  return info;
+}
+
+function classifyUncached(path: string): PathInfo {
   const segments = path.split("/").filter((s) => s.length > 0);
   const base = segments.at(-1) ?? "";
   const dot = base.lastIndexOf(".");

@@ -1,4 +1,5 @@
-import { addedLines, type DiffFile } from "./parse-diff.ts";
+import { addedText } from "./file-text.ts";
+import type { DiffFile, Hunk } from "./parse-diff.ts";
 
 /** Names of minified files: `app.min.js`, `style.min.css`. */
 const MINIFIED_NAME = /\.min\.(?:js|mjs|cjs|css)$/i;
@@ -24,8 +25,19 @@ export interface MinifiedVerdict {
  * One pass over the added lines.
  */
 export function detectMinified(file: DiffFile): MinifiedVerdict {
+  // Several analyzers ask about the same file: the verdict is kept per file object while its hunks are unchanged.
+  const cached = VERDICTS.get(file);
+  if (cached !== undefined && cached.hunks === file.hunks) return cached.verdict;
+  const verdict = judge(file);
+  VERDICTS.set(file, { hunks: file.hunks, verdict });
+  return verdict;
+}
+
+const VERDICTS = new WeakMap<DiffFile, { hunks: Hunk[]; verdict: MinifiedVerdict }>();
+
+function judge(file: DiffFile): MinifiedVerdict {
   if (file.binary || file.status === "deleted") return { minified: false };
-  const lines = addedLines(file);
+  const lines = addedText(file).lines;
   const first = lines.find((l) => l.text.trim().length > 0);
   if (!first) return { minified: false };
   if (MINIFIED_NAME.test(file.path)) return { minified: true, reason: "its name ends in .min", firstLine: first.newLine };

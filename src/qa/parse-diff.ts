@@ -67,7 +67,6 @@ interface FileState {
 /** Parse unified diff text into files. Never throws; returns [] for empty or unrecognized input. */
 export function parseDiff(text: string): DiffFile[] {
   if (typeof text !== "string" || text.length === 0) return [];
-  const lines = text.split("\n");
   const states: FileState[] = [];
   let current: FileState | undefined;
   let hunk: Hunk | undefined;
@@ -91,38 +90,50 @@ export function parseDiff(text: string): DiffFile[] {
     return state;
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? "";
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  // Lines are read in place (indexOf, not split): a hunk body line becomes one slice of the text.
+  const length = text.length;
+  let pos = 0;
+  while (pos <= length) {
+    const newline = text.indexOf("\n", pos);
+    const isLast = newline < 0;
+    const end = isLast ? length : newline;
+    const next = end + 1;
+    // Drop one trailing carriage return (CRLF diffs).
+    const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
 
     // Inside a hunk body: count lines by the header's line counts, so content such as "--- x" stays content.
     if (hunk && (oldRemaining > 0 || newRemaining > 0)) {
-      const tag = line[0];
-      const body = line.slice(1);
-      if (tag === " " || (line === "" && i < lines.length - 1)) {
-        hunk.lines.push({ kind: "context", text: tag === " " ? body : "", oldLine: oldNo++, newLine: newNo++ });
+      const tag = lineEnd > pos ? text.charCodeAt(pos) : -1;
+      if (tag === 32 /* " " */ || (tag === -1 && !isLast)) {
+        hunk.lines.push({ kind: "context", text: tag === 32 ? text.slice(pos + 1, lineEnd) : "", oldLine: oldNo++, newLine: newNo++ });
         oldRemaining--;
         newRemaining--;
+        pos = next;
         continue;
       }
-      if (tag === "-" && oldRemaining > 0) {
-        hunk.lines.push({ kind: "del", text: body, oldLine: oldNo++ });
+      if (tag === 45 /* "-" */ && oldRemaining > 0) {
+        hunk.lines.push({ kind: "del", text: text.slice(pos + 1, lineEnd), oldLine: oldNo++ });
         oldRemaining--;
+        pos = next;
         continue;
       }
-      if (tag === "+" && newRemaining > 0) {
-        hunk.lines.push({ kind: "add", text: body, newLine: newNo++ });
+      if (tag === 43 /* "+" */ && newRemaining > 0) {
+        hunk.lines.push({ kind: "add", text: text.slice(pos + 1, lineEnd), newLine: newNo++ });
         newRemaining--;
+        pos = next;
         continue;
       }
-      if (tag === "\\") {
+      if (tag === 92 /* "\\" */) {
         markNoNewline(hunk);
+        pos = next;
         continue;
       }
       // The counts were wrong (truncated or hand-edited diff): close the hunk and treat the line as a header.
       oldRemaining = 0;
       newRemaining = 0;
     }
+    const line = text.slice(pos, lineEnd);
+    pos = next;
 
     if (line.startsWith("\\")) {
       if (hunk) markNoNewline(hunk);
@@ -161,10 +172,11 @@ export function parseDiff(text: string): DiffFile[] {
       continue;
     }
 
-    if (line.startsWith("--- ") && lines[i + 1]?.replace(/\r$/, "").startsWith("+++ ")) {
+    const following = line.startsWith("--- ") && !isLast ? lineAt(text, pos) : undefined;
+    if (following !== undefined && following.line.startsWith("+++ ")) {
       // A plain unified diff has no "diff --git" line: a ---/+++ pair after hunks starts a new file.
       const oldRaw = sidePath(line.slice(4));
-      const newRaw = sidePath((lines[i + 1] ?? "").replace(/\r$/, "").slice(4));
+      const newRaw = sidePath(following.line.slice(4));
       if (!current || current.file.hunks.length > 0 || current.oldSide !== undefined) {
         const prefixed =
           (oldRaw === DEV_NULL || oldRaw.startsWith("a/")) && (newRaw === DEV_NULL || newRaw.startsWith("b/"));
@@ -173,7 +185,7 @@ export function parseDiff(text: string): DiffFile[] {
       }
       current.oldSide = stripSide(oldRaw, current.stripPrefix, "old");
       current.newSide = stripSide(newRaw, current.stripPrefix, "new");
-      i++;
+      pos = following.next;
       continue;
     }
 
@@ -222,6 +234,14 @@ export function parseDiff(text: string): DiffFile[] {
     if (file) files.push(file);
   }
   return files;
+}
+
+/** The line that starts at `pos` (without its line break or a trailing carriage return), and where the next one starts. */
+function lineAt(text: string, pos: number): { line: string; next: number } {
+  const newline = text.indexOf("\n", pos);
+  const end = newline < 0 ? text.length : newline;
+  const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+  return { line: text.slice(pos, lineEnd), next: end + 1 };
 }
 
 function markNoNewline(hunk: Hunk): void {

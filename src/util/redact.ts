@@ -30,6 +30,11 @@ export interface SecretPattern {
    * one). Absent: the regex always runs.
    */
   keywords?: readonly string[];
+  /**
+   * The shortest text a match can be (a prefilter for patterns without keywords: shorter texts are not tried).
+   * Absent: 0.
+   */
+  minLength?: number;
   /** Spans lines (a PEM block): the secrets analyzer also matches it over each run of added lines, not only line by line. */
   multiline?: boolean;
   /** The capture group that holds the secret (gitleaks rules), instead of the `keep`/`tail` groups around it. */
@@ -205,6 +210,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     id: "discord-bot-token",
     description: "Discord bot token",
+    minLength: 59,
     regex: /\b(?<keep>)[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/g,
     severity: "critical",
     // The first part is a base64 user id: it always holds digits (identifiers with two dots rarely do).
@@ -501,20 +507,81 @@ const KEYWORD_MATCHER = buildKeywordMatcher(KEYWORDS);
 const PATTERNS_OF_KEYWORD: ReadonlyArray<readonly number[]> = KEYWORDS.map((k) =>
   SECRET_PATTERNS.flatMap((p, i) => ((p.keywords ?? []).includes(k) ? [i] : [])),
 );
-/** Patterns without keywords (few): they run on every text. */
+/** Patterns without keywords (few): they run on every text at least their `minLength` long. */
 const ALWAYS: readonly number[] = SECRET_PATTERNS.flatMap((p, i) => (p.keywords ? [] : [i]));
+const NONE: readonly number[] = [];
+/** For each distinct minLength of the ALWAYS patterns (ascending), those a text of at least that length gets. */
+const ALWAYS_STEPS: ReadonlyArray<{ minLength: number; patterns: readonly number[] }> = [
+  ...new Set(ALWAYS.map((i) => SECRET_PATTERNS[i]!.minLength ?? 0)),
+]
+  .sort((a, b) => a - b)
+  .map((minLength) => ({ minLength, patterns: ALWAYS.filter((i) => (SECRET_PATTERNS[i]!.minLength ?? 0) <= minLength) }));
+
+/** The ALWAYS patterns a text of `length` characters gets (shared arrays: no allocation). */
+function alwaysFor(length: number): readonly number[] {
+  let out = NONE;
+  for (const step of ALWAYS_STEPS) {
+    if (length < step.minLength) break;
+    out = step.patterns;
+  }
+  return out;
+}
+/** Patterns that can affect a multi-line pattern's matches: the multi-line ones and those before them (earlier spans win). */
+const LAST_MULTILINE = SECRET_PATTERNS.reduce((last, p, i) => (p.multiline ? i : last), -1);
 
 /**
- * The patterns worth trying on `text` (indexes into SECRET_PATTERNS, in order): those without keywords, and those
- * whose keyword `text` holds, found in one pass by a keyword automaton. Compute it once for a large text (a file's added lines) and pass it to `findSecrets` for each of
- * its lines.
+ * The patterns worth trying on `text` (indexes into SECRET_PATTERNS, in order): those without keywords (when
+ * `text` is at least their `minLength` long), and those whose keyword `text` holds, found in one pass by a keyword
+ * automaton. A text that holds no keyword costs one scan and no allocation.
  */
 export function secretCandidates(text: string): readonly number[] {
-  const found = KEYWORD_MATCHER.find(text);
-  if (found.size === 0) return ALWAYS;
-  const hit = new Set<number>(ALWAYS);
-  for (const k of found) for (const i of PATTERNS_OF_KEYWORD[k]!) hit.add(i);
-  return [...hit].sort((a, b) => a - b);
+  const always = alwaysFor(text.length);
+  let hit: Set<number> | undefined;
+  KEYWORD_MATCHER.forEach(text, (k) => {
+    hit ??= new Set(always);
+    for (const i of PATTERNS_OF_KEYWORD[k]!) hit.add(i);
+  });
+  if (hit === undefined) return always;
+  return [...(hit as Set<number>)].sort((a, b) => a - b);
+}
+
+/**
+ * secretCandidates for every line of a text made of lines joined by "\n" (`starts`: where each line starts), from one
+ * scan of the whole text (keywords hold no line break, so each occurrence lies in one line). Cheaper than a scan per
+ * line: one pass over one flat string.
+ */
+export function secretCandidatesByLine(text: string, starts: readonly number[]): Array<readonly number[]> {
+  const hits: Array<Set<number> | undefined> = new Array<Set<number> | undefined>(starts.length);
+  let line = 0;
+  KEYWORD_MATCHER.forEach(text, (k, end) => {
+    while (line + 1 < starts.length && starts[line + 1]! < end) line++;
+    let set = hits[line];
+    if (set === undefined) {
+      set = new Set();
+      hits[line] = set;
+    }
+    for (const i of PATTERNS_OF_KEYWORD[k]!) set.add(i);
+  });
+  const out: Array<readonly number[]> = [];
+  for (let l = 0; l < starts.length; l++) {
+    const length = (l + 1 < starts.length ? starts[l + 1]! - 1 : text.length) - starts[l]!;
+    const always = alwaysFor(length);
+    const set = hits[l];
+    if (set === undefined) out.push(always);
+    else {
+      for (const i of always) set.add(i);
+      out.push([...set].sort((a, b) => a - b));
+    }
+  }
+  return out;
+}
+
+/**
+ * The candidates (see secretCandidates) that matter for the multi-line patterns over a text of many lines: the
+ * multi-line patterns and the ones before them, whose spans win over theirs.
+ */
+export function multilineCandidates(text: string): readonly number[] {
+  return secretCandidates(text).filter((i) => i <= LAST_MULTILINE);
 }
 
 function applyPatterns(text: string): string {
@@ -550,7 +617,7 @@ export interface SecretMatch {
  */
 export function findSecrets(text: string, candidates: readonly number[] = secretCandidates(text)): SecretMatch[] {
   const found: SecretMatch[] = [];
-  if (typeof text !== "string" || text.length === 0) return found;
+  if (typeof text !== "string" || text.length === 0 || candidates.length === 0) return found;
   for (const i of candidates) {
     const pattern = SECRET_PATTERNS[i]!;
     if (!PROBES[i]!.test(text)) continue;

@@ -46,6 +46,8 @@ export const conflictMarkers: Analyzer = {
 };
 
 function analyzeFile(file: DiffFile): Finding[] {
+  // Prefilter: most files have no marker line; only those get their new side gathered.
+  if (!hasMarkerLine(file)) return [];
   const lines = newSide(file);
   const markers: Marker[] = [];
   lines.forEach((l, index) => {
@@ -69,11 +71,14 @@ function analyzeFile(file: DiffFile): Finding[] {
     }
     if (start.kind === "ours") {
       // A full group: <<<<<<< [||||||| base] ======= >>>>>>>, in order, in one run of the new file.
-      const separator = markers.slice(i + 1).find((m) => m.kind === "separator" || m.kind === "ours");
-      const end = separator?.kind === "separator" ? markers.slice(markers.indexOf(separator) + 1).find((m) => m.kind === "theirs" || m.kind === "ours") : undefined;
+      // Scans forward from i (no copies): each scan stops at the next "ours", so the loop stays linear.
+      const s = findFrom(markers, i + 1, (m) => m.kind === "separator" || m.kind === "ours");
+      const separator = s >= 0 ? markers[s] : undefined;
+      const e = separator?.kind === "separator" ? findFrom(markers, s + 1, (m) => m.kind === "theirs" || m.kind === "ours") : -1;
+      const end = e >= 0 ? markers[e] : undefined;
       if (separator?.kind === "separator" && end?.kind === "theirs" && contiguous(lines, start.index, end.index)) {
-        findings.push(groupFinding(file.path, lines, start, markers.slice(i, markers.indexOf(end) + 1), end, fixture));
-        i = markers.indexOf(end) + 1;
+        findings.push(groupFinding(file.path, lines, start, markers.slice(i, e + 1), end, fixture));
+        i = e + 1;
         continue;
       }
       findings.push(loneFinding(file.path, lines, start, doc || fixture));
@@ -85,6 +90,25 @@ function analyzeFile(file: DiffFile): Finding[] {
     i++;
   }
   return findings;
+}
+
+/** The index of the first marker at or after `from` that `test` accepts, or -1. */
+function findFrom(markers: readonly Marker[], from: number, test: (m: Marker) => boolean): number {
+  for (let k = from; k < markers.length; k++) if (test(markers[k]!)) return k;
+  return -1;
+}
+
+/** The characters a marker line starts with: <, =, >, |. */
+const MARKER_START = new Set([60, 61, 62, 124]);
+
+/** Whether an added line of `file` is a marker (a first-character check before the patterns). */
+function hasMarkerLine(file: DiffFile): boolean {
+  for (const hunk of file.hunks) {
+    for (const l of hunk.lines) {
+      if (l.kind === "add" && l.text.length >= 7 && MARKER_START.has(l.text.charCodeAt(0)) && markerKind(l.text) !== undefined) return true;
+    }
+  }
+  return false;
 }
 
 function markerKind(text: string): MarkerKind | undefined {

@@ -3,7 +3,8 @@ import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { detectMinified } from "../detect-minified.ts";
-import { addedLines, type DiffFile } from "../parse-diff.ts";
+import { addedText, linesMatching, wordsPattern } from "../file-text.ts";
+import type { DiffFile } from "../parse-diff.ts";
 import { LONG_LINE_CHARS } from "./files-large-or-binary.ts";
 
 const RULE = "debug/leftover";
@@ -143,6 +144,9 @@ const PATTERNS: DebugPattern[] = [
   },
 ];
 
+/** Every pattern's word, as one pattern: a line without one needs no further look. */
+const WORDS = wordsPattern(PATTERNS.map((p) => p.word));
+
 /** Paths where printing is the point (command-line tools, scripts, examples). */
 const SCRIPT_PATH = /(^|\/)(bin|cli|scripts?|tools|examples?|demos?|bench(marks?)?)\/|(^|\/)(cli|__main__|main)\.[a-z]+$/i;
 const SLASH_COMMENT = /^\s*(\/\/|\/\*|\*)/;
@@ -162,10 +166,15 @@ export const debugLeftover: Analyzer = {
       const info = classifyPath(file.path);
       // Minified bundles are reported by files/large-or-binary; their statements are not hand-written.
       if (!info.isSource || info.isTest || detectMinified(file).minified) continue;
+      // Prefilter: one scan of the added text for the patterns' words; only lines holding one are checked.
+      const view = addedText(file);
+      const hits = linesMatching(view, WORDS);
+      if (hits.length === 0) continue;
       // A program's output is its purpose: scripts by path, and Python entry points (a console script, a main).
       const scriptLike =
         SCRIPT_PATH.test(file.path) || (info.language === "python" && isPythonProgram(file, input, entryModules()));
-      for (const line of addedLines(file)) {
+      for (const index of hits) {
+        const line = view.lines[index]!;
         if (line.text.length > LONG_LINE_CHARS) continue;
         const hashComments = info.language === "python" || info.language === "ruby" || info.language === "php";
         const slashComments = info.language !== "python" && info.language !== "ruby";

@@ -3,6 +3,7 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
+import { addedText, linesMatching } from "../file-text.ts";
 import { addedLines, type DiffFile } from "../parse-diff.ts";
 
 const RULE = "deps/undeclared";
@@ -105,10 +106,15 @@ export const depsUndeclared: Analyzer = {
     const addedGo = new Set<string>();
     for (const file of input.files) {
       if (file.status === "deleted") continue;
-      for (const line of addedLines(file)) {
-        if (JS_MANIFEST.test(file.path)) for (const key of line.text.matchAll(/"([^"]+)"\s*:\s*"/g)) addedJs.add(key[1]!);
-        if (PY_MANIFEST.test(file.path)) for (const name of pythonRequirementNames(line.text)) addedPy.add(name);
-        if (GO_MANIFEST.test(file.path)) for (const mod of goRequirePaths(line.text)) addedGo.add(mod);
+      // The path decides once per file (not once per line) whether its lines are read as a manifest's.
+      const js = JS_MANIFEST.test(file.path);
+      const py = PY_MANIFEST.test(file.path);
+      const go = GO_MANIFEST.test(file.path);
+      if (!js && !py && !go) continue;
+      for (const line of addedText(file).lines) {
+        if (js) for (const key of line.text.matchAll(/"([^"]+)"\s*:\s*"/g)) addedJs.add(key[1]!);
+        if (py) for (const name of pythonRequirementNames(line.text)) addedPy.add(name);
+        if (go) for (const mod of goRequirePaths(line.text)) addedGo.add(mod);
       }
     }
     const localPython = localPythonNames(input.files);
@@ -163,11 +169,15 @@ function isAncestorManifest(filePath: string, manifestPath: string): boolean {
 
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
+/** Every import form holds one of these words (import, export … from, } from, require). */
+const JS_IMPORT_WORDS = /import|from|require/gm;
+
 function jsImports(file: DiffFile): ImportHit[] {
   const hits: ImportHit[] = [];
-  for (const line of addedLines(file)) {
-    // Prefilter: every import form holds one of these words (import, export … from, } from, require).
-    if (!line.text.includes("import") && !line.text.includes("from") && !line.text.includes("require")) continue;
+  // Prefilter: one scan of the added text finds the lines holding an import word.
+  const view = addedText(file);
+  for (const index of linesMatching(view, JS_IMPORT_WORDS)) {
+    const line = view.lines[index]!;
     const trimmed = line.text.trim();
     if (trimmed.startsWith("//") || trimmed.startsWith("*") || trimmed.startsWith("/*")) continue;
     const specs = new Set<string>();
@@ -201,7 +211,19 @@ interface PackageJson {
   deps: Set<string>;
 }
 
+/** Parsed package.json files by content: every JavaScript file that imports looks up its ancestors' (bounded; cleared when full). */
+const PACKAGE_JSONS = new Map<string, { path: string; pkg: PackageJson | undefined }>();
+
 function parsePackageJson(path: string, content: string): PackageJson | undefined {
+  const cached = PACKAGE_JSONS.get(content);
+  if (cached !== undefined && cached.path === path) return cached.pkg;
+  if (PACKAGE_JSONS.size >= 1000) PACKAGE_JSONS.clear();
+  const pkg = parsePackageJsonUncached(path, content);
+  PACKAGE_JSONS.set(content, { path, pkg });
+  return pkg;
+}
+
+function parsePackageJsonUncached(path: string, content: string): PackageJson | undefined {
   try {
     const json: unknown = JSON.parse(content);
     if (!json || typeof json !== "object") return undefined;
@@ -256,6 +278,9 @@ function stripJsonComments(text: string): string {
 }
 
 function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: string[], addedJs: Set<string>, manifestsRead: boolean): Finding[] {
+  // Most files add no import: the manifests are only looked up for those that do.
+  const imports = jsImports(file);
+  if (imports.length === 0) return [];
   const dirs = ancestorDirs(file.path);
   const known: PackageJson[] = [];
   const aliases: string[] = [];
@@ -273,7 +298,7 @@ function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: stri
   const findings: Finding[] = [];
   const seen = new Set<string>();
   let optional: Set<number> | undefined;
-  for (const hit of jsImports(file)) {
+  for (const hit of imports) {
     if (seen.has(hit.name)) continue;
     optional ??= tryBlockFirstLines(file, JS_TRY_OPEN);
     if (optional.has(hit.line)) continue;
@@ -370,6 +395,8 @@ function localPythonNames(files: DiffFile[]): Set<string> {
 function pythonImports(file: DiffFile): ImportHit[] {
   const hits: ImportHit[] = [];
   let optional: Set<number> | undefined;
+  // Both forms (import x, from x import y) hold the word: a file whose added text does not is done.
+  if (!addedText(file).text.includes("import")) return hits;
   for (const hunk of file.hunks) {
     for (const line of hunk.lines) {
       if (line.kind !== "add" || line.newLine === undefined) continue;
@@ -461,6 +488,8 @@ function goRequirePaths(line: string): string[] {
 
 function goImports(file: DiffFile): ImportHit[] {
   const hits: ImportHit[] = [];
+  // Every import path is quoted: a file whose added text holds no quote is done.
+  if (!addedText(file).text.includes('"')) return hits;
   for (const hunk of file.hunks) {
     let inBlock = false;
     for (const line of hunk.lines) {

@@ -2,7 +2,7 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { detectMinified } from "../detect-minified.ts";
-import { addedLines } from "../parse-diff.ts";
+import { addedText } from "../file-text.ts";
 
 const RULE = "files/large-or-binary";
 /** Files over this many bytes are flagged (1 MiB). */
@@ -54,7 +54,7 @@ export const filesLargeOrBinary: Analyzer = {
         );
       }
       if (file.binary) continue;
-      const long = addedLines(file).filter((l) => l.text.length > LONG_LINE_CHARS);
+      const long = addedText(file).lines.filter((l) => l.text.length > LONG_LINE_CHARS);
       const first = long[0];
       if (first) {
         const longest = Math.max(...long.map((l) => l.text.length));

@@ -3,6 +3,7 @@ import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { detectMinified } from "../detect-minified.ts";
+import { addedText, lineSetMatching, wordsPattern } from "../file-text.ts";
 import type { DiffLine, Hunk } from "../parse-diff.ts";
 
 const RULE = "io/unhandled";
@@ -67,7 +68,8 @@ const PY_CALLS: RiskyCall[] = [
 /** Substrings every risky call of a language holds (a prefilter; each call's own regex decides). */
 const JS_WORDS = ["fetch", "readFileSync", "writeFileSync", "JSON.parse"];
 const PY_WORDS = ["open", "requests.", "json.load"];
-const holdsAny = (text: string, words: readonly string[]): boolean => words.some((w) => text.includes(w));
+const JS_WORD_LINES = wordsPattern(JS_WORDS);
+const PY_WORD_LINES = wordsPattern(PY_WORDS);
 
 interface Candidate {
   line: DiffLine & { newLine: number };
@@ -89,9 +91,12 @@ export const ioUnhandled: Analyzer = {
       if (info.isTest || detectMinified(file).minified) continue;
       const words = info.language === "javascript" ? JS_WORDS : info.ext === "py" ? PY_WORDS : undefined;
       if (!words) continue;
+      // Prefilter: one scan of the file's added text finds the lines holding a risky call's word; a file without one is done.
+      const hits = lineSetMatching(addedText(file), info.language === "javascript" ? JS_WORD_LINES : PY_WORD_LINES);
+      if (hits.size === 0) continue;
       for (const hunk of file.hunks) {
-        // Prefilter: only hunks whose added lines hold a risky call are lexed and walked.
-        if (!hunk.lines.some((l) => l.kind === "add" && holdsAny(l.text, words))) continue;
+        // Only hunks whose added lines hold a risky call are lexed and walked.
+        if (!hunk.lines.some((l) => hits.has(l))) continue;
         const candidates = info.language === "javascript" ? scanJs(hunk) : scanPython(hunk);
         for (const c of candidates) {
           if (!c.handled && PARSE_CALLS.has(c.call.label) && parsesOwnParameter(newSide(hunk), c.index, info.language === "python")) c.handled = true;

@@ -1,14 +1,16 @@
-import { MASK, findSecrets, redactSecrets, type SecretMatch } from "../../util/redact.ts";
+import { MASK, findSecrets, multilineCandidates, redactSecrets, secretCandidatesByLine, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
+import { addedText, lineFlags, lineIndexAt } from "../file-text.ts";
 import type { Finding, Severity } from "../finding.ts";
 import type { DiffFile, DiffLine } from "../parse-diff.ts";
 import {
   checkSecretAllowlist,
   hasInlineAllow,
   isAllowedPath,
+  mayHoldInlineAllow,
   isLockfilePath,
   isPaddedPlaceholder,
   type SecretAllowlistConfig,
@@ -92,9 +94,13 @@ const CALL_ARGUMENT =
 /** A secret-like name passed next to its value: `config.set("api_key", "…")`, `setdefault("TOKEN", "…")`. */
 const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{16,})\k<q>/g;
 /** Every secret-like name (SECRET_LAST_WORDS, STRONG_WORDS) holds one of these: lines without one skip the assignment checks. */
-const SECRET_NAME_WORD = /key|secret|token|pass|pwd|credential|auth/i;
+const SECRET_NAME_WORD_LINES = /key|secret|token|pass|pwd|credential|auth/gim;
 /** Function names of CALL_WORDS beyond the secret words. */
-const CALL_NAME_WORD = /login|sign|hmac|bearer|crypt/i;
+const CALL_NAME_WORD_LINES = /login|sign|hmac|bearer|crypt/gim;
+/** What QUOTED_ASSIGNMENT, SUBSCRIPT_ASSIGNMENT and NAMED_ARGUMENT all need: a quoted value of 8+ characters. */
+const QUOTED_VALUE_LINES = /(["'`])[^"'`\s\\]{8,}\1/gm;
+/** What CALL_ARGUMENT needs: a quoted value of 20+ characters of its alphabet. */
+const LONG_QUOTED_VALUE_LINES = /(["'`])[A-Za-z0-9+/=_.-]{20,}\1/gm;
 const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "cfg", "conf", "toml"]);
 
 /** Values that are obviously not real secrets. */
@@ -139,15 +145,31 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // Lockfiles and checksum lists hold hashes: only provider formats and URL passwords are looked for there.
   const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
   const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
+  // Prefilters, one scan each over the file's added text: the secret patterns' keywords (which patterns each line
+  // may match), the credential words of names and functions, and the quoted values the contextual checks need.
+  const view = addedText(file);
+  const candidates = secretCandidatesByLine(view.text, view.starts);
+  const nameWords = contextual ? lineFlags(view, SECRET_NAME_WORD_LINES) : undefined;
+  const callWords = contextual ? lineFlags(view, CALL_NAME_WORD_LINES) : undefined;
+  const quoted = contextual ? lineFlags(view, QUOTED_VALUE_LINES) : undefined;
+  const longQuoted = contextual ? lineFlags(view, LONG_QUOTED_VALUE_LINES) : undefined;
+  // Multi-line secrets start at a `-----BEGIN` line: files without one skip that search.
+  const pem = view.text.includes("-----BEGIN");
+  // Inline allow markers, on an added line or on the (added or context) line above one: most files have none.
+  const allowMarkers =
+    mayHoldInlineAllow(view.text) || file.hunks.some((h) => h.lines.some((l) => l.kind === "context" && mayHoldInlineAllow(l.text)));
+  let addIndex = -1;
   for (const hunk of file.hunks) {
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
     const covered = new Set<number>();
-    findings.push(...findMultilineSecrets(file.path, hunk.lines, info.isTest, config, covered));
+    if (pem) findings.push(...findMultilineSecrets(file.path, hunk.lines, info.isTest, config, covered));
     let previous: string | undefined;
     /** The Terraform `variable "name" {` block the line is in, if the hunk shows it. */
     let hclVariable: string | undefined;
     for (const line of hunk.lines) {
       if (line.kind === "del") continue;
+      // The line's index among the added lines (addedLines' order), for the prefilters' answers.
+      if (line.kind === "add" && line.newLine !== undefined) addIndex++;
       const previousLine = previous;
       previous = line.text;
       if (hcl) {
@@ -156,10 +178,10 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
         else if (/^\}/.test(line.text)) hclVariable = undefined;
       }
       if (line.kind !== "add" || line.newLine === undefined || covered.has(line.newLine)) continue;
-      if (hasInlineAllow(line.text, previousLine)) continue;
+      if (allowMarkers && hasInlineAllow(line.text, previousLine)) continue;
       const at = { path: file.path, line: line.newLine };
 
-      const match = findSecrets(line.text).find((m) => isReportable(m, line.text, previousLine, config));
+      const match = findSecrets(line.text, candidates[addIndex]!).find((m) => isReportable(m, line.text, previousLine, config));
       if (match) {
         let confidence = 0.9;
         const secret = match.keep + match.secret;
@@ -182,10 +204,16 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       if (!contextual) continue;
 
       // Prefilters: a name must hold a credential word for an assignment, a function name one for an argument.
-      const nameWord = SECRET_NAME_WORD.test(line.text);
+      // Assignments and named arguments hold a quoted value of 8+ characters (except bare ones in config files),
+      // arguments one of 20+.
+      const nameWord = nameWords![addIndex] === 1;
       const hit =
-        (nameWord ? findSecretAssignment(line.text, configLike, file.path, previousLine, config) : undefined) ??
-        (nameWord || CALL_NAME_WORD.test(line.text) ? findSecretArgument(line.text, file.path, previousLine, config) : undefined) ??
+        (nameWord && (configLike || quoted![addIndex] === 1)
+          ? findSecretAssignment(line.text, configLike, file.path, previousLine, config)
+          : undefined) ??
+        ((nameWord || callWords![addIndex] === 1) && longQuoted![addIndex] === 1
+          ? findSecretArgument(line.text, file.path, previousLine, config)
+          : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
       if (!hit) continue;
       const shown = redactSecrets(
@@ -219,6 +247,8 @@ function findMultilineSecrets(
   covered: Set<number>,
 ): Finding[] {
   const findings: Finding[] = [];
+  // Runs are only gathered in hunks that hold a `-----BEGIN` line at all (few).
+  if (!lines.some((l) => l.kind === "add" && l.text.includes("-----BEGIN"))) return findings;
   let run: Array<DiffLine & { newLine: number }> = [];
   let hasBegin = false;
   const flush = (): void => {
@@ -250,18 +280,10 @@ function matchRun(
     starts.push(offset);
     offset += l.text.length + 1;
   }
-  const lineAt = (index: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const lineAt = (index: number): number => lineIndexAt(starts, index);
   const findings: Finding[] = [];
-  for (const match of findSecrets(text)) {
+  // Only the multi-line patterns (and those before them, whose spans win) matter over a run.
+  for (const match of findSecrets(text, multilineCandidates(text))) {
     if (!match.pattern.multiline) continue;
     const first = lineAt(match.start);
     const last = lineAt(Math.max(match.start, match.end - 1));

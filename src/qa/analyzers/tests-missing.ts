@@ -2,7 +2,7 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
-import { addedLines } from "../parse-diff.ts";
+import { addedText } from "../file-text.ts";
 import { isGeneratedFile } from "./files-generated-edited.ts";
 
 const RULE = "tests/missing";
@@ -29,12 +29,13 @@ export const testsMissing: Analyzer = {
       if (EXAMPLE_PATH.test(file.path)) continue;
       // Vendored, installed, generated and built files are not where tests are owed (files/generated-edited covers edits there).
       if (isGeneratedFile(file, input.fileHeads)) continue;
-      const added = addedLines(file);
-      if (added.some((l) => INLINE_TEST_MARKER.test(l.text))) {
+      // One search of the file's joined added text each (the marker holds no line break; the joins are whitespace).
+      const added = addedText(file).text;
+      if (INLINE_TEST_MARKER.test(added)) {
         testsChanged = true;
         continue;
       }
-      if (added.some((l) => l.text.trim().length > 0)) sources.push(file.path);
+      if (/\S/.test(added)) sources.push(file.path);
     }
     if (testsChanged || sources.length === 0) return [];
     const listed = sources.slice(0, LISTED).map((p) => `- \`${p}\``);

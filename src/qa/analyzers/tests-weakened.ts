@@ -3,6 +3,8 @@ import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import type { DiffFile, DiffLine, Hunk } from "../parse-diff.ts";
+import { addedText, deletedText, forLines, lineSetMatching, linesMatching } from "../file-text.ts";
+import { unionRegex } from "../union-regex.ts";
 
 const RULE = "tests/weakened";
 
@@ -128,6 +130,14 @@ const SKIPS: SkipPattern[] = [
  */
 const ADDED_FILE_SKIP_CONFIDENCE = 0.3;
 
+/**
+ * All the skip patterns as one regex (they share their flags): a line it does not match is skipped without trying
+ * each pattern. Undefined when the flags differ (then every pattern is tried).
+ */
+const ANY_SKIP = unionRegex(SKIPS.map((p) => p.regex));
+/** ANY_SKIP for linesMatching (the skip patterns treat a line break as a line's end). */
+const ANY_SKIP_LINES = ANY_SKIP && forLines(ANY_SKIP);
+
 /** A conditional skip (short mode, platform, missing tool) on the line above is usually legitimate. */
 const CONDITIONAL_GUARD = /\bif\b.*(?:testing\.Short\(\)|runtime\.GOOS|os\.Getenv|LookPath|sys\.platform|os\.name|shutil\.which|process\.platform|process\.env)/;
 
@@ -152,6 +162,10 @@ const TAUTOLOGY = new RegExp(
   ].join("|"),
 );
 
+/** ASSERTION, TAUTOLOGY and LOOSE_MATCHER for linesMatching (they treat a line break as a line's end). */
+const ASSERTION_LINES = forLines(ASSERTION);
+const TAUTOLOGY_LINES = forLines(TAUTOLOGY);
+
 /** An added catch/except clause whose body ignores the error. */
 const JS_CATCH = /^(\s*)(?:\}\s*)?catch\s*(?:\([^)]*\))?\s*\{(.*)$/;
 const PY_EXCEPT = /^(\s*)except\b[^:]*:\s*(.*)$/;
@@ -166,6 +180,7 @@ const STRICT_MATCHER =
   /\.(?:(?:toBe|toEqual|toStrictEqual|toMatchObject|toHaveLength|toContain|toContainEqual|toMatch|toHaveBeenCalledWith|toHaveBeenCalledTimes|toHaveBeenLastCalledWith|toHaveProperty|toMatchSnapshot|toMatchInlineSnapshot)\s*\(|toThrow(?:Error)?\s*\(\s*[^)\s])|\bassert(?:Equals?|StrictEqual|ListEqual|DictEqual|CountEqual|SetEqual|TupleEqual|Same|ArrayEquals|Raises(?:Regex)?|In|Is|IsInstance)\s*\(|\b(?:assert|require)\.(?:Equal|EqualValues|Exactly|Len|Contains|JSONEq|ElementsMatch|ErrorIs|ErrorContains|EqualError|Same)\s*\(|\bassert_eq!|\bassert\s+[^=!<>]+(?:==|!=|\bin\b|\bis\b)/;
 const LOOSE_MATCHER =
   /\.(?:toBeTruthy|toBeFalsy|toBeDefined|toBeInstanceOf)\s*\(|\.not\.(?:toBeNull|toBeUndefined|toBeNaN)\s*\(|\.toThrow(?:Error)?\s*\(\s*\)|\.toHaveBeenCalled\s*\(\s*\)|\.toBeGreaterThan(?:OrEqual)?\s*\(\s*-?[01]\s*\)|expect\.anything\(\)|\bassert(?:True|False|IsNotNone|IsNone|Is?NotNull|NotNull|Truthy)\s*\(|\b(?:assert|require)\.(?:NotNil|NotEmpty|True|False|NoError|Error|Greater|Positive)\s*\(|\bassert!\s*\(|^\s*assert\s+(?:not\s+)?[\w.()\[\]'"]+\s*(?:,.*)?$|^\s*assert\s+[\w.()\[\]'"]+\s+is\s+not\s+None\b/;
+const LOOSE_LINES = forLines(LOOSE_MATCHER);
 /** Words that name the assertion machinery, not what is asserted. */
 const ASSERT_WORDS =
   /^(?:expect|assert\w*|require|to[A-Z]\w*|to|not\w*|self|t|is|should|be|none|null|nil|true|false|eq|ne|equal\w*|anything|undefined|empty|error|greater\w*|positive|len|contains|exactly|same|raises|verify)$/i;
@@ -235,8 +250,17 @@ function deletedTestFinding(file: DiffFile, deletedSources: string[], addedTests
 function skipFindings(file: DiffFile, testFile: boolean): Finding[] {
   const findings: Finding[] = [];
   const language = classifyPath(file.path).language;
+  // Prefilter: one scan of the added text finds the lines any skip pattern matches; a file without one is done.
+  const candidates = ANY_SKIP_LINES ? lineSetMatching(addedText(file), ANY_SKIP_LINES) : undefined;
+  if (candidates?.size === 0) return findings;
   const deleted = new Map<string, number>();
-  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "del") deleted.set(l.text.trim(), (deleted.get(l.text.trim()) ?? 0) + 1);
+  for (const h of file.hunks) {
+    for (const l of h.lines) {
+      if (l.kind !== "del") continue;
+      const key = l.text.trim();
+      deleted.set(key, (deleted.get(key) ?? 0) + 1);
+    }
+  }
   for (const hunk of file.hunks) {
     let previous = "";
     for (const line of hunk.lines) {
@@ -244,6 +268,7 @@ function skipFindings(file: DiffFile, testFile: boolean): Finding[] {
       const above = previous;
       previous = line.text;
       if (line.kind !== "add" || line.newLine === undefined) continue;
+      if (candidates !== undefined && !candidates.has(line)) continue;
       if (/^\s*(?:\/\/|\/\*|\*|#(?!\[))/.test(line.text)) continue;
       const pattern = SKIPS.find((p) => (!p.languages || p.languages.includes(language)) && p.regex.test(line.text));
       if (!pattern) continue;
@@ -302,8 +327,14 @@ interface Loosened {
 
 function assertionFindings(file: DiffFile): Finding[] {
   const findings: Finding[] = [];
+  // Prefilters: one scan of the file's added (and deleted) text per pattern family finds the lines worth a look.
+  const addedView = addedText(file);
+  const assertions = lineSetMatching(addedView, ASSERTION_LINES);
+  for (const line of lineSetMatching(deletedText(file), ASSERTION_LINES)) assertions.add(line);
+  const isAssertionLine = (line: DiffLine): boolean => assertions.has(line) && isAssertion(line.text);
+  const tautologies = lineSetMatching(addedView, TAUTOLOGY_LINES);
   const loosened: Loosened[] = [];
-  for (const hunk of file.hunks) loosened.push(...findLoosened(hunk));
+  if (linesMatching(addedView, LOOSE_LINES).length > 0) for (const hunk of file.hunks) loosened.push(...findLoosened(hunk));
   for (const pair of loosened) {
     const before = pair.del.text.trim();
     const after = pair.add.text.trim();
@@ -328,12 +359,20 @@ function assertionFindings(file: DiffFile): Finding[] {
   // Assertions that can never fail; each one stands in for the real assertion deleted just before it, if any.
   const replaced = new Set<DiffLine>();
   for (const hunk of file.hunks) {
-    hunk.lines.forEach((line, index) => {
-      if (line.kind !== "add" || line.newLine === undefined || NOT_CODE.test(line.text) || !TAUTOLOGY.test(line.text)) return;
-      const original = hunk.lines
-        .slice(0, index)
-        .reverse()
-        .find((l) => l.kind === "del" && isAssertion(l.text) && !replaced.has(l));
+    // The deleted lines above the current one not yet taken, nearest last (one pass: no search back per line).
+    const open: DiffLine[] = [];
+    hunk.lines.forEach((line) => {
+      if (line.kind === "del") {
+        open.push(line);
+        return;
+      }
+      if (line.kind !== "add" || line.newLine === undefined || !tautologies.has(line)) return;
+      if (NOT_CODE.test(line.text) || !TAUTOLOGY.test(line.text)) return;
+      let original: DiffLine | undefined;
+      while (original === undefined && open.length > 0) {
+        const candidate = open.pop()!;
+        if (isAssertionLine(candidate)) original = candidate;
+      }
       if (original) replaced.add(original);
       findings.push(
         createFinding({
@@ -361,15 +400,15 @@ function assertionFindings(file: DiffFile): Finding[] {
   let added = 0;
   for (const hunk of file.hunks) {
     hunk.lines.forEach((line, index) => {
-      if (!isAssertion(line.text) || replaced.has(line)) return;
+      if (line.kind === "context" || !isAssertionLine(line) || replaced.has(line)) return;
       if (line.kind === "del") deleted.push({ hunk, index, line });
       else if (line.kind === "add") added++;
     });
   }
   const removed = deleted.length - added;
   // Assertions folded into a table-driven test (it.each, parametrize, a loop over cases) are fewer lines, not fewer checks.
-  const tabled = file.hunks.some((h) => h.lines.some((l) => l.kind === "add" && TABLE_DRIVEN.test(l.text)));
   if (removed > 0) {
+    const tabled = file.hunks.some((h) => h.lines.some((l) => l.kind === "add" && TABLE_DRIVEN.test(l.text)));
     const first = deleted[0]!;
     const anchor = nearestNewLine(first.hunk, first.index);
     const texts = deleted.map((d) => d.line.text.trim());
@@ -400,6 +439,8 @@ function swallowedFindings(file: DiffFile, hunk: Hunk): Finding[] {
   const lines = hunk.lines.filter((l) => l.kind !== "del");
   const findings: Finding[] = [];
   lines.forEach((line, index) => {
+    // Both clauses hold their keyword: most lines hold neither.
+    if (!line.text.includes("catch") && !line.text.includes("except")) return;
     const js = JS_CATCH.exec(line.text);
     const py = js ? undefined : PY_EXCEPT.exec(line.text);
     const match = js ?? py;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SECRET_PATTERNS, findSecrets, redactSecrets } from "../../../src/util/redact.ts";
+import { SECRET_PATTERNS, findSecrets, redactSecrets, secretCandidates, secretCandidatesByLine } from "../../../src/util/redact.ts";
 
 /**
  * Secret-shaped values are assembled at runtime so this file never contains a literal that looks
@@ -257,5 +257,41 @@ describe("gitleaks' rules (vendored)", () => {
   });
   it("keeps gitleaks' entropy floor: a low-entropy value in a secret's shape is not a secret", () => {
     expect(findSecrets(`${["pscale", "_pw_"].join("")}${"a".repeat(40)}`)).toEqual([]);
+  });
+});
+
+describe("secret candidates: the keyword prefilter", () => {
+  const idOf = (i: number): string => SECRET_PATTERNS[i]!.id;
+  const discord = join("MT", chars(22), ".", chars(6), ".", chars(30));
+  const github = join("gh", "p_", chars(36));
+  it("runs a rule without keywords on every text long enough for it", () => {
+    const rule = SECRET_PATTERNS.find((p) => p.keywords === undefined)!;
+    expect(rule.id).toBe("discord-bot-token");
+    expect(secretCandidates(`token: ${discord}`).map(idOf)).toContain(rule.id);
+    expect(findSecrets(`token: ${discord}`).map((m) => m.pattern.id)).toEqual([rule.id]);
+    // Shorter than any match can be: not tried.
+    expect(secretCandidates("x".repeat(rule.minLength! - 1))).toEqual([]);
+  });
+  it("matches a keyword in another case", () => {
+    expect(secretCandidates("X-GITHUB_PAT_ABC").map(idOf)).toContain("github-pat");
+    // A case-insensitive rule whose keyword ("adafruit") is written in upper case.
+    const line = `ADAFRUIT_API_KEY = "${chars(32, "abcdefghijklmnopqrstuvwxyz0123456789")}"`;
+    expect(secretCandidates(line).map(idOf)).toContain("adafruit-api-key");
+    expect(findSecrets(line).map((m) => m.pattern.id)).toContain("adafruit-api-key");
+  });
+  it("gives nothing for a line that holds a keyword but no match", () => {
+    expect(secretCandidates("the ghp_ prefix marks a GitHub token").map(idOf)).toContain("github-token");
+    expect(findSecrets("the ghp_ prefix marks a GitHub token")).toEqual([]);
+    expect(secretCandidates("const a = 1;")).toEqual([]);
+  });
+  it("gives each line of a joined text the candidates a scan of the line alone gives", () => {
+    const lines = ["const a = 1;", `gh = "${github}"`, "", `x = ${discord} and sk-${chars(30)}`, "KEY= AKIA"];
+    const starts: number[] = [];
+    let offset = 0;
+    for (const l of lines) {
+      starts.push(offset);
+      offset += l.length + 1;
+    }
+    expect(secretCandidatesByLine(lines.join("\n"), starts)).toEqual(lines.map((l) => secretCandidates(l)));
   });
 });

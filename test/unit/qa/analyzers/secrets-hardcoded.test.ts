@@ -321,3 +321,28 @@ describe("secrets/hardcoded", () => {
     expect(JSON.stringify(findings)).not.toContain(random);
   });
 });
+
+describe("secrets/hardcoded: prefilters over the file's added text", () => {
+  it("checks each added line with its own candidates, across deleted and context lines and hunks", () => {
+    const diff =
+      hunkDiff("src/a.ts", 10, [
+        " const keep = 1;",
+        `-const old = "${githubToken}";`,
+        "+// the ghp_ prefix marks a GitHub token",
+        ` const mid = 2;`,
+        `+const token = "${githubToken}";`,
+      ]) + newFileDiff("src/b.ts", ["const x = 1;", `const API_KEY = "${random}";`, `  AWS = "${awsKey}"`]);
+    const found = run(diff).map((f) => [f.path, f.line, f.title]);
+    expect(found).toEqual([
+      ["src/a.ts", 13, "Hardcoded GitHub token"],
+      ["src/b.ts", 2, "Hardcoded credential assigned to `API_KEY`"],
+      ["src/b.ts", 3, "Hardcoded AWS access key id"],
+    ]);
+  });
+
+  it("honours an inline marker on the unchanged line above an added secret (the only marker in the file)", () => {
+    const diff = hunkDiff("src/c.ts", 5, [" // moderator:allow-secret (sandbox key)", `+const token = "${githubToken}";`, `+const other = "${githubToken}";`]);
+    expect(run(diff).map((f) => f.line)).toEqual([7]);
+  });
+});
+
