@@ -44,6 +44,8 @@ export interface ExecuteTasksInput {
   secrets: string[];
   log: Logger;
   now: () => number;
+  /** Called each time an agent reports a cost (see runAgent). */
+  onAgentCost?: () => void;
 }
 
 export interface TaskOutcome {
@@ -151,6 +153,7 @@ export async function executeTasks(input: ExecuteTasksInput): Promise<ExecuteTas
           secrets: input.secrets,
           log,
           now: input.now,
+          ...(input.onAgentCost ? { onCost: input.onAgentCost } : {}),
         });
       } catch (err) {
         // The backend could not start its agent: infrastructure. Try the next backend, if any.

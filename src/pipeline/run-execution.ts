@@ -50,7 +50,7 @@ import { publishQa } from "./publish-qa.ts";
 import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
 import { runImproveExecution } from "./run-improve-execution.ts";
 import { runReviewExecution } from "./run-review-execution.ts";
-import { enforceRaceBudget, refreshRaceComment, runRaceExecution, settleCandidate, type CandidateSummary } from "../race/run-race-execution.ts";
+import { enforceRaceBudget, refreshRaceComment, runRaceExecution, settleCandidate, watchRaceBudget, type CandidateSummary } from "../race/run-race-execution.ts";
 import type { CancelInput, CancelResult } from "../queue/cancel-run.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import { agentRepository, type RunConnection } from "./run-connection.ts";
@@ -318,6 +318,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
     const followUp = readFollowUp(execution.followUp);
     let agentSummary: string | undefined;
     const guidance = await readBaseFiles(ws.dir, ws.baseSha, GUIDANCE_PATHS);
+    // A candidate's agents report their cost as they go: the race's cap may stop it (and the others) mid-run.
+    const onAgentCost = raceId ? watchRaceBudget(raceId, deps) : undefined;
     const runTasks = async (tasks: PlannedTaskLike[], feedback: FollowUp | undefined, allowNoChange: boolean) => {
       const executed = await executeTasks({
         executionId,
@@ -342,6 +344,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         secrets,
         log,
         now,
+        ...(onAgentCost ? { onAgentCost } : {}),
       });
       if (executed.agentSummary) agentSummary = executed.agentSummary;
       await readConnections();
@@ -583,6 +586,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         tasks: taskOutcomes,
         ...(peer && peer.action !== "none" ? { peerSummary: peer.summary } : {}),
         notes: qa.notes,
+        runCheckRun: CHECK_RUN_NAME,
       }),
       draft,
     });

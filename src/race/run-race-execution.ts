@@ -231,30 +231,63 @@ export async function settleCandidate(candidateId: string, d: { deps: PipelineDe
   }
 }
 
+/** A candidate in these states may still start or run an agent (and spend): the cost cap stops it. */
+const SPENDING = new Set(["queued", "preparing", "planning", "executing"]);
+
 /**
- * The race's cost cap: once the candidates together have spent `maxCostUsd`, the ones still running are stopped
- * (what finished stays in the race, and so does `self`, the candidate whose agent just ended). Returns the names stopped.
+ * The race's cost cap. The race has spent what its candidates' agent runs cost: finished runs' final cost, and
+ * what running agents have reported so far (their AgentRun rows grow as they report). Once that reaches
+ * `maxCostUsd`, every candidate that may still spend (queued, or before the end of its agent) is stopped through the
+ * cancel mechanism, except `keep` (a candidate whose agent has just ended: what was paid for is judged). Candidates
+ * in QA or later go on. Each is stopped once. Returns the names stopped by this call.
  */
-export async function enforceRaceBudget(raceId: string, deps: PipelineDeps, self?: string): Promise<string[]> {
+export async function enforceRaceBudget(raceId: string, deps: PipelineDeps, keep?: string): Promise<string[]> {
   const race = await deps.store.prisma.execution.findUnique({ where: { id: raceId }, include: { repository: true } });
   if (!race) return [];
   const state = readRaceState(race.summary);
-  if (state.maxCostUsd === undefined || state.capped) return [];
+  if (state.maxCostUsd === undefined) return [];
   const rows = await deps.store.prisma.execution.findMany({ where: { raceId } });
   const spent = (await deps.store.prisma.agentRun.aggregate({ where: { executionId: { in: rows.map((r) => r.id) } }, _sum: { costUsd: true } }))._sum.costUsd ?? 0;
   if (spent < state.maxCostUsd) return [];
-  // The candidate whose agent just finished keeps its result: what was paid for is judged.
-  const running = rows.filter((r) => !FINAL.has(r.status) && r.id !== self);
+  const already = new Set(state.capped?.stopped ?? []);
+  const running = rows.filter((r) => SPENDING.has(r.status) && r.id !== keep && !already.has(r.candidate ?? r.id));
+  if (state.capped && running.length === 0) return [];
+  const reason = `the race's cost cap ($${state.maxCostUsd.toFixed(2)}) was reached`;
   const stopped: string[] = [];
   for (const r of running) {
     const jobId = r.jobId ?? runJobId(race.repository.githubId, race.issueNumber, r.id);
-    const result = deps.cancelRun ? await deps.cancelRun({ jobId, reason: `the race's cost cap ($${state.maxCostUsd}) was reached`, by: "moderator" }).catch(() => "not_found" as const) : "not_found";
-    if (result === "removed") await deps.store.finishExecution(r.id, "cancelled", { cancelledBy: "moderator", error: `stopped: the race's cost cap ($${state.maxCostUsd.toFixed(2)}) was reached` });
+    const result = deps.cancelRun ? await deps.cancelRun({ jobId, reason, by: "moderator" }).catch(() => "not_found" as const) : "not_found";
+    if (result === "removed") await deps.store.finishExecution(r.id, "cancelled", { cancelledBy: "moderator", error: `stopped: ${reason}` });
     stopped.push(r.candidate ?? r.id);
   }
-  await deps.store.updateExecution(raceId, { summary: { race: { ...state, capped: { at: spent, stopped } } } as unknown as Prisma.InputJsonObject });
+  const all = [...already, ...stopped];
+  await deps.store.updateExecution(raceId, { summary: { race: { ...state, capped: { at: state.capped?.at ?? spent, stopped: all } } } as unknown as Prisma.InputJsonObject });
   await deps.store.appendEvent(raceId, { type: "race.capped", level: "warn", message: `$${spent.toFixed(4)} spent of $${state.maxCostUsd}: stopped ${stopped.join(", ") || "nothing"}`, data: { spent, stopped } });
   return stopped;
+}
+
+/**
+ * What a candidate calls each time one of its agents reports a cost: checks the race's cap (one check at a time;
+ * reports that arrive during a check make one more check after it). Never throws.
+ */
+export function watchRaceBudget(raceId: string, deps: PipelineDeps): () => void {
+  let running = false;
+  let again = false;
+  const check = async (): Promise<void> => {
+    running = true;
+    try {
+      do {
+        again = false;
+        await enforceRaceBudget(raceId, deps).catch((err: unknown) => deps.log.warn({ err, raceId }, "could not check the race's cost"));
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  return () => {
+    if (running) again = true;
+    else void check();
+  };
 }
 
 async function judgeAndPublish(

@@ -10,7 +10,7 @@ import { issueCommentCreated } from "../support/payloads.ts";
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 
 /** Three operator backends, each the scripted agent in another mode: a clean fix, a fix that breaks the tests, one that hangs. */
-function raceYaml(o: { clean?: string; broken?: string; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number } = {}): string {
+function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number } = {}): string {
   const backend = (name: string, mode: string, timeout: number) => [
     `  ${name}:`,
     "    type: command",
@@ -22,7 +22,7 @@ function raceYaml(o: { clean?: string; broken?: string; hang?: string; hangTimeo
     "defaultBackend: alpha",
     "backends:",
     ...backend("alpha", o.clean ?? "racer-clean", 60),
-    ...backend("beta", o.broken ?? "racer-broken-tests", 60),
+    ...backend("beta", o.broken ?? "racer-broken-tests", o.brokenTimeout ?? 60),
     ...backend("gamma", o.hang ?? "hang", o.hangTimeout ?? 3),
     `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3} }`,
     "learner: { enabled: true }",
@@ -117,6 +117,9 @@ describe("races: several agents, one issue", () => {
     expect(pr.body).toContain("`alpha` has the best score");
     expect(pr.body).toContain("<details><summary><code>beta</code>");
     expect(pr.body).toContain("+the tests fail while this file exists");
+    // The QA line names what a race's PR has: the `Moderator QA` check run (no review: no findings; no `Moderator` run check).
+    expect(pr.body).toContain("QA passed: no findings. Details are in the **Moderator QA** check run.\n");
+    expect(pr.body).not.toContain("**Moderator** check run");
     writeFileSync(path.join(process.env["RACE_PR_BODY_OUT"] ?? path.join(h.tmp, "pr-body.md")), pr.body);
 
     // The tracking comment shows the race: each candidate's state, then the verdict and the PR.
@@ -172,18 +175,23 @@ describe("races: several agents, one issue", () => {
     expect(branches(h)).toEqual(["main"]);
   }, 120_000);
 
-  it("the race's cost cap stops the candidates still running", async () => {
-    // alpha spends $0.50 at once; the cap is $0.25: beta and gamma (still working) are stopped, alpha is judged alone.
-    h = await setup(raceYaml({ clean: "racer-clean 0.5", broken: "slow 30000", hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
+  it("the race's cost cap stops the candidates still running, from the cost their agents report as they go", async () => {
+    // alpha spends $0.10 and finishes; beta reports $0.05 a second and never finishes; gamma hangs. The cap is $0.25:
+    // beta's own reports bring the race there while its agent runs, so beta and gamma are stopped, alpha is judged.
+    h = await setup(raceYaml({ clean: "racer-clean 0.1", broken: "spend 0.05 1000", brokenTimeout: 40, hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
     const db = h.moderator.db.prisma;
     await command(h, "/moderator run");
     const r = await waitForRaceEnd(h);
     expect(r.error).toBeNull();
     expect(r.status).toBe("completed");
     const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
-    expect(candidates.map((c) => [c.candidate, c.status])).toEqual([["alpha", "completed"], ["beta", "cancelled"], ["gamma", "cancelled"]]);
+    expect(candidates.map((c) => [c.candidate, c.status, c.cancelledBy])).toEqual([["alpha", "completed", null], ["beta", "cancelled", "moderator"], ["gamma", "cancelled", "moderator"]]);
     const capped = await db.executionEvent.findFirst({ where: { executionId: r.id, type: "race.capped" } });
-    expect(capped?.message).toMatch(/^\$0\.5000 spent of \$0\.25: stopped/);
+    expect(capped?.message).toMatch(/^\$0\.(2[5-9]|3\d)\d* spent of \$0\.25: stopped beta, gamma$/);
+    // beta was stopped while its agent ran (not at its 40 s timeout): its agent run ended cancelled, its cost recorded.
+    const betaRun = await db.agentRun.findFirstOrThrow({ where: { executionId: candidates[1]!.id } });
+    expect(betaRun.status).toBe("cancelled");
+    expect(betaRun.costUsd).toBeGreaterThanOrEqual(0.15);
     const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
     expect(body).toContain("`alpha` is the only candidate that finished with a change");
   }, 120_000);
