@@ -33,15 +33,22 @@ export function renderCandidatesSection(candidates: readonly CandidateView[], ve
   out.push("");
   out.push("**Judge:**");
   for (const r of verdict.reasons) out.push(`- ${r}`);
+  const ranked = (verdict.peers ?? []).filter((p) => p.status === "ranked");
+  if (ranked.length > 0) {
+    out.push("", "**Peers, side by side:**");
+    for (const p of ranked) out.push(`- \`${p.peer}\`: ${(p.order ?? []).map((n) => `\`${n}\``).join(" > ")}${p.summary ? `. ${oneLine(p.summary)}` : ""}`);
+  }
   for (const name of order) {
     const c = candidates.find((x) => x.name === name);
     if (!c) continue;
     const main = (c.reasons ?? []).slice(0, 3);
-    if (main.length === 0 && !c.diff) continue;
+    const peerSays = ranked.filter((p) => p.reasons?.[c.name]).map((p) => `\`${p.peer}\` (peer, places it ${ordinal((p.order ?? []).indexOf(c.name) + 1)}): ${oneLine(p.reasons?.[c.name] ?? "")}`);
+    if (main.length === 0 && !c.diff && peerSays.length === 0) continue;
     out.push("");
     out.push(`<details><summary><code>${c.name}</code> (${c.backend}): score ${c.score !== undefined ? c.score.toFixed(2) : "–"}${c.action ? `, ${c.action}` : ""}</summary>`);
     out.push("");
     for (const r of main) out.push(`- ${r.replace(/\s+/g, " ")}`);
+    for (const r of peerSays) out.push(`- ${r}`);
     if (c.diff) {
       const diff = c.diff.length > MAX_DIFF_CHARS ? `${c.diff.slice(0, MAX_DIFF_CHARS)}\n... (cut at ${MAX_DIFF_CHARS} characters)` : c.diff;
       out.push("");
@@ -90,4 +97,12 @@ function formatFindings(counts: Partial<Record<Severity, number>> | undefined): 
   if (!counts) return "–";
   const parts = SEVERITIES.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
   return parts.length > 0 ? parts.join(", ") : "none";
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? "1st" : n === 2 ? "2nd" : n === 3 ? "3rd" : `${n}th`;
 }

@@ -14,6 +14,7 @@ import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-
 import type { ExecutionWithRepository } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
+import { askPeersToRank } from "./ask-peers-to-rank.ts";
 import { judgeRace, type RaceVerdict } from "./judge-race.ts";
 import { renderCandidatesSection, renderRaceComment, type CandidateView } from "./render-race.ts";
 import { resolveRace, type RaceCandidate } from "./resolve-race.ts";
@@ -133,7 +134,7 @@ export async function runRaceExecution(execution: ExecutionWithRepository, deps:
       await refreshRaceComment(execution.id, { store, codeHost, ref, log });
       return { status: "waiting" };
     }
-    return await judgeAndPublish(execution, children, { deps, codeHost, ref, conn, pick });
+    return await judgeAndPublish(execution, children, { deps, codeHost, ref, conn, pick, signal: ctx.signal });
   } catch (err) {
     const classified = classifyError(err, pick ? "publish" : "prepare");
     log.warn({ err, executionId: execution.id }, "race failed");
@@ -293,7 +294,7 @@ export function watchRaceBudget(raceId: string, deps: PipelineDeps): () => void 
 async function judgeAndPublish(
   race: ExecutionWithRepository,
   children: readonly Execution[],
-  d: { deps: PipelineDeps; codeHost: CodeHost; ref: RepoRef; conn: Awaited<ReturnType<PipelineDeps["connect"]>>; pick: { name: string; by: string } | undefined },
+  d: { deps: PipelineDeps; codeHost: CodeHost; ref: RepoRef; conn: Awaited<ReturnType<PipelineDeps["connect"]>>; pick: { name: string; by: string } | undefined; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { deps, codeHost, ref, conn, pick } = d;
   const { store, log } = deps;
@@ -304,9 +305,12 @@ async function judgeAndPublish(
   if (!verdict) {
     const learner = deps.operator.learner;
     const table = learner.enabled ? (await loadAcceptanceTable(store.prisma, { config: learner, now: new Date(now()), repositoryId: race.repositoryId })).table : undefined;
+    const repoCfg = await conn.repoConfig((await conn.repository()).defaultBranch);
+    const peers = repoCfg.ok ? await askPeersToRank(race, candidates, { deps, conn, repoConfig: repoCfg.config, ...(d.signal ? { signal: d.signal } : {}) }) : [];
     verdict = judgeRace({
       candidates,
       ...(table ? { prior: (backend: string) => lookupAcceptance(table, "backend", race.repositoryId, backendKey(backend, "change")).mean } : {}),
+      ...(peers.length > 0 ? { peers } : {}),
     });
     await store.appendEvent(race.id, { type: "race.judged", message: verdict.winner ? `winner ${verdict.winner}` : "no winner", data: verdict as unknown as Prisma.InputJsonObject });
   }

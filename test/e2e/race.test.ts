@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadAcceptanceTable } from "../../src/learner/load-learnings.ts";
 import { lookupAcceptance } from "../../src/learner/lookup-acceptance.ts";
 import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { callTools, startFakeOllama, type FakeOllama, type RecordedChatBody } from "../support/fake-ollama.ts";
 import { issueCommentCreated } from "../support/payloads.ts";
 
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 
 /** Three operator backends, each the scripted agent in another mode: a clean fix, a fix that breaks the tests, one that hangs. */
-function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number } = {}): string {
+function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number; moreBackends?: string[] } = {}): string {
   const backend = (name: string, mode: string, timeout: number) => [
     `  ${name}:`,
     "    type: command",
@@ -24,6 +25,7 @@ function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; 
     ...backend("alpha", o.clean ?? "racer-clean", 60),
     ...backend("beta", o.broken ?? "racer-broken-tests", o.brokenTimeout ?? 60),
     ...backend("gamma", o.hang ?? "hang", o.hangTimeout ?? 3),
+    ...(o.moreBackends ?? []),
     `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3} }`,
     "learner: { enabled: true }",
   ].join("\n");
@@ -41,9 +43,12 @@ const REPO_CONFIG = [
 ].join("\n");
 
 let h: Harness | undefined;
+let ollama: FakeOllama | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
+  await ollama?.close();
+  ollama = undefined;
 });
 
 async function race(harness: Harness) {
@@ -195,6 +200,49 @@ describe("races: several agents, one issue", () => {
     const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
     expect(body).toContain("`alpha` is the only candidate that finished with a change");
   }, 120_000);
+
+  it("peers rank the candidates side by side: their ranking breaks a tie on score, a malformed answer is recorded and ignored", async () => {
+    // Two peers on a fake model server: `critic` ranks alpha-2 first with reasons; `mute` answers without a ranking.
+    ollama = await startFakeOllama({ models: ["critic-model", "mute-model"] });
+    const prompts: Array<{ model: string; prompt: string }> = [];
+    const finish = (summary: string) => callTools(["finish", { summary }]);
+    const answer = (req: RecordedChatBody) => {
+      const prompt = req.messages.find((m) => m.role === "user")?.content ?? "";
+      prompts.push({ model: req.model, prompt });
+      if (!prompt.includes("rank them")) return finish('{"verdict": "approve", "summary": "Fine."}');
+      if (req.model === "mute-model") return finish("Both are fine, I cannot choose.");
+      return finish('Compared.\n{"ranking": [{"candidate": "alpha-2", "reason": "same change, and its commit is clearer"}, {"candidate": "alpha-1", "reason": "equal, second"}], "summary": "Both add NOTES.md."}');
+    };
+    ollama.reply(...Array.from({ length: 8 }, () => answer));
+    const peer = (name: string, model: string) => [`  ${name}:`, "    type: ollama", `    host: ${ollama!.url}`, `    model: ${model}`, "    timeoutSeconds: 30"];
+    h = await setup(raceYaml({ moreBackends: [...peer("critic", "critic-model"), ...peer("mute", "mute-model")] }), `${REPO_CONFIG}\n  peers: [critic, mute]\n`);
+    const db = h.moderator.db.prisma;
+    await command(h, "/moderator run --race 2");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+    const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
+    expect(candidates.map((c) => [c.candidate, c.status])).toEqual([["alpha-1", "completed"], ["alpha-2", "completed"]]);
+    const scores = candidates.map((c) => (c.summary as { score: number }).score);
+    expect(scores[0]).toBe(scores[1]);
+
+    // Each peer got both diffs together in one prompt.
+    const ranking = prompts.filter((p) => p.prompt.includes("rank them"));
+    expect(ranking.map((p) => p.model).sort()).toEqual(["critic-model", "mute-model"]);
+    expect(ranking[0]?.prompt).toContain('<candidate name="alpha-1">');
+    expect(ranking[0]?.prompt).toContain('<candidate name="alpha-2">');
+    expect(ranking[0]?.prompt).toContain("+Notes for issue #5.");
+
+    // Equal score and size: the peers decide (without them, alpha-1 would win by name); the reasons are recorded and shown.
+    const event = await db.executionEvent.findFirstOrThrow({ where: { executionId: r.id, type: "race.peers_ranked" } });
+    expect(event.message).toBe('critic: alpha-2 > alpha-1; mute: no ranking (its final message has no JSON object with a "ranking" key)');
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    expect(body).toMatch(/\| `alpha-2` \| `alpha` \| [0-9.]+ \|.*🏆 shown/);
+    expect(body).toContain('the peers prefer `alpha-2` (1 point against 0): `critic` ranks `alpha-2` higher ("same change, and its commit is clearer").');
+    expect(body).toContain('Peer `mute` gave no ranking: its final message has no JSON object with a "ranking" key.');
+    expect(body).toContain("**Peers, side by side:**\n- `critic`: `alpha-2` > `alpha-1`. Both add NOTES.md.");
+    expect(body).toContain("- `critic` (peer, places it 2nd): equal, second");
+    writeFileSync(path.join(process.env["RACE_PEERS_PR_BODY_OUT"] ?? path.join(h.tmp, "pr-body-peers.md")), body);
+  }, 150_000);
 
   it("refuses more candidates than the operator allows, with where the number came from", async () => {
     h = await setup(raceYaml({ maxRaceAttempts: 2 }));
