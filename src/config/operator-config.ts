@@ -135,6 +135,11 @@ export const OperatorConfig = z
         maxOutputBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         /** At most this many candidates in one race (`/moderator run --race`, a repository's `race:`). */
         maxRaceAttempts: z.number().int().min(1).max(10).default(3),
+        /**
+         * Whether a repository's `race.keepBranches` may push losing candidates' commits to GitHub (as
+         * `moderator/issue-<n>-<candidate>`, after the judge; each passed the push gate and QA). Off: they stay in the database.
+         */
+        allowRaceBranches: z.boolean().default(false),
       })
       .prefault({}),
   })

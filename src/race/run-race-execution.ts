@@ -15,6 +15,7 @@ import type { ExecutionWithRepository } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
 import { askPeersToRank } from "./ask-peers-to-rank.ts";
+import { keepLoserBranches } from "./keep-loser-branches.ts";
 import { judgeRace, type RaceVerdict } from "./judge-race.ts";
 import { renderCandidatesSection, renderRaceComment, type CandidateView } from "./render-race.ts";
 import { resolveRace, type RaceCandidate } from "./resolve-race.ts";
@@ -33,6 +34,8 @@ export interface RaceState {
   verdict?: RaceVerdict;
   /** Set when the cost cap stopped candidates. */
   capped?: { at: number; stopped: string[] };
+  /** Losing candidates' branches pushed after the judge (`race.keepBranches`), to delete when no longer wanted. */
+  keptBranches?: string[];
 }
 
 /** What a candidate keeps in its `summary` for the judge (written when its decision is made). */
@@ -336,6 +339,21 @@ async function judgeAndPublish(
     const shownRow = children.find((c) => c.id === shown.id);
     const shownSummary = (shownRow?.summary ?? {}) as Partial<CandidateSummary>;
     const cfg = await conn.repoConfig(repoInfo.defaultBranch);
+    // The losers' branches: pushed when the repository asks and the operator allows, else (and for a picked one) deleted.
+    const keepAsked = cfg.ok && cfg.config.race?.keepBranches === true;
+    const keep = keepAsked && deps.operator.limits.allowRaceBranches;
+    const branches = await keepLoserBranches(ws, { issueNumber: race.issueNumber, candidates, shown: shown.name, keep, previously: state.keptBranches ?? [] });
+    const keptBranches = Object.values(branches.kept);
+    if (keptBranches.length > 0 || branches.deleted.length > 0) {
+      await store.updateExecution(race.id, { summary: { race: { ...state, verdict, keptBranches } } as unknown as Prisma.InputJsonObject });
+      await store.appendEvent(race.id, { type: "race.branches", message: `kept ${keptBranches.join(", ") || "none"}; deleted ${branches.deleted.join(", ") || "none"}`, data: { kept: branches.kept, deleted: branches.deleted } });
+    }
+    const web = repositoryWebUrl(repoInfo.cloneUrl);
+    const shownCandidates = candidates.map((c) => {
+      const b = branches.kept[c.name];
+      return b ? { ...c, branch: { name: b, ...(web ? { url: `${web}/tree/${b}` } : {}) } } : c;
+    });
+    const notes = keepAsked && !keep ? ["Losing candidates' branches were not pushed: `race.keepBranches` asks for them, but the operator does not allow it (`limits.allowRaceBranches`)."] : [];
     const storedQa = shownSummary.qa;
     const qa: QaPhaseResult | undefined = storedQa
       ? { findings: storedQa.findings, commands: storedQa.commands, qaError: storedQa.qaError ?? undefined, peerDecision: storedQa.peerDecision ?? undefined, notes: storedQa.notes, connections: [] }
@@ -353,7 +371,7 @@ async function judgeAndPublish(
         executionId: race.id,
       }),
       "",
-      renderCandidatesSection(candidates, verdict, shown.name),
+      renderCandidatesSection(shownCandidates, verdict, shown.name, notes),
     ].join("\n");
     const draft = shown.action === "draft" || shown.action === "ask" || shown.action === "escalate";
     const pr = await codeHost.ensurePullRequest(ref, { branch, base: repoInfo.defaultBranch, title: renderPullRequestTitle(race.issueNumber, race.issueTitle), body, draft });
@@ -367,7 +385,7 @@ async function judgeAndPublish(
       backend: shown.backend,
       decision: { action: shown.action ?? "proceed", confidence: shown.score ?? 0, reasons: verdict.reasons },
       followUp: null as unknown as Prisma.InputJsonObject,
-      summary: { race: { ...state, verdict, shown: shown.name }, prNumber: pr.number, backend: shown.backend, filesChanged: files.length } as unknown as Prisma.InputJsonObject,
+      summary: { race: { ...state, verdict, shown: shown.name, keptBranches }, prNumber: pr.number, backend: shown.backend, filesChanged: files.length } as unknown as Prisma.InputJsonObject,
     });
     // The shown candidate's QA on the PR: the review and the `Moderator QA` check run (a pick redoes them on its head).
     if (qa && cfg.ok) {
@@ -416,4 +434,15 @@ function failsOn(counts: Partial<Record<string, number>>, failOn: string): boole
 function readPick(followUp: unknown): { name: string; by: string } | undefined {
   const p = (followUp as { pick?: { name?: unknown; by?: unknown } } | null)?.pick;
   return p && typeof p.name === "string" ? { name: p.name, by: typeof p.by === "string" ? p.by : "someone" } : undefined;
+}
+
+/** The repository's web address from its clone URL (`https://github.com/o/r.git` -> `https://github.com/o/r`); none with credentials. */
+function repositoryWebUrl(cloneUrl: string): string | undefined {
+  try {
+    const u = new URL(cloneUrl);
+    if (u.username || u.password || !/^https?:$/.test(u.protocol)) return undefined;
+    return `${u.origin}${u.pathname.replace(/\.git$/, "").replace(/\/+$/, "")}`;
+  } catch {
+    return undefined;
+  }
 }

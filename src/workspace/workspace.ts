@@ -26,6 +26,10 @@ export interface Workspace {
   bundle(): Promise<Buffer>;
   /** Fetch a bundle made by `bundle()` from a clone of the same base and reset the branch to its head; returns the sha. */
   adoptBundle(bundle: Buffer): Promise<string>;
+  /** Force-push the head of such a bundle to refs/heads/<branch> on origin (this clone's branch stays as it is); returns the sha. */
+  pushBundle(bundle: Buffer, branch: string): Promise<string>;
+  /** Delete refs/heads/<branch> on origin; false when there was no such branch. */
+  deleteRemoteBranch(branch: string): Promise<boolean>;
   /** Delete the clone. Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { issueCommentCreated } from "../support/payloads.ts";
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 
 /** Three operator backends, each the scripted agent in another mode: a clean fix, a fix that breaks the tests, one that hangs. */
-function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number; moreBackends?: string[] } = {}): string {
+function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number; moreBackends?: string[]; allowRaceBranches?: boolean } = {}): string {
   const backend = (name: string, mode: string, timeout: number) => [
     `  ${name}:`,
     "    type: command",
@@ -26,7 +26,7 @@ function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; 
     ...backend("beta", o.broken ?? "racer-broken-tests", o.brokenTimeout ?? 60),
     ...backend("gamma", o.hang ?? "hang", o.hangTimeout ?? 3),
     ...(o.moreBackends ?? []),
-    `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3} }`,
+    `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3}, allowRaceBranches: ${o.allowRaceBranches ?? false} }`,
     "learner: { enabled: true }",
   ].join("\n");
 }
@@ -244,6 +244,41 @@ describe("races: several agents, one issue", () => {
     writeFileSync(path.join(process.env["RACE_PEERS_PR_BODY_OUT"] ?? path.join(h.tmp, "pr-body-peers.md")), body);
   }, 150_000);
 
+  it("keeps the losers' branches when the repository asks and the operator allows: pushed, linked, moved by a pick", async () => {
+    h = await setup(raceYaml({ allowRaceBranches: true }), `${REPO_CONFIG}\nrace: { keepBranches: true }\n`);
+    const db = h.moderator.db.prisma;
+    await command(h, "/moderator run --race alpha,beta");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+    // The winner on the PR branch, the loser on its own branch with its own commits.
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5", "moderator/issue-5-beta"]);
+    expect(gitLs(h, "moderator/issue-5-beta")).toEqual(["BROKEN", "NOTES.md", "README.md"]);
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    const link = (b: string) => `[\`${b}\`](${h!.fake.url}/git/${OWNER}/${REPO}/tree/${b})`;
+    expect(body).toMatch(new RegExp(`\\| \`beta\` \\| \`beta\` \\| [0-9.]+ \\|.*\\| ${escape(link("moderator/issue-5-beta"))} \\|`));
+    expect(body).toContain(`- Its commits are on branch ${link("moderator/issue-5-beta")}.`);
+    expect(body).toContain("<details><summary><code>beta</code>");
+
+    // A pick swaps them: beta is on the PR branch, its own branch is deleted, alpha's is kept instead.
+    await command(h, "/moderator pick beta");
+    await h.waitFor("the pick", async () => (await db.executionEvent.count({ where: { executionId: r.id, type: "race.picked" } })) > 0);
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5", "moderator/issue-5-alpha"]);
+    expect(gitLs(h, "moderator/issue-5-alpha")).toEqual(["NOTES.md", "README.md"]);
+    const patch = h.fake.requests.filter((q) => q.method === "PATCH" && new RegExp(`/pulls/${r.prNumber}$`).test(q.path)).at(-1)?.body as { body: string };
+    expect(patch.body).toContain(`- Its commits are on branch ${link("moderator/issue-5-alpha")}.`);
+    expect(patch.body).not.toContain("moderator/issue-5-beta");
+  }, 150_000);
+
+  it("without the operator's leave, a repository's keepBranches pushes nothing and says why", async () => {
+    h = await setup(raceYaml(), `${REPO_CONFIG}\nrace: { keepBranches: true }\n`);
+    await command(h, "/moderator run --race alpha,beta");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5"]);
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    expect(body).toContain("- Losing candidates' branches were not pushed: `race.keepBranches` asks for them, but the operator does not allow it (`limits.allowRaceBranches`).");
+  }, 150_000);
+
   it("refuses more candidates than the operator allows, with where the number came from", async () => {
     h = await setup(raceYaml({ maxRaceAttempts: 2 }));
     await command(h, "/moderator run --race 3");
@@ -254,3 +289,7 @@ describe("races: several agents, one issue", () => {
     expect(tracking[0]?.body).toContain("limits.maxRaceAttempts");
   }, 60_000);
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
