@@ -19,14 +19,14 @@ import { rankWithPeers, type PeerRankingResult } from "./rank-with-peers.ts";
 export async function askPeersToRank(
   race: ExecutionWithRepository,
   candidates: ReadonlyArray<CandidateResult & { diff?: string }>,
-  d: { deps: PipelineDeps; conn: RunConnection; repoConfig: RepoConfig; signal?: AbortSignal },
+  d: { deps: PipelineDeps; conn: RunConnection; repoInfo: Awaited<ReturnType<RunConnection["repository"]>>; repoConfig: RepoConfig; signal?: AbortSignal },
 ): Promise<PeerRankingResult[]> {
   const { deps, conn } = d;
   const names = Object.keys(deps.operator.backends);
   const peers = d.repoConfig.qa.peers.filter((p) => names.includes(p));
   const eligible = candidates.filter((c) => c.status === "completed" && c.hasResult && c.score !== undefined && c.diff);
   if (peers.length === 0 || eligible.length < 2) return [];
-  const repoInfo = await conn.repository();
+  const { repoInfo } = d;
   const ref: RepoRef = { owner: race.repository.owner, repo: race.repository.name };
   const scratch = await mkdtemp(path.join(deps.workspaceDir, `race-peers-${race.id.slice(0, 8)}-`));
   let results: PeerRankingResult[];

@@ -250,7 +250,7 @@ export async function enforceRaceBudget(raceId: string, deps: PipelineDeps, keep
   if (!race) return [];
   const state = readRaceState(race.summary);
   if (state.maxCostUsd === undefined) return [];
-  const rows = await deps.store.prisma.execution.findMany({ where: { raceId } });
+  const rows = await deps.store.prisma.execution.findMany({ where: { raceId }, orderBy: [{ createdAt: "asc" }, { candidate: "asc" }] });
   const spent = (await deps.store.prisma.agentRun.aggregate({ where: { executionId: { in: rows.map((r) => r.id) } }, _sum: { costUsd: true } }))._sum.costUsd ?? 0;
   if (spent < state.maxCostUsd) return [];
   const already = new Set(state.capped?.stopped ?? []);
@@ -304,12 +304,13 @@ async function judgeAndPublish(
   const now = deps.now ?? Date.now;
   const state = readRaceState(race.summary);
   const candidates = await loadCandidates(store, race.id);
+  const repoInfo = await conn.repository();
+  const cfg = await conn.repoConfig(repoInfo.defaultBranch);
   let verdict = state.verdict;
   if (!verdict) {
     const learner = deps.operator.learner;
     const table = learner.enabled ? (await loadAcceptanceTable(store.prisma, { config: learner, now: new Date(now()), repositoryId: race.repositoryId })).table : undefined;
-    const repoCfg = await conn.repoConfig((await conn.repository()).defaultBranch);
-    const peers = repoCfg.ok ? await askPeersToRank(race, candidates, { deps, conn, repoConfig: repoCfg.config, ...(d.signal ? { signal: d.signal } : {}) }) : [];
+    const peers = cfg.ok ? await askPeersToRank(race, candidates, { deps, conn, repoInfo, repoConfig: cfg.config, ...(d.signal ? { signal: d.signal } : {}) }) : [];
     verdict = judgeRace({
       candidates,
       ...(table ? { prior: (backend: string) => lookupAcceptance(table, "backend", race.repositoryId, backendKey(backend, "change")).mean } : {}),
@@ -328,7 +329,6 @@ async function judgeAndPublish(
     throw new ModeratorError(`no candidate finished with a change: ${verdict.reasons.slice(1).join(" ") || "none ran"}`, { phase: "decide", hint: "See each candidate's error above; comment `/moderator run` to try again." });
   }
   // Publish: the shown candidate's commits on moderator/issue-<n> (force: a pick replaces the branch), one PR.
-  const repoInfo = await conn.repository();
   const branch = `moderator/issue-${race.issueNumber}`;
   const ws = await cloneWorkspace({ cloneUrl: repoInfo.cloneUrl, token: conn.gitToken, baseBranch: repoInfo.defaultBranch, branch, rootDir: deps.workspaceDir });
   try {
@@ -338,7 +338,6 @@ async function judgeAndPublish(
     const files = await ws.changedFiles();
     const shownRow = children.find((c) => c.id === shown.id);
     const shownSummary = (shownRow?.summary ?? {}) as Partial<CandidateSummary>;
-    const cfg = await conn.repoConfig(repoInfo.defaultBranch);
     // The losers' branches: pushed when the repository asks and the operator allows, else (and for a picked one) deleted.
     const keepAsked = cfg.ok && cfg.config.race?.keepBranches === true;
     const keep = keepAsked && deps.operator.limits.allowRaceBranches;

@@ -181,9 +181,9 @@ describe("races: several agents, one issue", () => {
   }, 120_000);
 
   it("the race's cost cap stops the candidates still running, from the cost their agents report as they go", async () => {
-    // alpha spends $0.10 and finishes; beta reports $0.05 a second and never finishes; gamma hangs. The cap is $0.25:
+    // alpha spends $0.10 and finishes; beta reports $0.03 a second and never finishes; gamma hangs. The cap is $0.25:
     // beta's own reports bring the race there while its agent runs, so beta and gamma are stopped, alpha is judged.
-    h = await setup(raceYaml({ clean: "racer-clean 0.1", broken: "spend 0.05 1000", brokenTimeout: 40, hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
+    h = await setup(raceYaml({ clean: "racer-clean 0.1", broken: "spend 0.03 1000", brokenTimeout: 40, hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
     const db = h.moderator.db.prisma;
     await command(h, "/moderator run");
     const r = await waitForRaceEnd(h);

@@ -1,12 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { startRecordingServer, type RecordedRequest } from "./recording-server.ts";
 
 export interface FakeCodexModel {
   /** What CODEX_OSS_BASE_URL takes (`http://127.0.0.1:<port>/v1`). */
   baseUrl: string;
   port: number;
   /** Every request: method, path, and the parsed JSON body when there is one. */
-  requests: Array<{ method: string; path: string; body: unknown; headers: IncomingMessage["headers"] }>;
+  requests: RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -21,47 +20,22 @@ const sse = (data: { type: string } & Record<string, unknown>): string => `event
  */
 export async function startFakeCodexModel(script: { command: string; reply: string; model?: string }): Promise<FakeCodexModel> {
   const model = script.model ?? "fake-model";
-  const requests: FakeCodexModel["requests"] = [];
   let turn = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        body = text;
-      }
-      const path = (req.url ?? "/").split("?")[0]!;
-      requests.push({ method: req.method ?? "GET", path, body, headers: req.headers });
-      const json = (value: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
-      if (path === "/v1/models") return json({ object: "list", data: [{ id: model, object: "model", owned_by: "fake" }] });
-      if (path === "/api/tags") return json({ models: [{ name: model, model }] });
-      if (path === "/api/version") return json({ version: "0.14.0" });
-      if (req.method !== "POST" || path !== "/v1/responses") return res.writeHead(404, { "content-type": "application/json" }).end("{}");
-      const answered = JSON.stringify((body as { input?: unknown } | undefined)?.input ?? []).includes('"function_call_output"');
-      const id = `resp_fake_${++turn}`;
-      const item = answered
-        ? { type: "message", role: "assistant", id: `msg_fake_${turn}`, content: [{ type: "output_text", text: script.reply }] }
-        : { type: "function_call", id: `fc_fake_${turn}`, call_id: `call_fake_${turn}`, name: "exec_command", arguments: JSON.stringify({ cmd: script.command }) };
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      res.write(sse({ type: "response.created", response: { id } }));
-      res.write(sse({ type: "response.output_item.done", output_index: 0, item }));
-      res.end(sse({ type: "response.completed", response: { id, usage: { input_tokens: 100, input_tokens_details: null, output_tokens: 20, output_tokens_details: null, total_tokens: 120 } } }));
-    });
+  const server = await startRecordingServer(({ method, path, body }, res) => {
+    const json = (value: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
+    if (path === "/v1/models") return json({ object: "list", data: [{ id: model, object: "model", owned_by: "fake" }] });
+    if (path === "/api/tags") return json({ models: [{ name: model, model }] });
+    if (path === "/api/version") return json({ version: "0.14.0" });
+    if (method !== "POST" || path !== "/v1/responses") return res.writeHead(404, { "content-type": "application/json" }).end("{}");
+    const answered = JSON.stringify((body as { input?: unknown } | undefined)?.input ?? []).includes('"function_call_output"');
+    const id = `resp_fake_${++turn}`;
+    const item = answered
+      ? { type: "message", role: "assistant", id: `msg_fake_${turn}`, content: [{ type: "output_text", text: script.reply }] }
+      : { type: "function_call", id: `fc_fake_${turn}`, call_id: `call_fake_${turn}`, name: "exec_command", arguments: JSON.stringify({ cmd: script.command }) };
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.write(sse({ type: "response.created", response: { id } }));
+    res.write(sse({ type: "response.output_item.done", output_index: 0, item }));
+    res.end(sse({ type: "response.completed", response: { id, usage: { input_tokens: 100, input_tokens_details: null, output_tokens: 20, output_tokens_details: null, total_tokens: 120 } } }));
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    port,
-    requests,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { baseUrl: `${server.url}/v1`, port: server.port, requests: server.requests, close: server.close };
 }
