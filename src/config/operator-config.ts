@@ -137,6 +137,11 @@ export const OperatorConfig = z
         maxRaceAttempts: z.number().int().min(1).max(10).default(3),
         /** At most this many tasks of one run's plan run at once (a repository's `planning.parallel`). */
         parallelTasks: z.number().int().min(1).max(16).default(3),
+        /**
+         * Whether a repository's `race.keepBranches` may push losing candidates' commits to GitHub (as
+         * `moderator/issue-<n>-<candidate>`, after the judge; each passed the push gate and QA). Off: they stay in the database.
+         */
+        allowRaceBranches: z.boolean().default(false),
       })
       .prefault({}),
   })

@@ -44,12 +44,19 @@ export const RepoConfig = z.strictObject({
   /**
    * Run every issue as a race (`/moderator run --race` overrides): these backends, or `attempts` of the chosen one;
    * the operator's `limits.maxRaceAttempts` bounds the number of candidates. `maxCostUsd` caps the race's total cost.
+   * `keepBranches` pushes the losers' branches (when the operator allows it).
    */
   race: z
     .strictObject({
       backends: z.array(z.string().min(1)).min(1).max(20).optional(),
       attempts: z.number().int().min(1).max(20).optional(),
       maxCostUsd: z.number().positive().max(10_000).optional(),
+      /**
+       * After the judge, push each losing candidate's commits as `moderator/issue-<n>-<candidate>` (linked from the
+       * PR's Candidates section) instead of keeping only its diff there. Only when the operator allows it
+       * (`limits.allowRaceBranches`); the branches are deleted again when this is turned off or a pick shows them.
+       */
+      keepBranches: z.boolean().optional(),
     })
     .optional(),
   /** Open Moderator's PRs as drafts. */

@@ -173,6 +173,7 @@ export async function executeTasksInParallel(input: ExecuteTasksInput, taskIds: 
         secrets: input.secrets,
         log,
         now: input.now,
+        ...(input.onAgentCost ? { onCost: input.onAgentCost } : {}),
       });
     } catch (err) {
       return { ok: false, backend: backendName, why: `${backendName} could not start (${(err as Error).message})` };

@@ -53,6 +53,8 @@ export interface ExecuteTasksInput {
   secrets: string[];
   log: Logger;
   now: () => number;
+  /** Called each time an agent reports a cost (see runAgent). */
+  onAgentCost?: () => void;
 }
 
 export interface TaskOutcome {

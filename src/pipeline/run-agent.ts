@@ -24,6 +24,8 @@ export interface RunAgentInput {
   secrets: string[];
   log: Logger;
   now: () => number;
+  /** Called each time the agent reports a cost, once the running total is on its AgentRun row. */
+  onCost?: () => void;
 }
 
 export interface RunAgentOutput {
@@ -50,9 +52,21 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
   let stored = 0;
   let dropped = 0;
   let chain: Promise<unknown> = Promise.resolve();
+  /** The cost reported so far (usage events are increments), kept on the row as it grows. */
+  let reportedCost = 0;
   const onEvent = (event: AgentEvent) => {
     if (event.kind === "message") summary = event.text;
     if (event.kind === "result" && event.text) summary = event.text;
+    if (event.kind === "usage" && event.costUsd !== undefined && Number.isFinite(event.costUsd) && event.costUsd > 0) {
+      reportedCost += event.costUsd;
+      const total = reportedCost;
+      chain = chain.then(() =>
+        store
+          .recordAgentRunCost(agentRun.id, total)
+          .then(() => input.onCost?.())
+          .catch((err: unknown) => log.warn({ err }, "could not record the agent's cost")),
+      );
+    }
     if (stored >= MAX_AGENT_EVENTS) {
       dropped++;
       return;
@@ -97,7 +111,7 @@ export async function runAgent(input: RunAgentInput): Promise<RunAgentOutput> {
     exitCode: result.exitCode,
     signal: result.signal,
     durationMs: result.durationMs,
-    costUsd: result.usage.costUsd ?? null,
+    costUsd: result.usage.costUsd ?? (reportedCost > 0 ? reportedCost : null),
     inputTokens: result.usage.inputTokens ?? null,
     outputTokens: result.usage.outputTokens ?? null,
     turns: result.usage.turns ?? null,

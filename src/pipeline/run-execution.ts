@@ -50,7 +50,7 @@ import { publishQa } from "./publish-qa.ts";
 import { runQaPhase, type QaPhaseResult } from "./run-qa-phase.ts";
 import { runImproveExecution } from "./run-improve-execution.ts";
 import { runReviewExecution } from "./run-review-execution.ts";
-import { enforceRaceBudget, refreshRaceComment, runRaceExecution, settleCandidate, type CandidateSummary } from "../race/run-race-execution.ts";
+import { enforceRaceBudget, refreshRaceComment, runRaceExecution, settleCandidate, watchRaceBudget, type CandidateSummary } from "../race/run-race-execution.ts";
 import type { CancelInput, CancelResult } from "../queue/cancel-run.ts";
 import { routeBackend, type BackendRoute } from "./route-backend.ts";
 import { agentRepository, type RunConnection } from "./run-connection.ts";
@@ -328,6 +328,8 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
       view.events = [...(view.events ?? []), line];
       await updateComment(false);
     };
+    // A candidate's agents report their cost as they go: the race's cap may stop it (and the others) mid-run.
+    const onAgentCost = raceId ? watchRaceBudget(raceId, deps) : undefined;
     const runTasks = async (tasks: PlannedTaskLike[], feedback: FollowUp | undefined, allowNoChange: boolean) => {
       const executed = await executeTasks({
         executionId,
@@ -353,6 +355,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         secrets,
         log,
         now,
+        ...(onAgentCost ? { onAgentCost } : {}),
       });
       if (executed.agentSummary) agentSummary = executed.agentSummary;
       await readConnections();
@@ -596,6 +599,7 @@ export async function runExecution(executionId: string, deps: PipelineDeps, ctx:
         ...(ranInParallel ? { parallel: true } : {}),
         ...(peer && peer.action !== "none" ? { peerSummary: peer.summary } : {}),
         notes: qa.notes,
+        runCheckRun: CHECK_RUN_NAME,
       }),
       draft,
     });

@@ -91,6 +91,7 @@ export async function runTask(input: ExecuteTasksInput, run: RunTaskInput): Prom
         secrets: input.secrets,
         log: input.log,
         now: input.now,
+        ...(input.onAgentCost ? { onCost: input.onAgentCost } : {}),
       });
     } catch (err) {
       // The backend could not start its agent: infrastructure. Try the next backend, if any.

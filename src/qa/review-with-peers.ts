@@ -1,8 +1,5 @@
-import { constants as fsConstants } from "node:fs";
-import { lstatSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
-import path from "node:path";
-import type { AgentEvent, AgentResult, AgentTask, Backend } from "../backends/backend.ts";
+import { mkdir } from "node:fs/promises";
+import type { AgentEvent, AgentTask, Backend } from "../backends/backend.ts";
 import type { ProcessRunner } from "../sandbox/process-runner.ts";
 import { CancelledError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
@@ -13,6 +10,7 @@ import { placeInDiff } from "./llm-review-placement.ts";
 import type { DiffFile } from "./parse-diff.ts";
 import { buildPeerReviewPrompt } from "./peer-prompt.ts";
 import type { PeerOpinion, PeerReview } from "./peer-review.ts";
+import { describePeerFailure, peerSlug, runPeerInCopy } from "./run-peer-in-copy.ts";
 import { extractPeerVerdict, type PeerFinding } from "./peer-verdict.ts";
 
 export type { PeerReview } from "./peer-review.ts";
@@ -78,69 +76,17 @@ export async function reviewWithPeers(peers: Backend[], ctx: ReviewWithPeersCont
 async function reviewWithOnePeer(peer: Backend, task: AgentTask, ctx: ReviewWithPeersContext, secrets: string[]): Promise<PeerReview> {
   const name = peer.name;
   const started = Date.now();
-  const notStarted = (problem: string): PeerReview => ({
-    peer: name,
-    verdict: "failed",
-    findings: [],
-    problems: [redactSecrets(problem, secrets)],
-    status: "not_started",
-    durationMs: Date.now() - started,
-    usage: {},
-  });
-  let peerDir: string | undefined;
-  try {
-    peerDir = await mkdtemp(path.join(ctx.scratchDir, `peer-${slug(name)}-`));
-    const copy = path.join(peerDir, "repo");
-    const scratch = path.join(peerDir, "scratch");
-    await mkdir(scratch, { recursive: true });
-    try {
-      await cp(ctx.workdir, copy, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false, mode: fsConstants.COPYFILE_FICLONE, filter: copyable });
-    } catch (err) {
-      return notStarted(`could not copy the clone for the peer: ${(err as Error).message}`);
-    }
-
-    let resultText: string | undefined;
-    const messages: string[] = [];
-    const onEvent = (event: AgentEvent): void => {
-      if (event.kind === "message") messages.push(event.text);
-      if (event.kind === "result" && event.text !== undefined) resultText = event.text;
-      ctx.onEvent?.(name, event);
-    };
-    let result: AgentResult;
-    try {
-      result = await peer.run({ task, workdir: copy, runner: ctx.runner, scratchDir: scratch, ...(ctx.signal ? { signal: ctx.signal } : {}), onEvent });
-    } catch (err) {
-      return notStarted(`the peer agent could not run: ${(err as Error).message}`);
-    }
-
-    const base = { peer: name, status: result.status, durationMs: result.durationMs, usage: result.usage };
-    if (result.status !== "succeeded") {
-      const why = result.error ?? result.status;
-      const tail = result.outputTail.trim() ? ` Its output ends with: ${truncate(result.outputTail.trim().split("\n").slice(-5).join(" | "), 600)}` : "";
-      return { ...base, verdict: "failed", findings: [], problems: [redactSecrets(`the peer agent ${result.status === "timed_out" ? "timed out" : "did not finish"}: ${why}.${tail}`, secrets)] };
-    }
-    const texts = [...(resultText !== undefined ? [resultText] : []), ...[...messages].reverse(), result.outputTail];
-    const extracted = extractPeerVerdict(texts);
-    if ("problem" in extracted) return { ...base, verdict: "unparseable", findings: [], problems: [redactSecrets(extracted.problem, secrets)] };
-    const { verdict } = extracted;
-    const summary = verdict.summary?.trim() ? redactSecrets(truncate(verdict.summary.trim(), MAX_TEXT), secrets) : undefined;
-    const findings = toFindings(name, verdict.verdict, verdict.findings, ctx.files, secrets);
-    return { ...base, verdict: verdict.verdict, ...(summary !== undefined ? { summary } : {}), findings, problems: [] };
-  } catch (err) {
-    return notStarted(`the peer review could not be set up: ${(err as Error).message}`);
-  } finally {
-    if (peerDir) await rm(peerDir, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-/** Regular files, folders and symlinks are copied; sockets, FIFOs and devices are skipped (fs.cp cannot copy them). */
-function copyable(source: string): boolean {
-  try {
-    const st = lstatSync(source);
-    return st.isFile() || st.isDirectory() || st.isSymbolicLink();
-  } catch {
-    return false;
-  }
+  const run = await runPeerInCopy(peer, task, ctx);
+  if (!run.ok) return { peer: name, verdict: "failed", findings: [], problems: [redactSecrets(run.problem, secrets)], status: "not_started", durationMs: Date.now() - started, usage: {} };
+  const { result } = run;
+  const base = { peer: name, status: result.status, durationMs: result.durationMs, usage: result.usage };
+  if (result.status !== "succeeded") return { ...base, verdict: "failed", findings: [], problems: [redactSecrets(describePeerFailure(result), secrets)] };
+  const extracted = extractPeerVerdict(run.texts);
+  if ("problem" in extracted) return { ...base, verdict: "unparseable", findings: [], problems: [redactSecrets(extracted.problem, secrets)] };
+  const { verdict } = extracted;
+  const summary = verdict.summary?.trim() ? redactSecrets(truncate(verdict.summary.trim(), MAX_TEXT), secrets) : undefined;
+  const findings = toFindings(name, verdict.verdict, verdict.findings, ctx.files, secrets);
+  return { ...base, verdict: verdict.verdict, ...(summary !== undefined ? { summary } : {}), findings, problems: [] };
 }
 
 function toFindings(peer: string, opinion: PeerOpinion, raw: PeerFinding[], files: DiffFile[], secrets: string[]): Finding[] {
@@ -154,7 +100,7 @@ function toFindings(peer: string, opinion: PeerOpinion, raw: PeerFinding[], file
     else if (placed.lineMoved) message += `\n\n(${peer} pointed at line ${String(f.line)}, which the diff does not show.)`;
     const suggestion = f.suggestion?.trim();
     const finding = createFinding({
-      ruleId: `peer/${slug(peer)}`,
+      ruleId: `peer/${peerSlug(peer)}`,
       source: "peer",
       severity: f.severity ?? VERDICT_SEVERITY[opinion],
       confidence: PEER_CONFIDENCE,
@@ -168,8 +114,4 @@ function toFindings(peer: string, opinion: PeerOpinion, raw: PeerFinding[], file
     if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
   }
   return [...byFingerprint.values()];
-}
-
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") || "peer";
 }

@@ -12,10 +12,12 @@ export interface CandidateView extends CandidateResult {
   /** For the tracking comment while the race runs: its status and phase. */
   phase?: string | null;
   liveStatus?: string;
+  /** Its pushed branch, when the losers' branches are kept. */
+  branch?: { name: string; url?: string };
 }
 
 /** The PR body's "Candidates" section. Pure. */
-export function renderCandidatesSection(candidates: readonly CandidateView[], verdict: RaceVerdict, shown: string): string {
+export function renderCandidatesSection(candidates: readonly CandidateView[], verdict: RaceVerdict, shown: string, notes: readonly string[] = []): string {
   const out: string[] = ["## Candidates", ""];
   out.push(`Moderator raced ${candidates.length} candidates on this issue; this pull request carries \`${shown}\`. Comment \`/moderator pick <candidate>\` on the issue to swap it.`);
   out.push("");
@@ -25,7 +27,7 @@ export function renderCandidatesSection(candidates: readonly CandidateView[], ve
   for (const name of order) {
     const c = candidates.find((x) => x.name === name);
     if (!c) continue;
-    const mark = name === shown ? "🏆 shown" : verdict.ranking.includes(name) ? "" : `❌ ${c.status}`;
+    const mark = name === shown ? "🏆 shown" : c.branch ? branchLink(c.branch) : verdict.ranking.includes(name) ? "" : `❌ ${c.status}`;
     out.push(
       `| \`${c.name}\` | \`${c.backend}\` | ${c.score !== undefined ? c.score.toFixed(2) : "–"} | ${formatFindings(c.findingsBySeverity)} | ${c.linesChanged !== undefined ? `${c.linesChanged} lines, ${c.filesChanged ?? 0} files` : "–"} | ${c.costUsd !== undefined ? `$${c.costUsd.toFixed(4)}` : "–"} | ${c.durationMs !== undefined ? formatDuration(c.durationMs) : "–"} | ${mark} |`,
     );
@@ -33,15 +35,24 @@ export function renderCandidatesSection(candidates: readonly CandidateView[], ve
   out.push("");
   out.push("**Judge:**");
   for (const r of verdict.reasons) out.push(`- ${r}`);
+  for (const n of notes) out.push(`- ${n}`);
+  const ranked = (verdict.peers ?? []).filter((p) => p.status === "ranked");
+  if (ranked.length > 0) {
+    out.push("", "**Peers, side by side:**");
+    for (const p of ranked) out.push(`- \`${p.peer}\`: ${(p.order ?? []).map((n) => `\`${n}\``).join(" > ")}${p.summary ? `. ${oneLine(p.summary)}` : ""}`);
+  }
   for (const name of order) {
     const c = candidates.find((x) => x.name === name);
     if (!c) continue;
     const main = (c.reasons ?? []).slice(0, 3);
-    if (main.length === 0 && !c.diff) continue;
+    const peerSays = ranked.filter((p) => p.reasons?.[c.name]).map((p) => `\`${p.peer}\` (peer, places it ${ordinal((p.order ?? []).indexOf(c.name) + 1)}): ${oneLine(p.reasons?.[c.name] ?? "")}`);
+    if (main.length === 0 && !c.diff && peerSays.length === 0) continue;
     out.push("");
     out.push(`<details><summary><code>${c.name}</code> (${c.backend}): score ${c.score !== undefined ? c.score.toFixed(2) : "–"}${c.action ? `, ${c.action}` : ""}</summary>`);
     out.push("");
     for (const r of main) out.push(`- ${r.replace(/\s+/g, " ")}`);
+    for (const r of peerSays) out.push(`- ${r}`);
+    if (c.branch) out.push(`- Its commits are on branch ${branchLink(c.branch)}.`);
     if (c.diff) {
       const diff = c.diff.length > MAX_DIFF_CHARS ? `${c.diff.slice(0, MAX_DIFF_CHARS)}\n... (cut at ${MAX_DIFF_CHARS} characters)` : c.diff;
       out.push("");
@@ -90,4 +101,16 @@ function formatFindings(counts: Partial<Record<Severity, number>> | undefined): 
   if (!counts) return "–";
   const parts = SEVERITIES.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
   return parts.length > 0 ? parts.join(", ") : "none";
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? "1st" : n === 2 ? "2nd" : n === 3 ? "3rd" : `${n}th`;
+}
+
+function branchLink(b: { name: string; url?: string }): string {
+  return b.url ? `[\`${b.name}\`](${b.url})` : `\`${b.name}\``;
 }

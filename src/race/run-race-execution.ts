@@ -14,6 +14,8 @@ import { renderPullRequestBody, renderPullRequestTitle } from "../render/render-
 import type { ExecutionWithRepository } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import { cloneWorkspace } from "../workspace/clone-workspace.ts";
+import { askPeersToRank } from "./ask-peers-to-rank.ts";
+import { keepLoserBranches } from "./keep-loser-branches.ts";
 import { judgeRace, type RaceVerdict } from "./judge-race.ts";
 import { renderCandidatesSection, renderRaceComment, type CandidateView } from "./render-race.ts";
 import { resolveRace, type RaceCandidate } from "./resolve-race.ts";
@@ -32,6 +34,8 @@ export interface RaceState {
   verdict?: RaceVerdict;
   /** Set when the cost cap stopped candidates. */
   capped?: { at: number; stopped: string[] };
+  /** Losing candidates' branches pushed after the judge (`race.keepBranches`), to delete when no longer wanted. */
+  keptBranches?: string[];
 }
 
 /** What a candidate keeps in its `summary` for the judge (written when its decision is made). */
@@ -133,7 +137,7 @@ export async function runRaceExecution(execution: ExecutionWithRepository, deps:
       await refreshRaceComment(execution.id, { store, codeHost, ref, log });
       return { status: "waiting" };
     }
-    return await judgeAndPublish(execution, children, { deps, codeHost, ref, conn, pick });
+    return await judgeAndPublish(execution, children, { deps, codeHost, ref, conn, pick, signal: ctx.signal });
   } catch (err) {
     const classified = classifyError(err, pick ? "publish" : "prepare");
     log.warn({ err, executionId: execution.id }, "race failed");
@@ -231,49 +235,86 @@ export async function settleCandidate(candidateId: string, d: { deps: PipelineDe
   }
 }
 
+/** A candidate in these states may still start or run an agent (and spend): the cost cap stops it. */
+const SPENDING = new Set(["queued", "preparing", "planning", "executing"]);
+
 /**
- * The race's cost cap: once the candidates together have spent `maxCostUsd`, the ones still running are stopped
- * (what finished stays in the race, and so does `self`, the candidate whose agent just ended). Returns the names stopped.
+ * The race's cost cap. The race has spent what its candidates' agent runs cost: finished runs' final cost, and
+ * what running agents have reported so far (their AgentRun rows grow as they report). Once that reaches
+ * `maxCostUsd`, every candidate that may still spend (queued, or before the end of its agent) is stopped through the
+ * cancel mechanism, except `keep` (a candidate whose agent has just ended: what was paid for is judged). Candidates
+ * in QA or later go on. Each is stopped once. Returns the names stopped by this call.
  */
-export async function enforceRaceBudget(raceId: string, deps: PipelineDeps, self?: string): Promise<string[]> {
+export async function enforceRaceBudget(raceId: string, deps: PipelineDeps, keep?: string): Promise<string[]> {
   const race = await deps.store.prisma.execution.findUnique({ where: { id: raceId }, include: { repository: true } });
   if (!race) return [];
   const state = readRaceState(race.summary);
-  if (state.maxCostUsd === undefined || state.capped) return [];
-  const rows = await deps.store.prisma.execution.findMany({ where: { raceId } });
+  if (state.maxCostUsd === undefined) return [];
+  const rows = await deps.store.prisma.execution.findMany({ where: { raceId }, orderBy: [{ createdAt: "asc" }, { candidate: "asc" }] });
   const spent = (await deps.store.prisma.agentRun.aggregate({ where: { executionId: { in: rows.map((r) => r.id) } }, _sum: { costUsd: true } }))._sum.costUsd ?? 0;
   if (spent < state.maxCostUsd) return [];
-  // The candidate whose agent just finished keeps its result: what was paid for is judged.
-  const running = rows.filter((r) => !FINAL.has(r.status) && r.id !== self);
+  const already = new Set(state.capped?.stopped ?? []);
+  const running = rows.filter((r) => SPENDING.has(r.status) && r.id !== keep && !already.has(r.candidate ?? r.id));
+  if (state.capped && running.length === 0) return [];
+  const reason = `the race's cost cap ($${state.maxCostUsd.toFixed(2)}) was reached`;
   const stopped: string[] = [];
   for (const r of running) {
     const jobId = r.jobId ?? runJobId(race.repository.githubId, race.issueNumber, r.id);
-    const result = deps.cancelRun ? await deps.cancelRun({ jobId, reason: `the race's cost cap ($${state.maxCostUsd}) was reached`, by: "moderator" }).catch(() => "not_found" as const) : "not_found";
-    if (result === "removed") await deps.store.finishExecution(r.id, "cancelled", { cancelledBy: "moderator", error: `stopped: the race's cost cap ($${state.maxCostUsd.toFixed(2)}) was reached` });
+    const result = deps.cancelRun ? await deps.cancelRun({ jobId, reason, by: "moderator" }).catch(() => "not_found" as const) : "not_found";
+    if (result === "removed") await deps.store.finishExecution(r.id, "cancelled", { cancelledBy: "moderator", error: `stopped: ${reason}` });
     stopped.push(r.candidate ?? r.id);
   }
-  await deps.store.updateExecution(raceId, { summary: { race: { ...state, capped: { at: spent, stopped } } } as unknown as Prisma.InputJsonObject });
+  const all = [...already, ...stopped];
+  await deps.store.updateExecution(raceId, { summary: { race: { ...state, capped: { at: state.capped?.at ?? spent, stopped: all } } } as unknown as Prisma.InputJsonObject });
   await deps.store.appendEvent(raceId, { type: "race.capped", level: "warn", message: `$${spent.toFixed(4)} spent of $${state.maxCostUsd}: stopped ${stopped.join(", ") || "nothing"}`, data: { spent, stopped } });
   return stopped;
+}
+
+/**
+ * What a candidate calls each time one of its agents reports a cost: checks the race's cap (one check at a time;
+ * reports that arrive during a check make one more check after it). Never throws.
+ */
+export function watchRaceBudget(raceId: string, deps: PipelineDeps): () => void {
+  let running = false;
+  let again = false;
+  const check = async (): Promise<void> => {
+    running = true;
+    try {
+      do {
+        again = false;
+        await enforceRaceBudget(raceId, deps).catch((err: unknown) => deps.log.warn({ err, raceId }, "could not check the race's cost"));
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  return () => {
+    if (running) again = true;
+    else void check();
+  };
 }
 
 async function judgeAndPublish(
   race: ExecutionWithRepository,
   children: readonly Execution[],
-  d: { deps: PipelineDeps; codeHost: CodeHost; ref: RepoRef; conn: Awaited<ReturnType<PipelineDeps["connect"]>>; pick: { name: string; by: string } | undefined },
+  d: { deps: PipelineDeps; codeHost: CodeHost; ref: RepoRef; conn: Awaited<ReturnType<PipelineDeps["connect"]>>; pick: { name: string; by: string } | undefined; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { deps, codeHost, ref, conn, pick } = d;
   const { store, log } = deps;
   const now = deps.now ?? Date.now;
   const state = readRaceState(race.summary);
   const candidates = await loadCandidates(store, race.id);
+  const repoInfo = await conn.repository();
+  const cfg = await conn.repoConfig(repoInfo.defaultBranch);
   let verdict = state.verdict;
   if (!verdict) {
     const learner = deps.operator.learner;
     const table = learner.enabled ? (await loadAcceptanceTable(store.prisma, { config: learner, now: new Date(now()), repositoryId: race.repositoryId })).table : undefined;
+    const peers = cfg.ok ? await askPeersToRank(race, candidates, { deps, conn, repoInfo, repoConfig: cfg.config, ...(d.signal ? { signal: d.signal } : {}) }) : [];
     verdict = judgeRace({
       candidates,
       ...(table ? { prior: (backend: string) => lookupAcceptance(table, "backend", race.repositoryId, backendKey(backend, "change")).mean } : {}),
+      ...(peers.length > 0 ? { peers } : {}),
     });
     await store.appendEvent(race.id, { type: "race.judged", message: verdict.winner ? `winner ${verdict.winner}` : "no winner", data: verdict as unknown as Prisma.InputJsonObject });
   }
@@ -288,7 +329,6 @@ async function judgeAndPublish(
     throw new ModeratorError(`no candidate finished with a change: ${verdict.reasons.slice(1).join(" ") || "none ran"}`, { phase: "decide", hint: "See each candidate's error above; comment `/moderator run` to try again." });
   }
   // Publish: the shown candidate's commits on moderator/issue-<n> (force: a pick replaces the branch), one PR.
-  const repoInfo = await conn.repository();
   const branch = `moderator/issue-${race.issueNumber}`;
   const ws = await cloneWorkspace({ cloneUrl: repoInfo.cloneUrl, token: conn.gitToken, baseBranch: repoInfo.defaultBranch, branch, rootDir: deps.workspaceDir });
   try {
@@ -298,7 +338,21 @@ async function judgeAndPublish(
     const files = await ws.changedFiles();
     const shownRow = children.find((c) => c.id === shown.id);
     const shownSummary = (shownRow?.summary ?? {}) as Partial<CandidateSummary>;
-    const cfg = await conn.repoConfig(repoInfo.defaultBranch);
+    // The losers' branches: pushed when the repository asks and the operator allows, else (and for a picked one) deleted.
+    const keepAsked = cfg.ok && cfg.config.race?.keepBranches === true;
+    const keep = keepAsked && deps.operator.limits.allowRaceBranches;
+    const branches = await keepLoserBranches(ws, { issueNumber: race.issueNumber, candidates, shown: shown.name, keep, previously: state.keptBranches ?? [] });
+    const keptBranches = Object.values(branches.kept);
+    if (keptBranches.length > 0 || branches.deleted.length > 0) {
+      await store.updateExecution(race.id, { summary: { race: { ...state, verdict, keptBranches } } as unknown as Prisma.InputJsonObject });
+      await store.appendEvent(race.id, { type: "race.branches", message: `kept ${keptBranches.join(", ") || "none"}; deleted ${branches.deleted.join(", ") || "none"}`, data: { kept: branches.kept, deleted: branches.deleted } });
+    }
+    const web = repositoryWebUrl(repoInfo.cloneUrl);
+    const shownCandidates = candidates.map((c) => {
+      const b = branches.kept[c.name];
+      return b ? { ...c, branch: { name: b, ...(web ? { url: `${web}/tree/${b}` } : {}) } } : c;
+    });
+    const notes = keepAsked && !keep ? ["Losing candidates' branches were not pushed: `race.keepBranches` asks for them, but the operator does not allow it (`limits.allowRaceBranches`)."] : [];
     const storedQa = shownSummary.qa;
     const qa: QaPhaseResult | undefined = storedQa
       ? { findings: storedQa.findings, commands: storedQa.commands, qaError: storedQa.qaError ?? undefined, peerDecision: storedQa.peerDecision ?? undefined, notes: storedQa.notes, connections: [] }
@@ -316,7 +370,7 @@ async function judgeAndPublish(
         executionId: race.id,
       }),
       "",
-      renderCandidatesSection(candidates, verdict, shown.name),
+      renderCandidatesSection(shownCandidates, verdict, shown.name, notes),
     ].join("\n");
     const draft = shown.action === "draft" || shown.action === "ask" || shown.action === "escalate";
     const pr = await codeHost.ensurePullRequest(ref, { branch, base: repoInfo.defaultBranch, title: renderPullRequestTitle(race.issueNumber, race.issueTitle), body, draft });
@@ -330,7 +384,7 @@ async function judgeAndPublish(
       backend: shown.backend,
       decision: { action: shown.action ?? "proceed", confidence: shown.score ?? 0, reasons: verdict.reasons },
       followUp: null as unknown as Prisma.InputJsonObject,
-      summary: { race: { ...state, verdict, shown: shown.name }, prNumber: pr.number, backend: shown.backend, filesChanged: files.length } as unknown as Prisma.InputJsonObject,
+      summary: { race: { ...state, verdict, shown: shown.name, keptBranches }, prNumber: pr.number, backend: shown.backend, filesChanged: files.length } as unknown as Prisma.InputJsonObject,
     });
     // The shown candidate's QA on the PR: the review and the `Moderator QA` check run (a pick redoes them on its head).
     if (qa && cfg.ok) {
@@ -379,4 +433,15 @@ function failsOn(counts: Partial<Record<string, number>>, failOn: string): boole
 function readPick(followUp: unknown): { name: string; by: string } | undefined {
   const p = (followUp as { pick?: { name?: unknown; by?: unknown } } | null)?.pick;
   return p && typeof p.name === "string" ? { name: p.name, by: typeof p.by === "string" ? p.by : "someone" } : undefined;
+}
+
+/** The repository's web address from its clone URL (`https://github.com/o/r.git` -> `https://github.com/o/r`); none with credentials. */
+function repositoryWebUrl(cloneUrl: string): string | undefined {
+  try {
+    const u = new URL(cloneUrl);
+    if (u.username || u.password || !/^https?:$/.test(u.protocol)) return undefined;
+    return `${u.origin}${u.pathname.replace(/\.git$/, "").replace(/\/+$/, "")}`;
+  } catch {
+    return undefined;
+  }
 }

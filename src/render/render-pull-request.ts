@@ -1,3 +1,4 @@
+import { QA_CHECK_RUN_NAME } from "../codehost/check-run-names.ts";
 import type { Severity } from "../qa/finding.ts";
 import { formatDuration } from "./format-duration.ts";
 
@@ -20,6 +21,11 @@ export interface PullRequestView {
   peerSummary?: string;
   /** What QA could not do, one line each. */
   notes?: string[];
+  /**
+   * The check run that records the run itself (a single run's `Moderator`); absent when there is none (a race's PR:
+   * its candidates ran without one).
+   */
+  runCheckRun?: string;
 }
 
 const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
@@ -71,7 +77,9 @@ export function renderPullRequestBody(v: PullRequestView): string {
   out.push("## QA");
   const counts = SEVERITY_ORDER.filter((s) => (v.findingsBySeverity[s] ?? 0) > 0).map((s) => `${v.findingsBySeverity[s]} ${s}`);
   const verdict = v.conclusion === "success" ? "passed" : v.conclusion === "failure" ? "needs attention" : "could not complete";
-  out.push(`QA ${verdict}: ${counts.length > 0 ? counts.join(", ") : "no findings"}. Details are in the review and the **Moderator** check run.`);
+  // Only what is there: a review is posted only when there are findings to show; the QA check run always.
+  const where = `${counts.length > 0 ? "the review and " : ""}the **${QA_CHECK_RUN_NAME}** check run`;
+  out.push(`QA ${verdict}: ${counts.length > 0 ? counts.join(", ") : "no findings"}. Details are in ${where}.${v.runCheckRun ? ` The **${v.runCheckRun}** check run records the run.` : ""}`);
   if (v.commands.length > 0) {
     out.push("");
     out.push("| Command | Result | Took |");

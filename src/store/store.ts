@@ -348,6 +348,11 @@ export class Store {
     });
   }
 
+  /** The cost an agent has reported so far, while it runs (a race's cost cap reads it). */
+  async recordAgentRunCost(id: string, costUsd: number): Promise<void> {
+    await this.prisma.agentRun.updateMany({ where: { id, finishedAt: null }, data: { costUsd } });
+  }
+
   /** Records how an agent run ended (status, exit code, usage...) and sets finishedAt. */
   async finishAgentRun(id: string, patch: AgentRunPatch): Promise<AgentRun> {
     return orNotFound(

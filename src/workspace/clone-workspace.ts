@@ -303,6 +303,35 @@ export async function cloneWorkspace(opts: CloneOptions): Promise<Workspace> {
       }
     },
 
+    async pushBundle(bundle: Buffer, branch: string): Promise<string> {
+      const file = path.join(gitDir, "moderator-push.bundle");
+      await writeFile(file, bundle);
+      try {
+        const sha = (await local.raw(["bundle", "list-heads", file])).trim().split(/\s+/)[0] ?? "";
+        if (!SHA.test(sha)) throw new ModeratorError("pushBundle: the bundle holds no commit", { phase: "publish" });
+        await local.raw(["fetch", "--no-tags", "--quiet", file, `+refs/heads/*:refs/moderator/push/*`]);
+        try {
+          await remote.raw(["push", "--force", "--no-verify", "--quiet", "origin", `${sha}:refs/heads/${branch}`]);
+        } catch (err) {
+          throw fail(err, `push branch ${branch} to`, "publish");
+        }
+        return sha;
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+
+    async deleteRemoteBranch(branch: string): Promise<boolean> {
+      try {
+        const listed = (await remote.raw(["ls-remote", "--heads", "origin", `refs/heads/${branch}`])).trim();
+        if (listed === "") return false;
+        await remote.raw(["push", "--no-verify", "--quiet", "origin", `:refs/heads/${branch}`]);
+        return true;
+      } catch (err) {
+        throw fail(err, `delete branch ${branch} on`, "publish");
+      }
+    },
+
     async dispose(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
     },

@@ -32,6 +32,10 @@ export interface Workspace {
    * conflict markers and `conflicts` names the files; `rollback(head)` undoes it.
    */
   mergeBundle(bundle: Buffer): Promise<MergeBundleResult>;
+  /** Force-push the head of such a bundle to refs/heads/<branch> on origin (this clone's branch stays as it is); returns the sha. */
+  pushBundle(bundle: Buffer, branch: string): Promise<string>;
+  /** Delete refs/heads/<branch> on origin; false when there was no such branch. */
+  deleteRemoteBranch(branch: string): Promise<boolean>;
   /** Delete the clone. Safe to call twice. */
   dispose(): Promise<void>;
 }

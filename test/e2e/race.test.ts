@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadAcceptanceTable } from "../../src/learner/load-learnings.ts";
 import { lookupAcceptance } from "../../src/learner/lookup-acceptance.ts";
 import { MAINTAINER, OWNER, REPO, startHarness, type Harness } from "../support/moderator-harness.ts";
+import { callTools, startFakeOllama, type FakeOllama, type RecordedChatBody } from "../support/fake-ollama.ts";
 import { issueCommentCreated } from "../support/payloads.ts";
 
 const AGENT = path.resolve(import.meta.dirname, "../fixtures/agents/e2e-agent.mjs");
 
 /** Three operator backends, each the scripted agent in another mode: a clean fix, a fix that breaks the tests, one that hangs. */
-function raceYaml(o: { clean?: string; broken?: string; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number } = {}): string {
+function raceYaml(o: { clean?: string; broken?: string; brokenTimeout?: number; hang?: string; hangTimeout?: number; concurrency?: number; maxRaceAttempts?: number; moreBackends?: string[]; allowRaceBranches?: boolean } = {}): string {
   const backend = (name: string, mode: string, timeout: number) => [
     `  ${name}:`,
     "    type: command",
@@ -22,9 +23,10 @@ function raceYaml(o: { clean?: string; broken?: string; hang?: string; hangTimeo
     "defaultBackend: alpha",
     "backends:",
     ...backend("alpha", o.clean ?? "racer-clean", 60),
-    ...backend("beta", o.broken ?? "racer-broken-tests", 60),
+    ...backend("beta", o.broken ?? "racer-broken-tests", o.brokenTimeout ?? 60),
     ...backend("gamma", o.hang ?? "hang", o.hangTimeout ?? 3),
-    `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3} }`,
+    ...(o.moreBackends ?? []),
+    `limits: { attempts: 1, backoffSeconds: 0.2, lockSeconds: 5, shutdownGraceSeconds: 1, concurrency: ${o.concurrency ?? 3}, maxRaceAttempts: ${o.maxRaceAttempts ?? 3}, allowRaceBranches: ${o.allowRaceBranches ?? false} }`,
     "learner: { enabled: true }",
   ].join("\n");
 }
@@ -41,9 +43,12 @@ const REPO_CONFIG = [
 ].join("\n");
 
 let h: Harness | undefined;
+let ollama: FakeOllama | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
+  await ollama?.close();
+  ollama = undefined;
 });
 
 async function race(harness: Harness) {
@@ -117,6 +122,9 @@ describe("races: several agents, one issue", () => {
     expect(pr.body).toContain("`alpha` has the best score");
     expect(pr.body).toContain("<details><summary><code>beta</code>");
     expect(pr.body).toContain("+the tests fail while this file exists");
+    // The QA line names what a race's PR has: the `Moderator QA` check run (no review: no findings; no `Moderator` run check).
+    expect(pr.body).toContain("QA passed: no findings. Details are in the **Moderator QA** check run.\n");
+    expect(pr.body).not.toContain("**Moderator** check run");
     writeFileSync(path.join(process.env["RACE_PR_BODY_OUT"] ?? path.join(h.tmp, "pr-body.md")), pr.body);
 
     // The tracking comment shows the race: each candidate's state, then the verdict and the PR.
@@ -172,21 +180,104 @@ describe("races: several agents, one issue", () => {
     expect(branches(h)).toEqual(["main"]);
   }, 120_000);
 
-  it("the race's cost cap stops the candidates still running", async () => {
-    // alpha spends $0.50 at once; the cap is $0.25: beta and gamma (still working) are stopped, alpha is judged alone.
-    h = await setup(raceYaml({ clean: "racer-clean 0.5", broken: "slow 30000", hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
+  it("the race's cost cap stops the candidates still running, from the cost their agents report as they go", async () => {
+    // alpha spends $0.10 and finishes; beta reports $0.03 a second and never finishes; gamma hangs. The cap is $0.25:
+    // beta's own reports bring the race there while its agent runs, so beta and gamma are stopped, alpha is judged.
+    h = await setup(raceYaml({ clean: "racer-clean 0.1", broken: "spend 0.03 1000", brokenTimeout: 40, hang: "hang", hangTimeout: 60 }), `${REPO_CONFIG}\nrace: { backends: [alpha, beta, gamma], maxCostUsd: 0.25 }\n`);
     const db = h.moderator.db.prisma;
     await command(h, "/moderator run");
     const r = await waitForRaceEnd(h);
     expect(r.error).toBeNull();
     expect(r.status).toBe("completed");
     const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
-    expect(candidates.map((c) => [c.candidate, c.status])).toEqual([["alpha", "completed"], ["beta", "cancelled"], ["gamma", "cancelled"]]);
+    expect(candidates.map((c) => [c.candidate, c.status, c.cancelledBy])).toEqual([["alpha", "completed", null], ["beta", "cancelled", "moderator"], ["gamma", "cancelled", "moderator"]]);
     const capped = await db.executionEvent.findFirst({ where: { executionId: r.id, type: "race.capped" } });
-    expect(capped?.message).toMatch(/^\$0\.5000 spent of \$0\.25: stopped/);
+    expect(capped?.message).toMatch(/^\$0\.(2[5-9]|3\d)\d* spent of \$0\.25: stopped beta, gamma$/);
+    // beta was stopped while its agent ran (not at its 40 s timeout): its agent run ended cancelled, its cost recorded.
+    const betaRun = await db.agentRun.findFirstOrThrow({ where: { executionId: candidates[1]!.id } });
+    expect(betaRun.status).toBe("cancelled");
+    expect(betaRun.costUsd).toBeGreaterThanOrEqual(0.15);
     const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
     expect(body).toContain("`alpha` is the only candidate that finished with a change");
   }, 120_000);
+
+  it("peers rank the candidates side by side: their ranking breaks a tie on score, a malformed answer is recorded and ignored", async () => {
+    // Two peers on a fake model server: `critic` ranks alpha-2 first with reasons; `mute` answers without a ranking.
+    ollama = await startFakeOllama({ models: ["critic-model", "mute-model"] });
+    const prompts: Array<{ model: string; prompt: string }> = [];
+    const finish = (summary: string) => callTools(["finish", { summary }]);
+    const answer = (req: RecordedChatBody) => {
+      const prompt = req.messages.find((m) => m.role === "user")?.content ?? "";
+      prompts.push({ model: req.model, prompt });
+      if (!prompt.includes("rank them")) return finish('{"verdict": "approve", "summary": "Fine."}');
+      if (req.model === "mute-model") return finish("Both are fine, I cannot choose.");
+      return finish('Compared.\n{"ranking": [{"candidate": "alpha-2", "reason": "same change, and its commit is clearer"}, {"candidate": "alpha-1", "reason": "equal, second"}], "summary": "Both add NOTES.md."}');
+    };
+    ollama.reply(...Array.from({ length: 8 }, () => answer));
+    const peer = (name: string, model: string) => [`  ${name}:`, "    type: ollama", `    host: ${ollama!.url}`, `    model: ${model}`, "    timeoutSeconds: 30"];
+    h = await setup(raceYaml({ moreBackends: [...peer("critic", "critic-model"), ...peer("mute", "mute-model")] }), `${REPO_CONFIG}\n  peers: [critic, mute]\n`);
+    const db = h.moderator.db.prisma;
+    await command(h, "/moderator run --race 2");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+    const candidates = await db.execution.findMany({ where: { raceId: r.id }, orderBy: { candidate: "asc" } });
+    expect(candidates.map((c) => [c.candidate, c.status])).toEqual([["alpha-1", "completed"], ["alpha-2", "completed"]]);
+    const scores = candidates.map((c) => (c.summary as { score: number }).score);
+    expect(scores[0]).toBe(scores[1]);
+
+    // Each peer got both diffs together in one prompt.
+    const ranking = prompts.filter((p) => p.prompt.includes("rank them"));
+    expect(ranking.map((p) => p.model).sort()).toEqual(["critic-model", "mute-model"]);
+    expect(ranking[0]?.prompt).toContain('<candidate name="alpha-1">');
+    expect(ranking[0]?.prompt).toContain('<candidate name="alpha-2">');
+    expect(ranking[0]?.prompt).toContain("+Notes for issue #5.");
+
+    // Equal score and size: the peers decide (without them, alpha-1 would win by name); the reasons are recorded and shown.
+    const event = await db.executionEvent.findFirstOrThrow({ where: { executionId: r.id, type: "race.peers_ranked" } });
+    expect(event.message).toBe('critic: alpha-2 > alpha-1; mute: no ranking (its final message has no JSON object with a "ranking" key)');
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    expect(body).toMatch(/\| `alpha-2` \| `alpha` \| [0-9.]+ \|.*🏆 shown/);
+    expect(body).toContain('the peers prefer `alpha-2` (1 point against 0): `critic` ranks `alpha-2` higher ("same change, and its commit is clearer").');
+    expect(body).toContain('Peer `mute` gave no ranking: its final message has no JSON object with a "ranking" key.');
+    expect(body).toContain("**Peers, side by side:**\n- `critic`: `alpha-2` > `alpha-1`. Both add NOTES.md.");
+    expect(body).toContain("- `critic` (peer, places it 2nd): equal, second");
+    writeFileSync(path.join(process.env["RACE_PEERS_PR_BODY_OUT"] ?? path.join(h.tmp, "pr-body-peers.md")), body);
+  }, 150_000);
+
+  it("keeps the losers' branches when the repository asks and the operator allows: pushed, linked, moved by a pick", async () => {
+    h = await setup(raceYaml({ allowRaceBranches: true }), `${REPO_CONFIG}\nrace: { keepBranches: true }\n`);
+    const db = h.moderator.db.prisma;
+    await command(h, "/moderator run --race alpha,beta");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+    // The winner on the PR branch, the loser on its own branch with its own commits.
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5", "moderator/issue-5-beta"]);
+    expect(gitLs(h, "moderator/issue-5-beta")).toEqual(["BROKEN", "NOTES.md", "README.md"]);
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    const link = (b: string) => `[\`${b}\`](${h!.fake.url}/git/${OWNER}/${REPO}/tree/${b})`;
+    expect(body).toMatch(new RegExp(`\\| \`beta\` \\| \`beta\` \\| [0-9.]+ \\|.*\\| ${escape(link("moderator/issue-5-beta"))} \\|`));
+    expect(body).toContain(`- Its commits are on branch ${link("moderator/issue-5-beta")}.`);
+    expect(body).toContain("<details><summary><code>beta</code>");
+
+    // A pick swaps them: beta is on the PR branch, its own branch is deleted, alpha's is kept instead.
+    await command(h, "/moderator pick beta");
+    await h.waitFor("the pick", async () => (await db.executionEvent.count({ where: { executionId: r.id, type: "race.picked" } })) > 0);
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5", "moderator/issue-5-alpha"]);
+    expect(gitLs(h, "moderator/issue-5-alpha")).toEqual(["NOTES.md", "README.md"]);
+    const patch = h.fake.requests.filter((q) => q.method === "PATCH" && new RegExp(`/pulls/${r.prNumber}$`).test(q.path)).at(-1)?.body as { body: string };
+    expect(patch.body).toContain(`- Its commits are on branch ${link("moderator/issue-5-alpha")}.`);
+    expect(patch.body).not.toContain("moderator/issue-5-beta");
+  }, 150_000);
+
+  it("without the operator's leave, a repository's keepBranches pushes nothing and says why", async () => {
+    h = await setup(raceYaml(), `${REPO_CONFIG}\nrace: { keepBranches: true }\n`);
+    await command(h, "/moderator run --race alpha,beta");
+    const r = await waitForRaceEnd(h);
+    expect(r.status).toBe("completed");
+    expect(branches(h).sort()).toEqual(["main", "moderator/issue-5"]);
+    const body = (h.fake.requests.find((q) => q.method === "POST" && /\/pulls$/.test(q.path))?.body as { body: string }).body;
+    expect(body).toContain("- Losing candidates' branches were not pushed: `race.keepBranches` asks for them, but the operator does not allow it (`limits.allowRaceBranches`).");
+  }, 150_000);
 
   it("refuses more candidates than the operator allows, with where the number came from", async () => {
     h = await setup(raceYaml({ maxRaceAttempts: 2 }));
@@ -198,3 +289,7 @@ describe("races: several agents, one issue", () => {
     expect(tracking[0]?.body).toContain("limits.maxRaceAttempts");
   }, 60_000);
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

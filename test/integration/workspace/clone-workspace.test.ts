@@ -180,6 +180,28 @@ describe("cloneWorkspace", () => {
     expect(await git(barePath, "rev-parse", "refs/heads/main")).toBe(initialSha);
   });
 
+  it("pushes candidates' bundles to branches of their own and deletes them, leaving its own branch alone", async () => {
+    const bundleOf = async (branch: string, text: string) => {
+      const c = await clone({ branch });
+      await writeFile(path.join(c.dir, "NOTES.md"), text);
+      return { sha: await c.checkpoint(text), bundle: await c.bundle() };
+    };
+    const a = await bundleOf("moderator/issue-1-a", "a\n");
+    const b = await bundleOf("moderator/issue-1-b", "b\n");
+    const ws = await clone();
+    expect(await ws.adoptBundle(a.bundle)).toBe(a.sha);
+    await ws.push();
+    // b (and a second push of b) on its own branch; the clone's branch still holds a.
+    expect(await ws.pushBundle(b.bundle, "moderator/issue-1-b")).toBe(b.sha);
+    expect(await ws.pushBundle(b.bundle, "moderator/issue-1-b")).toBe(b.sha);
+    expect(await git(barePath, "rev-parse", "refs/heads/moderator/issue-1-b")).toBe(b.sha);
+    expect(await ws.headSha()).toBe(a.sha);
+    expect(await git(barePath, "rev-parse", "refs/heads/moderator/issue-1")).toBe(a.sha);
+    expect(await ws.deleteRemoteBranch("moderator/issue-1-b")).toBe(true);
+    expect(await git(barePath, "branch", "--list", "moderator/issue-1-b")).toBe("");
+    expect(await ws.deleteRemoteBranch("moderator/issue-1-b")).toBe(false);
+  });
+
   it("resumes from the remote branch when it is at resumeSha, else starts from base", async () => {
     const first = await clone();
     await writeFile(path.join(first.dir, "README.md"), "# agent result\n");

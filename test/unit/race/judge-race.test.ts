@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { judgeRace, type CandidateResult } from "../../../src/race/judge-race.ts";
+import type { PeerRankingResult } from "../../../src/race/rank-with-peers.ts";
 
 const c = (name: string, o: Partial<CandidateResult> = {}): CandidateResult => ({ name, backend: name, status: "completed", hasResult: true, score: 0.8, linesChanged: 10, filesChanged: 1, ...o });
 
@@ -24,5 +25,23 @@ describe("judgeRace", () => {
   });
   it("no winner when nothing finished with a change", () => {
     expect(judgeRace({ candidates: [c("a", { status: "cancelled", hasResult: false })] })).toEqual({ ranking: [], reasons: ["No candidate finished with a change.", "`a` is out: cancelled."] });
+  });
+  it("the peers break a tie on score before the size of the change; a peer without a ranking counts for nothing, with its reason", () => {
+    const ranked = (peer: string, order: string[], reasons: Record<string, string> = {}): PeerRankingResult => ({ peer, status: "ranked", order, reasons, durationMs: 1 });
+    const broken: PeerRankingResult = { peer: "gemini", status: "unparseable", problem: 'its ranking names `zed`, which is not a candidate (the candidates are `a`, `b`)', durationMs: 1 };
+    const v = judgeRace({ candidates: [c("a", { linesChanged: 5 }), c("b", { linesChanged: 50 })], peers: [ranked("claude", ["b", "a"], { b: "handles the empty input" }), broken] });
+    expect(v.winner).toBe("b");
+    expect(v.reasons[0]).toBe('`b` and `a` tie at 0.80; the peers prefer `b` (1 point against 0): `claude` ranks `b` higher ("handles the empty input").');
+    expect(v.reasons).toContain("Peer `gemini` gave no ranking: its ranking names `zed`, which is not a candidate (the candidates are `a`, `b`).");
+    expect(v.peers?.map((p) => p.peer)).toEqual(["claude", "gemini"]);
+    // Never before the score: the better score wins whatever the peers say.
+    expect(judgeRace({ candidates: [c("a", { score: 0.9 }), c("b")], peers: [ranked("claude", ["b", "a"])] }).winner).toBe("a");
+    // Peers that disagree cancel out (Borda): the smaller change decides.
+    const split = judgeRace({ candidates: [c("a", { linesChanged: 5 }), c("b", { linesChanged: 50 })], peers: [ranked("claude", ["b", "a"]), ranked("codex", ["a", "b"])] });
+    expect(split.winner).toBe("a");
+    expect(split.reasons[0]).toContain("`a` is the smaller change");
+    // Only candidates in the judging count: a peer's place for one that is out does not move the others.
+    const three = judgeRace({ candidates: [c("a"), c("b"), c("x", { status: "failed", hasResult: false, score: undefined })], peers: [ranked("claude", ["x", "b", "a"])] });
+    expect(three.ranking).toEqual(["b", "a"]);
   });
 });

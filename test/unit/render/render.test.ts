@@ -93,4 +93,18 @@ describe("renderPullRequest", () => {
     expect(sequential).not.toContain("Independent tasks");
     expect(renderPullRequestBody(base)).toContain("Moderator ran the `routed` agent on #5");
   });
+
+  const qaView = { issueNumber: 5, issueTitle: "t", backend: "mine", files: [], commands: [], conclusion: "success" as const, executionId: "e3" };
+
+  it("names the check runs a single run has: QA's, and the run's own", () => {
+    const body = renderPullRequestBody({ ...qaView, findingsBySeverity: { medium: 1 }, runCheckRun: "Moderator" });
+    expect(body).toContain("QA passed: 1 medium. Details are in the review and the **Moderator QA** check run. The **Moderator** check run records the run.");
+  });
+
+  it("a race's PR (no check run of its own) and a clean change (no review) say only what is there", () => {
+    const body = renderPullRequestBody({ ...qaView, findingsBySeverity: {} });
+    expect(body).toContain("QA passed: no findings. Details are in the **Moderator QA** check run.\n");
+    expect(body).not.toContain("review");
+    expect(body).not.toContain("**Moderator** check run");
+  });
 });

@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentEvent, AgentTask } from "../../../../src/backends/backend.ts";
 import { createClaudeCodeBackend } from "../../../../src/backends/claude-code-backend.ts";
@@ -10,28 +8,13 @@ import { ClaudeCodeBackendConfig } from "../../../../src/backends/claude-code-ba
 import { createProcessRunner } from "../../../../src/sandbox/create-process-runner.ts";
 import { DEFAULT_PATH } from "../../../../src/sandbox/default-path.ts";
 import { startFakeAnthropic, type FakeAnthropic } from "../../../support/fake-anthropic.ts";
+import { findClaudeCode } from "../../../support/real-clis.ts";
 
 /**
  * The REAL Claude Code CLI (the native build npm installs), in bubblewrap, reaching a local fake Anthropic API
  * over http (ANTHROPIC_BASE_URL) only through Moderator's egress proxy. The CLI is taken from CLAUDE_CODE_BIN,
  * else installed once with npm into the temp folder (about 400 MB; the npm registry must answer).
  */
-const VERSION = "2.1.332";
-const CACHE = path.join(tmpdir(), `moderator-claude-code-${VERSION}`);
-
-async function findClaude(): Promise<string> {
-  const explicit = process.env["CLAUDE_CODE_BIN"];
-  if (explicit) return explicit;
-  const bin = path.join(CACHE, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
-  if (!existsSync(bin) || (await execa(bin, ["--version"], { reject: false, timeout: 30_000 })).exitCode !== 0) {
-    await mkdir(CACHE, { recursive: true });
-    await execa("npm", ["install", "--no-fund", "--no-audit", "--prefix", CACHE, `@anthropic-ai/claude-code@${VERSION}`], { timeout: 540_000 });
-    // The package's postinstall puts the platform's native binary in place (npm may not have run it).
-    await execa("node", ["install.cjs"], { cwd: path.join(CACHE, "node_modules", "@anthropic-ai", "claude-code"), reject: false, timeout: 120_000 });
-  }
-  return bin;
-}
-
 const task: AgentTask = {
   repository: { owner: "octo", name: "demo", fullName: "octo/demo", defaultBranch: "main" },
   issue: { number: 3, title: "Check the README", body: "Is the README fine?", author: "alice" },
@@ -45,7 +28,7 @@ let claude: string;
 let fake: FakeAnthropic;
 const dirs: string[] = [];
 beforeAll(async () => {
-  claude = await findClaude();
+  claude = await findClaudeCode();
   fake = await startFakeAnthropic();
 }, 600_000);
 afterAll(async () => {
