@@ -146,9 +146,11 @@ describe("parallel tasks", () => {
     const log = await events(h, e.id);
     const at = (type: string, task: number) => log.findIndex((x) => x.type === type && taskOf(x) === task);
     expect(at("task.started", 2)).toBeGreaterThan(at("task.combined", 0));
-    // Its base is the branch with task 1 combined.
-    const t1 = log[at("task.combined", 0)]?.data as { sha: string };
-    expect((log[at("task.started", 2)]?.data as { base: string }).base).toBe(t1.sha);
+    // Its base is the run's branch as combined when it started: task 1's commit, or task 2's on top when task 2 was
+    // combined first (which of the two depends on when task 2's agent ends).
+    const started = at("task.started", 2);
+    const lastCombined = log.slice(0, started).filter((x) => x.type === "task.combined").at(-1)?.data as { sha: string };
+    expect((log[started]?.data as { base: string }).base).toBe(lastCombined.sha);
     // The limit: at no point were more than two agents running.
     const runs = await h.moderator.db.prisma.agentRun.findMany({ where: { executionId: e.id } });
     const overlapAt = (t: number) => runs.filter((r) => r.startedAt.getTime() <= t && (r.finishedAt?.getTime() ?? Infinity) > t).length;
