@@ -314,18 +314,15 @@ function followedByCatch(code: string[], index: number, at: number): boolean {
 // ---------------------------------------------------------------- Python
 
 /**
- * Blocks whose body may do I/O without its own try: a branch that first checked the file exists
- * (`if os.path.isfile(p):`, `if (fs.existsSync(p)) {`), and a Python handler for errors that are not I/O errors
- * (`except UnicodeDecodeError:` retrying the read another way): the I/O errors of its try body already propagate
- * to the caller by contract, so the fallback's do too. A handler that catches I/O errors (or everything) still
- * needs its own handling.
+ * A Python handler for errors that are not I/O errors (`except UnicodeDecodeError:` retrying the read another way)
+ * may do I/O without its own try: the I/O errors of its try body already propagate to the caller by contract, so
+ * the fallback's do too. A handler that catches I/O errors (or everything) still needs its own handling, and so does
+ * a read after an existence check (permissions, a directory, a race still fail it).
  */
-const EXISTS_CHECK = /^\s*(?:(?:el)?if\s+(?:not\s+)?os\.path\.(?:isfile|exists)\s*\(|(?:\}\s*)?(?:else\s+)?if\s*\(\s*(?:fs\.)?existsSync\s*\()/;
 const PY_HANDLER = /^\s*except\s+\(?\s*([\w.]+(?:\s*,\s*[\w.]+)*)\s*\)?\s*(?:as\s+\w+\s*)?:/;
 const IO_ERRORS = /^(?:OSError|IOError|EnvironmentError|FileNotFoundError|PermissionError|IsADirectoryError|Exception|BaseException|\w*ConnectionError|\w*Timeout\w*|requests\..*|socket\..*|urllib\..*|URLError|HTTPError)$/;
 
 function opensGuard(text: string): boolean {
-  if (EXISTS_CHECK.test(text)) return true;
   const handler = PY_HANDLER.exec(text);
   return handler !== null && handler[1]!.split(",").every((name) => !IO_ERRORS.test(name.trim()));
 }
