@@ -73,9 +73,8 @@ export function classifyPath(path: string): PathInfo {
     /^[^.]+.*_test\.[^.]+$/.test(lowerBase) ||
     /\.(test|spec)\.[^.]+$/.test(lowerBase) ||
     /^test_.*\.py$/.test(lowerBase) ||
-    // A package's single test script (test.js, test-node.js, tests.py) and name-test.js.
-    /^tests?(?:[-_][^/]*)?\.[^.]+$/.test(lowerBase) ||
-    /[-_](?:test|spec)s?\.[^.]+$/.test(lowerBase) ||
+    // A package's single test script (test.js, test-node.js, tests.py) and name-test.js; code only (not test-plan.md).
+    (language !== "other" && (/^tests?(?:[-_][^/]*)?\.[^.]+$/.test(lowerBase) || /[-_](?:test|spec)s?\.[^.]+$/.test(lowerBase))) ||
     lowerBase === "conftest.py" ||
     /_spec\.rb$/.test(lowerBase) ||
     /^[A-Z]\w*Tests?\.(java|kt|cs|swift)$/.test(base);

@@ -115,6 +115,8 @@ describe("tests/missing: naming conventions seen in real packages", () => {
     }
     // A module whose name only starts with "test" is not a test.
     expect(run(newFileDiff("src/testing.js", ["module.exports = 1"]))).toHaveLength(1);
+    // Nor are documents named so (a test plan, an API spec).
+    expect(run(source + newFileDiff("docs/test-plan.md", ["# plan"]) + newFileDiff("api/openapi-spec.yaml", ["openapi: 3.0.0"]))).toHaveLength(1);
   });
 
   it("does not ask tests of a single example or benchmark script named so (example.js, bench.js)", () => {
