@@ -31,11 +31,21 @@ const DIST_PACKAGES = {
   jwt: "PyJWT 2.6.0 (MIT)",
   oauthlib: "oauthlib 3.2.2 (BSD-3-Clause)",
   httplib2: "httplib2 0.20.4 (MIT)",
+  // Round 5.
+  distro: "distro 1.8.0 (Apache-2.0)",
+  six: "six 1.16.0 (MIT)",
+  yq: "yq 3.1.0 (Apache-2.0)",
+  pygments: "Pygments 2.14.0 (BSD-2-Clause)",
 };
 /** Round 4: files under /usr/share, by the Debian package that ships them and its licence. */
 const SHARE = {
   "/usr/share/git-core/templates/hooks/": "git 2.39 sample hooks (GPL-2.0)",
   "/usr/share/postgresql/15/": "PostgreSQL 15 sample configuration (PostgreSQL Licence)",
+  // Round 5.
+  "/usr/share/doc/socat/examples/": "socat 1.7 examples (GPL-2.0)",
+  "/usr/share/doc/mosquitto/examples/": "mosquitto example configuration (EPL-2.0 or EDL-1.0)",
+  "/usr/share/doc/rsync/examples/": "rsync example configuration (GPL-3.0+)",
+  "/usr/share/doc/python3-yaml/examples/": "PyYAML 6.0 examples (MIT)",
 };
 const corpus = path.join(here, "corpus");
 const force = process.argv.includes("--force");
@@ -824,6 +834,509 @@ const ROUND4 = [
 ];
 CASES.push(...ROUND4);
 
+/**
+ * Round 5 (issue 12, third held-out round): written and labelled on 2026-12-07 from reading the files (their imports,
+ * prints, I/O calls, credential-looking strings), before the analyzers ran on them and before any change that follows
+ * round 4. Files not used by rounds 1-4. A label may name its line by text (`at`), resolved against the after tree.
+ */
+const ROUND5 = [
+  // ---- clean JavaScript: modules with their tests, examples, docs
+  {
+    name: "holdout-r5-clean-help-me",
+    description: "help-me with its tape tests, its example (prints by design, requires the dev dependency commist) and its help texts.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:help-me/package.json" },
+    after: {
+      "help-me.js": "npm:help-me/help-me.js",
+      "test.js": "npm:help-me/test.js",
+      "example.js": "npm:help-me/example.js",
+      "doc/help.txt": "npm:help-me/doc/help.txt",
+      "doc/hello.txt": "npm:help-me/doc/hello.txt",
+    },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-clean-split2",
+    description: "split2 with its tests and its benchmark (dev dependencies fastbench and binary-split, reads package.json as input).",
+    languages: ["javascript"],
+    before: { "package.json": "npm:split2/package.json" },
+    after: { "index.js": "npm:split2/index.js", "test.js": "npm:split2/test.js", "bench.js": "npm:split2/bench.js" },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-clean-pump",
+    description: "pump with its node tests (fs required only for stream prototypes).",
+    languages: ["javascript"],
+    before: { "package.json": "npm:pump/package.json" },
+    after: { "index.js": "npm:pump/index.js", "test-node.js": "npm:pump/test-node.js" },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-clean-tdigest",
+    description: "tdigest with its mocha specs and its example (prints percentiles by design).",
+    languages: ["javascript"],
+    before: { "package.json": "npm:tdigest/package.json" },
+    after: {
+      "tdigest.js": "npm:tdigest/tdigest.js",
+      "distributions.js": "npm:tdigest/distributions.js",
+      "specs/tdigest.spec.js": "npm:tdigest/specs/tdigest.spec.js",
+      "specs/digest.spec.js": "npm:tdigest/specs/digest.spec.js",
+      "specs/discrete.spec.js": "npm:tdigest/specs/discrete.spec.js",
+      "example.js": "npm:tdigest/example.js",
+    },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-clean-generate-function",
+    description: "generate-function with its test and example (prints the generated code).",
+    languages: ["javascript"],
+    before: { "package.json": "npm:generate-function/package.json" },
+    after: { "index.js": "npm:generate-function/index.js", "test.js": "npm:generate-function/test.js", "example.js": "npm:generate-function/example.js" },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-clean-xtend",
+    description: "xtend with its tape test.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:xtend/package.json" },
+    after: { "immutable.js": "npm:xtend/immutable.js", "mutable.js": "npm:xtend/mutable.js", "test.js": "npm:xtend/test.js" },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-pgpass-lib",
+    description: "pgpass: reads ~/.pgpass after an fs.stat check, parses password entries; no tests.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:pgpass/package.json" },
+    after: { "lib/index.js": "npm:pgpass/lib/index.js", "lib/helper.js": "npm:pgpass/lib/helper.js" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-pg-connection-string",
+    description: "pg-connection-string's parser and its README (connection URLs with user:password placeholders); no tests.",
+    languages: ["javascript", "markdown"],
+    before: { "package.json": "npm:pg-connection-string/package.json" },
+    after: { "index.js": "npm:pg-connection-string/index.js", "README.md": "npm:pg-connection-string/README.md" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-cookie-signature",
+    description: "cookie-signature with its Readme (example secret 'tobiiscool' in a code sample); no tests.",
+    languages: ["javascript", "markdown"],
+    before: { "package.json": "npm:cookie-signature/package.json" },
+    after: { "index.js": "npm:cookie-signature/index.js", "Readme.md": "npm:cookie-signature/Readme.md" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-dotenv-lib",
+    description: "dotenv's lib (reads .env files inside try, logs with a debug option) and config.js; no tests.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:dotenv/package.json" },
+    after: {
+      "lib/main.js": "npm:dotenv/lib/main.js",
+      "lib/cli-options.js": "npm:dotenv/lib/cli-options.js",
+      "lib/env-options.js": "npm:dotenv/lib/env-options.js",
+      "config.js": "npm:dotenv/config.js",
+    },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-docs-dotenv-es-skills",
+    description: "dotenv's Spanish README and its skills docs: .env examples with placeholder keys and passwords.",
+    languages: ["markdown"],
+    after: {
+      "README-es.md": "npm:dotenv/README-es.md",
+      "skills/dotenv/SKILL.md": "npm:dotenv/skills/dotenv/SKILL.md",
+      "skills/dotenvx/SKILL.md": "npm:dotenv/skills/dotenvx/SKILL.md",
+    },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-semver-bin",
+    description: "semver's CLI bin/semver.js (prints results and usage) and a few functions; no tests.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:semver/package.json" },
+    after: {
+      "bin/semver.js": "npm:semver/bin/semver.js",
+      "functions/valid.js": "npm:semver/functions/valid.js",
+      "functions/minor.js": "npm:semver/functions/minor.js",
+      "ranges/valid.js": "npm:semver/ranges/valid.js",
+    },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-cross-spawn-lib",
+    description: "cross-spawn's lib (readShebang reads a file inside try); no tests.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:cross-spawn/package.json" },
+    after: {
+      "index.js": "npm:cross-spawn/index.js",
+      "lib/parse.js": "npm:cross-spawn/lib/parse.js",
+      "lib/enoent.js": "npm:cross-spawn/lib/enoent.js",
+      "lib/util/readShebang.js": "npm:cross-spawn/lib/util/readShebang.js",
+      "lib/util/resolveCommand.js": "npm:cross-spawn/lib/util/resolveCommand.js",
+      "lib/util/escape.js": "npm:cross-spawn/lib/util/escape.js",
+    },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-graceful-fs",
+    description: "graceful-fs (a debug function that writes to stderr only under NODE_DEBUG); no tests.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:graceful-fs/package.json" },
+    after: {
+      "graceful-fs.js": "npm:graceful-fs/graceful-fs.js",
+      "polyfills.js": "npm:graceful-fs/polyfills.js",
+      "legacy-streams.js": "npm:graceful-fs/legacy-streams.js",
+      "clone.js": "npm:graceful-fs/clone.js",
+    },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-nanoid-bin",
+    description: "nanoid's CLI bin/nanoid.cjs (prints ids and help); no tests.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:nanoid/package.json", "index.cjs": "npm:nanoid/index.cjs" },
+    after: { "bin/nanoid.cjs": "npm:nanoid/bin/nanoid.cjs" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-docs-readmes",
+    description: "Readmes of strip-json-comments, safe-stable-stringify, ms and denque (with its changelog).",
+    languages: ["markdown"],
+    after: {
+      "docs/strip-json-comments.md": "npm:strip-json-comments/readme.md",
+      "docs/safe-stable-stringify.md": "npm:safe-stable-stringify/readme.md",
+      "docs/ms.md": "npm:ms/readme.md",
+      "docs/denque.md": "npm:denque/README.md",
+      "docs/denque-changelog.md": "npm:denque/CHANGELOG.md",
+    },
+    expected: [],
+  },
+  // ---- clean Python
+  {
+    name: "holdout-r5-py-getpass",
+    description: "CPython's getpass.py: prompts for a password on /dev/tty (os.open in try), warns on fallback; platform imports inside functions.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("promptkit"), "promptkit/__init__.py": "text:" },
+    after: { "promptkit/getpass.py": "py:getpass.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-secrets-hmac",
+    description: "CPython's secrets.py (a doctest output 'f9bf78b9…' in a docstring) and hmac.py.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("cryptkit"), "cryptkit/__init__.py": "text:" },
+    after: { "cryptkit/secrets.py": "py:secrets.py", "cryptkit/hmac.py": "py:hmac.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-generated-codecs-437",
+    description: "CPython's cp437 and mac_roman codecs, generated by gencodec.py (the marker is in the module docstring).",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("codecs-more"), "codecs_more/__init__.py": "text:" },
+    after: { "codecs_more/cp437.py": "py:encodings/cp437.py", "codecs_more/mac_roman.py": "py:encodings/mac_roman.py" },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-py-test-support-helpers",
+    description: "CPython's test.support helpers (os_helper, socket_helper, script_helper) added under tests/support.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("netkit"), "netkit/__init__.py": "text:" },
+    after: {
+      "tests/support/os_helper.py": "py:test/support/os_helper.py",
+      "tests/support/socket_helper.py": "py:test/support/socket_helper.py",
+      "tests/support/script_helper.py": "py:test/support/script_helper.py",
+    },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-py-quopri",
+    description: "CPython's quopri.py: a main() CLI (prints usage, opens each file named inside try).",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("qp", [], "qp.quopri:main"), "qp/__init__.py": "text:" },
+    after: { "qp/quopri.py": "py:quopri.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-smtplib",
+    description: "CPython's smtplib.py: login(user, password) and AUTH mechanisms, a __main__ demo that prompts and prints.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("mailkit"), "mailkit/__init__.py": "text:" },
+    after: { "mailkit/smtplib.py": "py:smtplib.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-oauthlib-oauth1-signature",
+    description: "oauthlib's OAuth 1 (RFC 5849) signature, parameters and utils: client_secret/resource_owner_secret parameters and RFC examples in docstrings.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("oauthlib", ["cryptography"]), "oauthlib/__init__.py": "dist:oauthlib/__init__.py", "oauthlib/common.py": "dist:oauthlib/common.py" },
+    after: {
+      "oauthlib/oauth1/rfc5849/signature.py": "dist:oauthlib/oauth1/rfc5849/signature.py",
+      "oauthlib/oauth1/rfc5849/parameters.py": "dist:oauthlib/oauth1/rfc5849/parameters.py",
+      "oauthlib/oauth1/rfc5849/utils.py": "dist:oauthlib/oauth1/rfc5849/utils.py",
+    },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-jwt-api",
+    description: "PyJWT's api_jwt, api_jws, api_jwk and jwks_client (urlopen inside try, json.loads inside try).",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("pyjwt-lite", ["cryptography>=3.4"]), "jwt/__init__.py": "text:", "jwt/exceptions.py": "dist:jwt/exceptions.py" },
+    after: {
+      "jwt/api_jwt.py": "dist:jwt/api_jwt.py",
+      "jwt/api_jws.py": "dist:jwt/api_jws.py",
+      "jwt/api_jwk.py": "dist:jwt/api_jwk.py",
+      "jwt/jwks_client.py": "dist:jwt/jwks_client.py",
+    },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-distro",
+    description: "distro: reads /etc release files (inside try, or after an isfile check), a main() CLI that logs; no tests.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("distro", [], "distro.distro:main") },
+    after: { "distro/__init__.py": "dist:distro/__init__.py", "distro/__main__.py": "dist:distro/__main__.py", "distro/distro.py": "dist:distro/distro.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-httplib2-certs",
+    description: "httplib2's certs.py: certifi and ca_certs_locater imported inside try (optional).",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("httpkit"), "httpkit/__init__.py": "text:" },
+    after: { "httpkit/certs.py": "dist:httplib2/certs.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-six",
+    description: "six.py: Python 2/3 compatibility (Python 2 module names as strings, imports guarded by version checks).",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("compat") },
+    after: { "six.py": "dist:six.py" },
+    expected: [missing],
+  },
+  {
+    name: "holdout-r5-py-pygments-mapping",
+    description: "Pygments' lexers/_mapping.py (\"Automatically generated by scripts/gen_mapfiles.py. DO NOT EDIT BY HAND\") added whole.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("pygments-lite"), "pygments/__init__.py": "text:" },
+    after: { "pygments/lexers/_mapping.py": "dist:pygments/lexers/_mapping.py" },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-py-yaml-example",
+    description: "PyYAML's yaml_hl.py example (a highlighter script that prints) under examples/, PyYAML declared.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("yaml-tools", ["PyYAML"]) },
+    after: { "examples/yaml_hl.py": "share:/usr/share/doc/python3-yaml/examples/yaml-highlight/yaml_hl.py" },
+    expected: [],
+  },
+  // ---- clean shell and configuration
+  {
+    name: "holdout-r5-socat-examples",
+    description: "socat's example scripts (ftp.sh with its anonymous default passwd, mail.sh, proxy.sh) committed under examples/.",
+    languages: ["shell"],
+    after: {
+      "examples/ftp.sh": "share:/usr/share/doc/socat/examples/ftp.sh",
+      "examples/mail.sh": "share:/usr/share/doc/socat/examples/mail.sh",
+      "examples/proxy.sh": "share:/usr/share/doc/socat/examples/proxy.sh",
+    },
+    expected: [],
+  },
+  {
+    name: "holdout-r5-config-samples",
+    description: "mosquitto's and rsync's example configuration (commented password_file and secrets file settings).",
+    languages: ["ini"],
+    after: {
+      "config/mosquitto.conf": "share:/usr/share/doc/mosquitto/examples/mosquitto.conf",
+      "config/rsyncd.conf": "share:/usr/share/doc/rsync/examples/rsyncd.conf",
+    },
+    expected: [],
+  },
+  // ---- problems in real files
+  {
+    name: "holdout-r5-debug-console-log-pgpass",
+    description: "pgpass: a console.log of the file it reads left in the library.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:pgpass/package.json", "lib/index.js": "npm:pgpass/lib/index.js", "lib/helper.js": "npm:pgpass/lib/helper.js" },
+    after: {},
+    transform: edit("lib/index.js", ["    var st = fs.createReadStream(file);\n", "    console.log('pgpass reading', file, stat);\n    var st = fs.createReadStream(file);\n"]),
+    expected: [missing, { rule: "debug/leftover", path: "lib/index.js", at: "console.log('pgpass reading'" }],
+  },
+  {
+    name: "holdout-r5-debug-print-jwt",
+    description: "PyJWT's decode_complete with a print of the decoded payload left in.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("pyjwt-lite", ["cryptography>=3.4"]), "jwt/__init__.py": "text:", "jwt/api_jwt.py": "dist:jwt/api_jwt.py" },
+    after: {},
+    transform: edit("jwt/api_jwt.py", ['        decoded["payload"] = payload\n', '        print("decoded payload:", payload)\n        decoded["payload"] = payload\n']),
+    expected: [missing, { rule: "debug/leftover", path: "jwt/api_jwt.py", at: 'print("decoded payload:"' }],
+  },
+  {
+    name: "holdout-r5-debug-pdb-quopri",
+    description: "CPython's quopri.py with `import pdb; pdb.set_trace()` left in decode().",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("qp", [], "qp.quopri:main"), "qp/__init__.py": "text:", "qp/quopri.py": "py:quopri.py" },
+    after: {},
+    transform: edit("qp/quopri.py", ["    if a2b_qp is not None:\n        data = input.read()\n", "    import pdb; pdb.set_trace()\n    if a2b_qp is not None:\n        data = input.read()\n"]),
+    expected: [missing, { rule: "debug/leftover", path: "qp/quopri.py", at: "pdb.set_trace()" }],
+  },
+  {
+    name: "holdout-r5-debug-debugger-semver",
+    description: "semver's Range.parseRange with a `debugger` statement left in.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:semver/package.json", "classes/range.js": "npm:semver/classes/range.js" },
+    after: {},
+    transform: edit("classes/range.js", ["  parseRange (range) {\n", "  parseRange (range) {\n    debugger\n"]),
+    expected: [missing, { rule: "debug/leftover", path: "classes/range.js", at: "    debugger" }],
+  },
+  {
+    name: "holdout-r5-secret-smtplib-login",
+    description: "smtplib's __main__ demo changed to log in to a relay with a password written in.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("mailkit"), "mailkit/__init__.py": "text:", "mailkit/smtplib.py": "py:smtplib.py" },
+    after: {},
+    transform: edit("mailkit/smtplib.py", [
+      "    server = SMTP('localhost')\n",
+      "    server = SMTP('smtp.mailrelay.example.net', 587)\n    server.starttls()\n    server.login('alerts@example.net', '⟪fake||20|alnum⟫')\n",
+    ]),
+    expected: [{ rule: "secrets/hardcoded", path: "mailkit/smtplib.py", at: "server.login('alerts@example.net'" }],
+  },
+  {
+    name: "holdout-r5-secret-slack-webhook-ci",
+    description: "help-me's CI workflow with a Slack incoming-webhook URL written into a notify step.",
+    languages: ["yaml"],
+    before: { "package.json": "npm:help-me/package.json", ".github/workflows/ci.yml": "npm:help-me/.github/workflows/ci.yml" },
+    after: {},
+    transform: edit(".github/workflows/ci.yml", [
+      "      - name: Run tests\n        run: |\n          npm run test\n",
+      "      - name: Run tests\n        run: |\n          npm run test\n\n      - name: Notify\n        if: failure()\n        run: |\n          curl -X POST -H 'Content-type: application/json' --data '{\"text\":\"help-me CI failed\"}' https://hooks.slack.com/services/T⟪fake||8|upperdigits⟫/B⟪fake||10|upperdigits⟫/⟪fake||24|alnum⟫\n",
+    ]),
+    expected: [{ rule: "secrets/hardcoded", path: ".github/workflows/ci.yml", at: "hooks.slack.com/services/" }],
+  },
+  {
+    name: "holdout-r5-secret-socat-ftp-passwd",
+    description: "socat's ftp.sh example with its default password replaced by a real account's password.",
+    languages: ["shell"],
+    before: { "examples/ftp.sh": "share:/usr/share/doc/socat/examples/ftp.sh" },
+    after: {},
+    transform: edit("examples/ftp.sh", ['user="ftp"\npasswd="anonymous@domain.org"\n', 'user="deploy"\npasswd="⟪fake||18|alnum⟫"\n']),
+    expected: [{ rule: "secrets/hardcoded", path: "examples/ftp.sh", at: 'passwd="' }],
+  },
+  {
+    name: "holdout-r5-conflict-secrets-py",
+    description: "CPython's secrets.py with an unresolved merge conflict in token_hex.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("cryptkit"), "cryptkit/__init__.py": "text:", "cryptkit/secrets.py": "py:secrets.py" },
+    after: {},
+    transform: edit("cryptkit/secrets.py", [
+      "    return binascii.hexlify(token_bytes(nbytes)).decode('ascii')\n",
+      "<<<<<<< HEAD\n    return binascii.hexlify(token_bytes(nbytes)).decode('ascii')\n=======\n    return token_bytes(nbytes).hex()\n>>>>>>> simplify-token-hex\n",
+    ]),
+    expected: [{ rule: "conflict/markers", path: "cryptkit/secrets.py", at: "<<<<<<< HEAD" }],
+  },
+  {
+    name: "holdout-r5-conflict-cookie-signature-readme",
+    description: "cookie-signature's Readme with an unresolved conflict in its example.",
+    languages: ["markdown"],
+    before: { "Readme.md": "npm:cookie-signature/Readme.md" },
+    after: {},
+    transform: edit("Readme.md", [
+      "cookie.unsign(val, 'luna').should.be.false;\n",
+      "<<<<<<< HEAD\ncookie.unsign(val, 'luna').should.be.false;\n=======\ncookie.unsign(val, 'luna').should.equal(false);\n>>>>>>> readme-assert\n",
+    ]),
+    expected: [{ rule: "conflict/markers", path: "Readme.md", at: "<<<<<<< HEAD" }],
+  },
+  {
+    name: "holdout-r5-weakened-xtend-assertion",
+    description: "xtend's merge test with its deepEqual assertion removed.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:xtend/package.json", "immutable.js": "npm:xtend/immutable.js", "test.js": "npm:xtend/test.js" },
+    after: {},
+    transform: edit("test.js", ['    var b = { b: "bar" }\n\n    assert.deepEqual(extend(a, b), { a: "foo", b: "bar" })\n', '    var b = { b: "bar" }\n\n']),
+    expected: [{ rule: "tests/weakened", path: "test.js", line: "any" }],
+  },
+  {
+    name: "holdout-r5-weakened-split2-skip",
+    description: "split2's 'split two lines on two writes' test switched to test.skip.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:split2/package.json", "index.js": "npm:split2/index.js", "test.js": "npm:split2/test.js" },
+    after: {},
+    transform: edit("test.js", ["test('split two lines on two writes'", "test.skip('split two lines on two writes'"]),
+    expected: [{ rule: "tests/weakened", path: "test.js", at: "test.skip('split two lines on two writes'" }],
+  },
+  {
+    name: "holdout-r5-deps-undeclared-proper-lockfile",
+    description: "proper-lockfile's lib added to a package that declares no dependencies (graceful-fs in two files, retry, signal-exit).",
+    languages: ["javascript"],
+    before: { "package.json": pkgJson("lockkit") },
+    after: {
+      "index.js": "npm:proper-lockfile/index.js",
+      "lib/lockfile.js": "npm:proper-lockfile/lib/lockfile.js",
+      "lib/adapter.js": "npm:proper-lockfile/lib/adapter.js",
+      "lib/mtime-precision.js": "npm:proper-lockfile/lib/mtime-precision.js",
+    },
+    expected: [
+      missing,
+      { rule: "deps/undeclared", path: "lib/lockfile.js", at: "require('retry')" },
+      { rule: "deps/undeclared", path: "lib/lockfile.js", at: "require('signal-exit')" },
+      { rule: "deps/undeclared", path: "lib/lockfile.js", at: "require('graceful-fs')" },
+      { rule: "deps/undeclared", path: "lib/adapter.js", at: "require('graceful-fs')" },
+    ],
+  },
+  {
+    name: "holdout-r5-deps-undeclared-yq",
+    description: "yq's __init__.py (import yaml, argcomplete) added to a project whose pyproject declares no dependencies.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("yq-lite") },
+    after: { "yq/__init__.py": "dist:yq/__init__.py" },
+    expected: [
+      missing,
+      { rule: "deps/undeclared", path: "yq/__init__.py", at: "import yaml, argcomplete" },
+      { rule: "deps/undeclared", path: "yq/__init__.py", at: "import yaml, argcomplete" },
+    ],
+  },
+  {
+    name: "holdout-r5-io-probot-receive",
+    description: "probot's `receive` command: JSON.parse(fs.readFileSync(payloadPath)) of the file named on the command line, unhandled.",
+    languages: ["javascript"],
+    before: { "package.json": "npm:probot/package.json" },
+    after: { "lib/bin/receive.js": "npm:probot/lib/bin/receive.js" },
+    expected: [missing, { rule: "io/unhandled", path: "lib/bin/receive.js", at: "JSON.parse(fs.readFileSync(path.resolve(payloadPath)" }],
+  },
+  {
+    name: "holdout-r5-lockfile-stale-proper-lockfile",
+    description: "proper-lockfile's package.json: retry bumped a minor version, package-lock.json left as it was.",
+    languages: ["json"],
+    before: {
+      "package.json": "npm:proper-lockfile/package.json",
+      "package-lock.json": `text:${JSON.stringify({ name: "proper-lockfile", lockfileVersion: 3, requires: true, packages: {} }, null, 2)}\n`,
+    },
+    after: {},
+    transform: edit("package.json", ['"retry": "^0.12.0"', '"retry": "^0.13.1"']),
+    expected: [{ rule: "deps/lockfile-mismatch", path: "package.json", at: '"retry": "^0.13.1"' }],
+  },
+  {
+    name: "holdout-r5-generated-pygments-mapping-edited",
+    description: "Pygments' generated lexers/_mapping.py (\"DO NOT EDIT BY HAND\") edited by hand to add an alias.",
+    languages: ["python"],
+    before: { "pyproject.toml": pyproject4("pygments-lite"), "pygments/lexers/_mapping.py": "dist:pygments/lexers/_mapping.py" },
+    after: {},
+    transform: edit("pygments/lexers/_mapping.py", ["('abap',), ('*.abap', '*.ABAP')", "('abap', 'sap-abap'), ('*.abap', '*.ABAP')"]),
+    expected: [{ rule: "files/generated-edited", path: "pygments/lexers/_mapping.py", line: "any" }],
+  },
+  ...[
+    ["d3-color", "npm:d3-color/dist/d3-color.min.js", "assets/js/d3-color.min.js", "d3-color"],
+    ["ejs", "npm:ejs/ejs.min.js", "public/vendor/ejs.min.js", "ejs' browser bundle"],
+  ].map(([name, src, dest, what]) => ({
+    name: `holdout-r5-minified-${name}`,
+    description: `A minified bundle added to a web app: ${what}.`,
+    languages: ["javascript"],
+    after: { [dest]: src },
+    expected: [minified(dest)],
+  })),
+];
+CASES.push(...ROUND5);
+
 const MANIFEST = /(^|\/)(package\.json|pyproject\.toml|requirements[^/]*\.txt|setup\.cfg|setup\.py|Pipfile|go\.mod)$/;
 /** The real-key diffs are stored encoded: a PEM body, a JWT, a GitHub token shape (even a published placeholder one). */
 const CREDENTIAL_SHAPED = /-----BEGIN [A-Z ]*PRIVATE KEY-----\n[A-Za-z0-9+/=]{40,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ|\bgh[pousr]_[A-Za-z0-9]{36}\b/;
@@ -844,6 +1357,15 @@ function writeTree(dir, files) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);
   }
+}
+
+/** Round 5 labels may name a line by its text (`at`): the first line of the after file that holds it. */
+function resolveAt(entry, after, name) {
+  if (entry.at === undefined) return entry;
+  const { at, ...rest } = entry;
+  const index = (after[rest.path] ?? "").split("\n").findIndex((l) => l.includes(at));
+  if (index < 0) throw new Error(`${name}: "${at}" is not in ${rest.path}`);
+  return { ...rest, line: index + 1 };
 }
 
 const written = [];
@@ -887,7 +1409,7 @@ for (const c of CASES) {
     repoFiles: Object.keys(after).sort(),
     fileSizes: Object.fromEntries(changed.map((p) => [p, Buffer.byteLength(after[p], "utf8")])),
     fileHeads: Object.fromEntries(changed.map((p) => [p, after[p].split("\n").slice(0, 15).join("\n")])),
-    expected: c.expected,
+    expected: c.expected.map((e) => resolveAt(e, after, c.name)),
   };
   writeFileSync(path.join(out, "case.json"), `${JSON.stringify(label, null, 2)}\n`);
   const diff = readFileSync(path.join(out, "change.diff"), "utf8");

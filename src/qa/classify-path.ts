@@ -48,6 +48,17 @@ const LANGUAGE_BY_EXT: Record<string, Language> = {
 
 const TEST_DIRS = new Set(["test", "tests", "__tests__", "spec", "specs", "__test__", "testing"]);
 
+/** A single script that shows or measures the code, by its name: example.js, demo_cli.py, bench.js (not examples.ts). */
+export const EXAMPLE_SCRIPT_NAME = /(?:^|\/)(?:example|demo|bench|benchmark)(?:[-_][^/]*)?\.[a-z]+$/i;
+
+/** The language an interpreter line (`#!/usr/bin/env node`) names, for files without an extension. */
+export function shebangLanguage(firstLine: string): Language | undefined {
+  const m = /^#!\s*\S*?(?:\/env(?:\s+-\S+)*\s+|\/)(node|nodejs|deno|bun|python[\d.]*|ruby|php)\b/.exec(firstLine);
+  if (!m) return undefined;
+  const name = m[1]!;
+  return name.startsWith("python") ? "python" : name === "ruby" ? "ruby" : name === "php" ? "php" : "javascript";
+}
+
 /** Paths already classified: every analyzer asks about every file of a diff. Bounded; cleared when full. */
 const CACHE = new Map<string, Readonly<PathInfo>>();
 const CACHE_SIZE = 20_000;
@@ -75,6 +86,8 @@ function classifyUncached(path: string): PathInfo {
     /^[^.]+.*_test\.[^.]+$/.test(lowerBase) ||
     /\.(test|spec)\.[^.]+$/.test(lowerBase) ||
     /^test_.*\.py$/.test(lowerBase) ||
+    // A package's single test script (test.js, test-node.js, tests.py) and name-test.js; code only (not test-plan.md).
+    (language !== "other" && (/^tests?(?:[-_][^/]*)?\.[^.]+$/.test(lowerBase) || /[-_](?:test|spec)s?\.[^.]+$/.test(lowerBase))) ||
     lowerBase === "conftest.py" ||
     /_spec\.rb$/.test(lowerBase) ||
     /^[A-Z]\w*Tests?\.(java|kt|cs|swift)$/.test(base);

@@ -1,5 +1,5 @@
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
-import { classifyPath, type Language } from "../classify-path.ts";
+import { classifyPath, EXAMPLE_SCRIPT_NAME, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { detectMinified } from "../detect-minified.ts";
@@ -152,6 +152,8 @@ const SCRIPT_PATH = /(^|\/)(bin|cli|scripts?|tools|examples?|demos?|bench(marks?
 const SLASH_COMMENT = /^\s*(\/\/|\/\*|\*)/;
 /** A string literal that tells the library's users something is deprecated: a notice, not debugging output. */
 const USER_NOTICE = /(["'`])(?:(?!\1).)*\b(?:deprecated?|deprecation|will be removed|no longer (?:supported|does anything))\b(?:(?!\1).)*\1/i;
+/** A message that opens by saying it is a warning or an error for the user ("Warning: input may be echoed"). */
+const USER_WARNING = /^\s*\w*\s*\(\s*(["'`])\s*(?:warning|error)\s*:/i;
 const HASH_COMMENT = /^\s*#/;
 
 export const debugLeftover: Analyzer = {
@@ -172,7 +174,7 @@ export const debugLeftover: Analyzer = {
       if (hits.length === 0) continue;
       // A program's output is its purpose: scripts by path, and Python entry points (a console script, a main).
       const scriptLike =
-        SCRIPT_PATH.test(file.path) || (info.language === "python" && isPythonProgram(file, input, entryModules()));
+        SCRIPT_PATH.test(file.path) || EXAMPLE_SCRIPT_NAME.test(file.path) || (info.language === "python" && isPythonProgram(file, input, entryModules()));
       for (const index of hits) {
         const line = view.lines[index]!;
         if (line.text.length > LONG_LINE_CHARS) continue;
@@ -186,6 +188,9 @@ export const debugLeftover: Analyzer = {
           const match = pattern.regex.exec(line.text);
           if (!match) continue;
           if (pattern.outputCall && USER_NOTICE.test(line.text.slice(match.index))) break;
+          if (pattern.outputCall && USER_WARNING.test(line.text.slice(match.index + match[0].length - 1))) break;
+          // A call named in a message ("invalid keyword arguments to print()") is text, not a call.
+          if (insideStringLiteral(line.text, match.index)) continue;
           const whole = pattern.whole === "call" ? isWholeCall(line.text, match.index) : pattern.whole.test(line.text);
           const statement = line.text.trim();
           findings.push(
@@ -272,4 +277,18 @@ function isWholeCall(text: string, start: number): boolean {
     }
   }
   return false;
+}
+
+/** Whether `index` falls inside a quoted string on this line (quotes opened before it and not closed). */
+function insideStringLiteral(text: string, index: number): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < index; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'" || ch === "`") quote = ch;
+    else if (ch === "#" || (ch === "/" && text[i + 1] === "/")) return false;
+  }
+  return quote !== undefined;
 }

@@ -93,6 +93,8 @@ interface ImportHit {
   line: number;
   text: string;
   typeOnly: boolean;
+  /** Imported only in a guarded branch or a function body (optional or lazy): listed under the threshold. */
+  conditional?: boolean;
 }
 
 export const depsUndeclared: Analyzer = {
@@ -189,7 +191,7 @@ function jsImports(file: DiffFile): ImportHit[] {
     const typeOnly = /^\s*(?:import|export)\s+type\b/.test(line.text);
     for (const spec of specs) {
       const name = npmPackageName(spec);
-      if (name) hits.push({ name, line: line.newLine, text: line.text, typeOnly });
+      if (name) hits.push({ name, line: line.newLine, text: line.text, typeOnly, conditional: insideBlock(file, line.newLine, JS_GUARD_OPEN) });
     }
   }
   return hits;
@@ -334,6 +336,31 @@ function checkJs(file: DiffFile, manifests: Map<string, string>, touchedJs: stri
 const JS_TRY_OPEN = /(?:^|[;{}]\s*)try\s*\{\s*(?:\/\/.*|\/\*.*\*\/\s*)?$/;
 const PY_TRY_OPEN = /^\s*(?:try|except\b[^:#]*\b(?:ImportError|ModuleNotFoundError)\b[^:#]*)\s*:\s*(?:#.*)?$/;
 const COMMENT_ONLY = /^\s*(?:\/\/|\/\*|\*|#)/;
+/** Block openers that make an import conditional or lazy: `if (…) {`, `} else {` (JS); def, if, elif, else, except (Python). */
+const JS_GUARD_OPEN = /^\s*(?:\}\s*)?(?:if\s*\(.*\)|else(?:\s+if\s*\(.*\))?)\s*\{\s*(?:\/\/.*)?$/;
+const PY_GUARD_OPEN = /^\s*(?:(?:async\s+)?def\s|if\s|elif\s|else\s*:|except\b)/;
+const CONFIDENCE_CONDITIONAL = 0.3;
+
+/**
+ * Whether the added line `newLine` is indented under a block opener matching `opener`: the nearest earlier line
+ * of the hunk with less indentation (blank lines and comments skipped) is that opener.
+ */
+function insideBlock(file: DiffFile, newLine: number, opener: RegExp): boolean {
+  for (const hunk of file.hunks) {
+    const index = hunk.lines.findIndex((l) => l.kind !== "del" && l.newLine === newLine);
+    if (index < 0) continue;
+    const indent = (text: string): number => /^\s*/.exec(text)![0].replace(/\t/g, "    ").length;
+    const own = indent(hunk.lines[index]!.text);
+    if (own === 0) return false;
+    for (let i = index - 1; i >= 0; i--) {
+      const line = hunk.lines[i]!;
+      if (line.kind === "del" || line.text.trim() === "" || COMMENT_ONLY.test(line.text)) continue;
+      if (indent(line.text) < own) return opener.test(line.text);
+    }
+    return false;
+  }
+  return false;
+}
 
 /**
  * New line numbers of the added lines that are the first statement of a try block, or of an
@@ -411,7 +438,7 @@ function pythonImports(file: DiffFile): ImportHit[] {
       }
       for (const mod of modules) {
         const top = mod.split(".")[0] ?? "";
-        if (/^[A-Za-z_]\w*$/.test(top)) hits.push({ name: top, line: line.newLine, text: line.text, typeOnly: false });
+        if (/^[A-Za-z_]\w*$/.test(top)) hits.push({ name: top, line: line.newLine, text: line.text, typeOnly: false, conditional: insideBlock(file, line.newLine, PY_GUARD_OPEN) });
       }
     }
   }
@@ -546,11 +573,13 @@ function depFinding(path: string, hit: ImportHit, confidence: number, why: strin
   return createFinding({
     ruleId: RULE,
     severity: "high",
-    confidence,
+    confidence: hit.conditional ? Math.min(confidence, CONFIDENCE_CONDITIONAL) : confidence,
     path,
     line: hit.line,
     title: `Undeclared dependency \`${hit.name}\``,
-    message: `\`${hit.name}\` is imported here but ${why}. A fresh install (CI, production) will fail to resolve it.`,
+    message:
+      `\`${hit.name}\` is imported here but ${why}. A fresh install (CI, production) will fail to resolve it` +
+      (hit.conditional ? " when this branch or function runs (it is imported only there, so it may be optional by design)." : "."),
     suggestion: fix,
     trigger: hit.name,
   });

@@ -101,6 +101,7 @@ export const ioUnhandled: Analyzer = {
         for (const c of candidates) {
           if (!c.handled && PARSE_CALLS.has(c.call.label) && parsesOwnParameter(newSide(hunk), c.index, info.language === "python")) c.handled = true;
           if (!c.handled && c.call.label === "readFileSync(" && SHIPPED_FILE_READ.test(c.line.text)) c.handled = true;
+          if (!c.handled && insideGuard(newSide(hunk), c.index)) c.handled = true;
         }
         // One finding per line, naming every unhandled call on it.
         const byLine = new Map<number, Candidate[]>();
@@ -154,8 +155,8 @@ const PARSE_ARG = /\b(?:JSON\.parse|json\.loads)\s*\(\s*([A-Za-z_$][\w$]*)\s*[,)
 const JS_HEADER =
   /\bfunction\b[^(]*\(([^()]*)\)|\(([^()]*)\)\s*=>|(?:^|[^\w$.])([A-Za-z_$][\w$]*)\s*=>|^\s*(?:(?:async|static|get|set)\s+)*(?!(?:if|for|while|switch|catch|with|return)\b)[A-Za-z_$][\w$]*\s*\(([^()]*)\)\s*\{/;
 const PY_HEADER = /^\s*(?:async\s+)?def\s+\w+\s*\(([^)]*)/;
-/** A function named as a parser (parse, load, decode, deserialize, unmarshal): throwing on bad input is its contract. */
-const PARSER_NAME = /pars|load|decod|deserial|unmarshal/i;
+/** A function named as a parser (parse, load, decode, deserialize, unmarshal, from_json, fromString): throwing on bad input is its contract. */
+const PARSER_NAME = /pars|load|decod|deserial|unmarshal|from_?json|from_?str/i;
 /** How far above the call to look for its function's header. */
 const HEADER_REACH = 80;
 
@@ -316,6 +317,31 @@ function followedByCatch(code: string[], index: number, at: number): boolean {
 }
 
 // ---------------------------------------------------------------- Python
+
+/**
+ * A Python handler for errors that are not I/O errors (`except UnicodeDecodeError:` retrying the read another way)
+ * may do I/O without its own try: the I/O errors of its try body already propagate to the caller by contract, so
+ * the fallback's do too. A handler that catches I/O errors (or everything) still needs its own handling, and so does
+ * a read after an existence check (permissions, a directory, a race still fail it).
+ */
+const PY_HANDLER = /^\s*except\s+\(?\s*([\w.]+(?:\s*,\s*[\w.]+)*)\s*\)?\s*(?:as\s+\w+\s*)?:/;
+const IO_ERRORS = /^(?:OSError|IOError|EnvironmentError|FileNotFoundError|PermissionError|IsADirectoryError|Exception|BaseException|\w*ConnectionError|\w*Timeout\w*|requests\..*|socket\..*|urllib\..*|URLError|HTTPError)$/;
+
+function opensGuard(text: string): boolean {
+  const handler = PY_HANDLER.exec(text);
+  return handler !== null && handler[1]!.split(",").every((name) => !IO_ERRORS.test(name.trim()));
+}
+
+/** Whether the line at `index` sits (directly) in a guarding block: the nearest less-indented line above opens one. */
+function insideGuard(lines: DiffLine[], index: number): boolean {
+  const own = indentOf(lines[index]!.text);
+  for (let i = index - 1; i >= 0; i--) {
+    const text = lines[i]!.text;
+    if (text.trim() === "" || /^\s*(?:#|\/\/|\*)/.test(text)) continue;
+    if (indentOf(text) < own) return opensGuard(text);
+  }
+  return false;
+}
 
 function indentOf(text: string): number {
   let width = 0;

@@ -1,6 +1,6 @@
 import { MASK, findSecrets, multilineCandidates, redactSecrets, secretCandidatesByLine, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
-import { classifyPath } from "../classify-path.ts";
+import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
 import { addedText, lineFlags, lineIndexAt } from "../file-text.ts";
@@ -106,6 +106,14 @@ const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "c
 /** Values that are obviously not real secrets. */
 const PLACEHOLDER =
   /^(?:\$\{?[\w.:-]+\}?|%[\w]+%|<[^>]*>|\{\{[^}]*\}\}|x+|\*+|\.{3}|changeme|change[-_]?me|password\d*|passwd|secret|pass|token|test|testing|postgres|root|admin|user|redacted|none|null|undefined|todo)$/i;
+/** A value that names its own role (somepassword, mysecretpassword, secret_key): written to stand for one. */
+const ROLE_NAMED = /^(?:my|some|your|the|a|new|old|default|dummy)?(?:[-_]?(?:secret|password|passwd|pass|token|key|api))+[-_]?\d{0,4}$/i;
+/** An e-mail address is an identity (anonymous FTP's password by convention), not a secret. */
+const EMAIL = /^[^@\s]+@[\w-]+(?:\.[\w-]+)+$/;
+/** Documentation files: everything in them is prose or a documented example. */
+const DOC_EXTENSIONS = new Set(["md", "markdown", "mdx", "rst", "adoc", "asciidoc", "txt"]);
+/** Confidence of a credential found only in documentation (a docs file, a docstring, a block comment). */
+const DOCUMENTED_CONFIDENCE = 0.3;
 const EXAMPLE_HINT = /example|sample|dummy|fake|placeholder|your[_-]|xxxx|changeme|lorem|not[_-]?a[_-]?real|insert[_-]/i;
 /** Local development hosts: credentials for them are rarely real secrets. */
 const LOCAL_URL = /:\/\/[^\s:/@]+:[^\s@/]*@(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|db|database|postgres|mysql|redis|mongo)(?=[:/\s"'`]|$)/i;
@@ -159,7 +167,10 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   const allowMarkers =
     mayHoldInlineAllow(view.text) || file.hunks.some((h) => h.lines.some((l) => l.kind === "context" && mayHoldInlineAllow(l.text)));
   let addIndex = -1;
+  const docFile = DOC_EXTENSIONS.has(info.ext);
   for (const hunk of file.hunks) {
+    const documented = docFile ? undefined : documentedLines(hunk.lines, info.language);
+    const isDocumented = (newLine: number): boolean => docFile || documented!.has(newLine);
     // Multi-line secrets (PEM blocks) are matched over each run of added lines; the lines they cover are done.
     const covered = new Set<number>();
     if (pem) findings.push(...findMultilineSecrets(file.path, hunk.lines, info.isTest, config, covered));
@@ -188,6 +199,8 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
         if (EXAMPLE_HINT.test(secret) || EXAMPLE_HINT.test(line.text)) confidence = 0.3;
         else if (match.pattern.id === "url-credentials" && LOCAL_URL.test(line.text)) confidence = 0.3;
         else if (info.isTest) confidence = 0.5;
+        // In documentation, a generic match (URL credentials, an Authorization header) is an example; a provider's token format is not excused.
+        if (match.pattern.generic && isDocumented(line.newLine)) confidence = Math.min(confidence, DOCUMENTED_CONFIDENCE);
         const shown = redactSecrets(line.text);
         findings.push(
           secretFinding({
@@ -223,7 +236,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
         secretFinding({
           ...at,
           severity: "high",
-          confidence: info.isTest ? 0.4 : 0.7,
+          confidence: isDocumented(line.newLine) ? DOCUMENTED_CONFIDENCE : info.isTest ? 0.4 : 0.7,
           what: hit.what,
           shown,
           trigger: `assignment\u0000${shown}`,
@@ -343,7 +356,7 @@ function isReportable(
   if (basic && isPlaceholderBasicAuth(basic[1]!)) return false;
   const context = { line, previousLine, index: match.start + match.keep.length, ...(config ? { config } : {}) };
   if (match.pattern.generic) {
-    if (PLACEHOLDER.test(secret) || /^[A-Z][A-Z0-9_]*$/.test(secret) || secret.length < 6) return false;
+    if (PLACEHOLDER.test(secret) || ROLE_NAMED.test(secret) || /^[A-Z][A-Z0-9_]*$/.test(secret) || secret.length < 6) return false;
     return checkSecretAllowlist(secret, { ...context, kind: "generic" }) === undefined;
   }
   const whole = line.slice(match.start, match.end - match.tail.length);
@@ -494,7 +507,7 @@ function isSecretName(name: string): boolean {
 }
 
 function isSecretValue(name: string, value: string): boolean {
-  if (PLACEHOLDER.test(value) || EXAMPLE_HINT.test(value)) return false;
+  if (PLACEHOLDER.test(value) || EXAMPLE_HINT.test(value) || ROLE_NAMED.test(value) || EMAIL.test(value)) return false;
   if (/^[$%{<]/.test(value) || value.includes("://") || value.startsWith("/") || value.startsWith("./")) return false;
   if (/^(?:true|false|\d+(?:\.\d+)?)$/i.test(value)) return false;
   const isPassword = nameWords(name).some((w) => PASSWORD_WORDS.has(w));
@@ -508,4 +521,33 @@ function isSecretValue(name: string, value: string): boolean {
     /[A-Za-z]/.test(value) &&
     shannonEntropy(value) >= 3.5
   );
+}
+
+/**
+ * New line numbers of the hunk's lines that are documentation inside code: Python docstrings (a line opening with
+ * triple quotes, through its closing line) and block comments (`/* … *\/`, JSDoc) in the other languages. The
+ * examples written there (RFC requests, option samples) stand for credentials; a hunk that starts inside a
+ * docstring or comment cannot tell, and is judged as code.
+ */
+function documentedLines(lines: DiffLine[], language: Language): Set<number> {
+  const out = new Set<number>();
+  let open: string | undefined;
+  for (const line of lines) {
+    if (line.kind === "del" || line.newLine === undefined) continue;
+    const text = line.text;
+    if (language === "python") {
+      const opening = open === undefined ? /^\s*[rRuUbB]{0,2}("""|\'\'\')/.exec(text) : null;
+      if (open === undefined && !opening) continue;
+      out.add(line.newLine);
+      const delimiter = open ?? opening![1]!;
+      const from = open === undefined ? text.indexOf(delimiter) + 3 : 0;
+      open = text.indexOf(delimiter, from) >= 0 ? undefined : delimiter;
+    } else if (language !== "ruby" && language !== "other") {
+      if (open === undefined && !/^\s*\/\*/.test(text)) continue;
+      out.add(line.newLine);
+      const from = open === undefined ? text.indexOf("/*") + 2 : 0;
+      open = text.indexOf("*/", from) >= 0 ? undefined : "*/";
+    }
+  }
+  return out;
 }

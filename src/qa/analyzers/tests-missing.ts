@@ -1,8 +1,9 @@
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
-import { classifyPath } from "../classify-path.ts";
+import { classifyPath, EXAMPLE_SCRIPT_NAME, shebangLanguage } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import type { Finding } from "../finding.ts";
 import { addedText } from "../file-text.ts";
+import type { DiffFile } from "../parse-diff.ts";
 import { isGeneratedFile } from "./files-generated-edited.ts";
 
 const RULE = "tests/missing";
@@ -23,10 +24,11 @@ export const testsMissing: Analyzer = {
         testsChanged = true;
         continue;
       }
-      if (!info.isSource || file.status === "deleted" || file.binary) continue;
+      if (file.status === "deleted" || file.binary) continue;
+      if (!info.isSource && !(info.ext === "" && hasShebang(file))) continue;
       if (/(^|\/)[^/]+\.config\.[^/]+$/.test(file.path)) continue;
       // Examples and demos are scripts that show the code, not code that owes tests.
-      if (EXAMPLE_PATH.test(file.path)) continue;
+      if (EXAMPLE_PATH.test(file.path) || EXAMPLE_SCRIPT_NAME.test(file.path)) continue;
       // Vendored, installed, generated and built files are not where tests are owed (files/generated-edited covers edits there).
       if (isGeneratedFile(file, input.fileHeads)) continue;
       // One search of the file's joined added text each (the marker holds no line break; the joins are whitespace).
@@ -53,3 +55,9 @@ export const testsMissing: Analyzer = {
     ];
   },
 };
+
+/** An extension-less file whose first line names an interpreter (`#!/usr/bin/env node`): a script, so source. */
+function hasShebang(file: DiffFile): boolean {
+  const first = file.hunks[0]?.lines.find((l) => l.newLine === 1);
+  return first !== undefined && first.kind !== "del" && shebangLanguage(first.text) !== undefined;
+}

@@ -134,3 +134,21 @@ describe("debug/leftover: programs print by design", () => {
     expect(run(newFileDiff("examples/cowsay.js", ["console.debug(`installing`)"]))).toEqual([]);
   });
 });
+
+describe("debug/leftover: output by design and calls named in strings", () => {
+  it("does not flag prints in a script named example.js or bench.js", () => {
+    expect(run(newFileDiff("example.js", ["console.log(genfun.toString())"]) + newFileDiff("bench.js", ["console.log('ops/s', n)"]))).toEqual([]);
+    expect(summary(newFileDiff("lib/examples.js", ["console.log(x)"]))).toHaveLength(1);
+  });
+
+  it("does not flag a call named inside a string literal", () => {
+    expect(run(newFileDiff("six.py", ['        raise TypeError("invalid keyword arguments to print()")']))).toEqual([]);
+    expect(run(newFileDiff("src/a.js", ["throw new Error('do not call console.log(x) here')"]))).toEqual([]);
+    expect(summary(newFileDiff("lib/a.py", ['    print("value", x)']))).toHaveLength(1);
+  });
+
+  it("does not flag a warning printed for the user ('Warning: …')", () => {
+    expect(run(newFileDiff("lib/getpass.py", ['    print("Warning: Password input may be echoed.", file=stream)']))).toEqual([]);
+    expect(run(newFileDiff("lib/a.js", ["  console.warn('Warning: the cache is disabled')"]))).toEqual([]);
+  });
+});

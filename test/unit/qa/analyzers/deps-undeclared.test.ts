@@ -203,3 +203,43 @@ describe("deps/undeclared: Go", () => {
     expect(run(source)).toEqual([]);
   });
 });
+
+describe("deps/undeclared: imports in a guarded branch or a function body", () => {
+  const pyproject = { "pyproject.toml": '[project]\nname = "app"\ndependencies = []\n' };
+  const pkg = { "package.json": JSON.stringify({ name: "app", dependencies: {} }) };
+  const confidences = (diff: string, manifests: Record<string, string>) => run(diff, manifests).map((f) => [f.line, f.confidence]);
+
+  it("lists a Python import inside a function, an if or an else branch under the threshold", () => {
+    const diff = newFileDiff("app/tokens.py", [
+      "import yaml",
+      "",
+      "def sign(claims):",
+      "    import jwt",
+      "    return jwt.encode(claims)",
+      "",
+      "if PY2:",
+      "    import StringIO",
+      "else:",
+      "    import ujson",
+    ]);
+    expect(confidences(diff, pyproject)).toEqual([
+      [1, 0.8],
+      [4, 0.3],
+      [8, 0.3],
+      [10, 0.3],
+    ]);
+  });
+
+  it("lists a require inside an if block (loaded only when present) under the threshold", () => {
+    const diff = newFileDiff("example/info.js", [
+      "var redisInfo = require('redis-info')",
+      "if (moduleExists('redis')) {",
+      "  redis = require('redis').createClient();",
+      "}",
+    ]);
+    expect(confidences(diff, pkg)).toEqual([
+      [1, 0.9],
+      [3, 0.3],
+    ]);
+  });
+});

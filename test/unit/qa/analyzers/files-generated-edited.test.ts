@@ -89,3 +89,15 @@ describe("files/generated-edited", () => {
     expect(run(diff)).toEqual([]);
   });
 });
+
+describe("files/generated-edited: a docstring naming its generator script", () => {
+  it("reports a hand edit to a module 'generated from ... with gencodec.py'", () => {
+    const diff = hunkDiff("codecs/cp437.py", 1, [
+      "   \"\"\" Python Character Mapping Codec cp437 generated from 'VENDORS/MICSFT/PC/CP437.TXT' with gencodec.py.",
+      " ",
+      '-    0x0080: 0x00c7,',
+      '+    0x0080: 0x00c8,',
+    ]);
+    expect(filesGeneratedEdited.analyze({ files: parseDiff(diff), fileSizes: {} }).map((f) => f.ruleId)).toEqual(["files/generated-edited"]);
+  });
+});

@@ -190,3 +190,41 @@ describe("io/unhandled: files shipped with the code", () => {
     ]);
   });
 });
+
+describe("io/unhandled: a fallback for a non-I/O error, a parser by name", () => {
+  it("does not report open() in an except UnicodeDecodeError handler (a fallback: I/O errors already propagate by contract)", () => {
+    const diff = newFileDiff("netkit/netrc.py", [
+      "def __init__(self, file):",
+      "    try:",
+      "        with open(file, encoding='utf-8') as fp:",
+      "            self._parse(file, fp)",
+      "    except UnicodeDecodeError:",
+      "        with open(file, encoding='locale') as fp:",
+      "            self._parse(file, fp)",
+    ]);
+    expect(run(diff)).toEqual([]);
+  });
+
+  it("still reports reading a file after checking that it exists (permissions, a directory, a race)", () => {
+    const py = newFileDiff("distro.py", [
+      "def info(self):",
+      "    if os.path.isfile(self.os_release_file):",
+      "        with open(self.os_release_file, encoding='utf-8') as f:",
+      "            return parse(f)",
+      "    return {}",
+    ]);
+    expect(run(py).map((f) => f.line)).toEqual([3]);
+  });
+
+  it("treats from_json / fromJSON as parsers of their own parameter", () => {
+    const diff = newFileDiff("jwt/api_jwk.py", ["    @staticmethod", "    def from_json(data, algorithm=None):", "        obj = json.loads(data)", "        return obj"]);
+    expect(run(diff)).toEqual([]);
+  });
+});
+
+describe("io/unhandled: a handler that catches I/O errors still needs its own handling", () => {
+  it("reports open() in a bare except or an except OSError handler", () => {
+    const diff = newFileDiff("lib/y.py", ["try:", "    go()", "except OSError:", "    with open(p) as f:", "        pass", "except:", "    open(q)"]);
+    expect(run(diff).map((f) => f.line)).toEqual([4, 7]);
+  });
+});

@@ -346,3 +346,49 @@ describe("secrets/hardcoded: prefilters over the file's added text", () => {
   });
 });
 
+describe("secrets/hardcoded: documented examples and placeholders", () => {
+  const confidences = (diff: string) => run(diff).map((f) => [f.line, f.confidence]);
+
+  it("lists credentials in a Python docstring's example under the threshold, and reports them in code", () => {
+    const doc = newFileDiff("oauth/parameters.py", [
+      "def prepare_headers(params):",
+      '    """Prepare the Authorization header.',
+      "",
+      "    For example::",
+      "",
+      `        oauth_token="${random.slice(0, 16)}",`,
+      `        access_token=${random.slice(2, 14)}`,
+      "        Authorization: Bearer " + random.slice(0, 24),
+      '    """',
+      `    oauth_token = "${random.slice(0, 16)}"`,
+    ]);
+    expect(confidences(doc)).toEqual([
+      [6, 0.3],
+      [8, 0.3],
+      [10, 0.7],
+    ]);
+  });
+
+  it("lists credentials in Markdown and JSDoc examples under the threshold, but not a provider's token format", () => {
+    const md = newFileDiff("docs/transports.md", [
+      "```js",
+      `botToken: '${random}',`,
+      "const db = 'postgres://someuser:" + random.slice(0, 12) + "@somehost:381/db'",
+      `const gh = '${githubToken}'`,
+      "```",
+    ]);
+    expect(confidences(md)).toEqual([
+      [2, 0.3],
+      [3, 0.3],
+      [4, 0.9],
+    ]);
+    const jsdoc = newFileDiff("src/client.js", ["/**", " * @example", ` *   client({ apiSecret: '${random}' })`, " */", "function client() {}"]);
+    expect(confidences(jsdoc)).toEqual([[3, 0.3]]);
+  });
+
+  it("does not take an e-mail address or a value naming its own role for a password", () => {
+    expect(run(newFileDiff("examples/ftp.sh", ['passwd="anonymous@domain.org"']))).toEqual([]);
+    expect(run(newFileDiff("src/db.js", ["const password = 'somepassword'", "const db_password = 'mysecretpassword'"]))).toEqual([]);
+    expect(run(newFileDiff("src/db.js", [`const password = '${random.slice(0, 14)}'`]))).toHaveLength(1);
+  });
+});

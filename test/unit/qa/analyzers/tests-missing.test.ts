@@ -106,3 +106,38 @@ describe("tests/missing: examples", () => {
     expect(run(newFileDiff("src/examples.ts", ["export const e = 1;"])).map((f) => f.title)).toEqual(["1 source file changed without tests"]);
   });
 });
+
+describe("tests/missing: naming conventions seen in real packages", () => {
+  it("counts a root test.js, test-node.js or tests.py as a test file", () => {
+    const source = newFileDiff("index.js", ["module.exports = 1"]);
+    for (const test of ["test.js", "test-node.js", "test_browser.js", "tests.py", "lib/parser-test.js"]) {
+      expect(run(source + newFileDiff(test, ["require('tape')"])), test).toEqual([]);
+    }
+    // A module whose name only starts with "test" is not a test.
+    expect(run(newFileDiff("src/testing.js", ["module.exports = 1"]))).toHaveLength(1);
+    // Nor are documents named so (a test plan, an API spec).
+    expect(run(source + newFileDiff("docs/test-plan.md", ["# plan"]) + newFileDiff("api/openapi-spec.yaml", ["openapi: 3.0.0"]))).toHaveLength(1);
+  });
+
+  it("does not ask tests of a single example or benchmark script named so (example.js, bench.js)", () => {
+    expect(run(newFileDiff("example.js", ["console.log(1)"]) + newFileDiff("bench.js", ["run()"]) + newFileDiff("lib/example-usage.py", ["print(1)"]))).toEqual([]);
+  });
+
+  it("treats an extension-less file with an interpreter shebang as source", () => {
+    const findings = run(newFileDiff("bin/node-which", ["#!/usr/bin/env node", "const which = require('../')", "which(process.argv[2])"]));
+    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining("`bin/node-which`")]);
+    // Without a shebang an extension-less file is not source.
+    expect(run(newFileDiff("bin/README", ["usage: node-which cmd"]))).toEqual([]);
+  });
+
+  it("does not ask tests of a module whose docstring names the script that generated it", () => {
+    const codec = newFileDiff("codecs/cp437.py", [
+      "\"\"\" Python Character Mapping Codec cp437 generated from 'VENDORS/MICSFT/PC/CP437.TXT' with gencodec.py.",
+      "",
+      '"""#"',
+      "",
+      "import codecs",
+    ]);
+    expect(run(codec)).toEqual([]);
+  });
+});
