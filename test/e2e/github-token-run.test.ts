@@ -24,6 +24,9 @@ beforeEach(async () => {
   await mkdir(path.join(gitRoot, OWNER), { recursive: true });
   ({ barePath } = await createBareRepo(path.join(gitRoot, OWNER, `${REPO}.git`), {
     "README.md": "# hello\n",
+    // A manifest that does not declare the agent's import: deps/undeclared is then sure of it (without any manifest
+    // an import is only listed), and QA fails as the run line below says.
+    "package.json": '{ "name": "hello-world", "version": "1.0.0" }\n',
     ".github/moderator.yml": "decision:\n  maxRetries: 0\n  ask: { enabled: false }\n",
   }));
   fake = await startFakeGitHub({ gitProjectRoot: gitRoot, token: PAT });
