@@ -4,13 +4,18 @@
  * command backend adds one small file; a fake GitHub; real Redis, PostgreSQL, git and sandbox). It prints, it never asserts.
  *
  *   npm run build && node dist/bench/soak/run-footprint-soak.js [--runs 200] [--batch 100] [--warmup 20] [--concurrency 2]
- *     [--idle-seconds 20] [--cli <another build's dist/src/cli/main.js>]
+ *     [--idle-seconds 20] [--cli <another build's dist/src/cli/main.js>] [--env NAME=VALUE]... [--heap-snapshots <dir>]
+ *
+ * Both processes get memory-probe.ts preloaded and --expose-gc: after each raw RSS reading the soak asks them (SIGUSR2)
+ * for a reading after a full garbage collection, split into V8 heap, external memory and RSS outside both, and with
+ * --heap-snapshots, for a heap snapshot of the worker (compare two with diff-heap-snapshots.js).
+ * --env sets a variable in both processes (e.g. --env MALLOC_ARENA_MAX=2).
  *
  * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and Redis (TEST_REDIS_URL).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { OWNER, REPO, MAINTAINER, WEBHOOK_SECRET, startHarness, type Harness } from "../../test/support/moderator-harness.ts";
 import { issueLabeled } from "../../test/support/payloads.ts";
@@ -41,8 +46,14 @@ function rssMb(pid: number | undefined): number {
   return kb / 1024;
 }
 
+const PROBE = path.join(import.meta.dirname, "memory-probe.js");
+
 function spawnCli(cli: string, h: Harness, command: "web" | "worker", env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [cli, command], { env: { ...h.envVars, LOG_LEVEL: "info", ...env }, cwd: h.tmp, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--expose-gc", "--import", PROBE, cli, command], {
+    env: { ...h.envVars, LOG_LEVEL: "info", MEMORY_PROBE_OUT: path.join(h.tmp, `memory-${command}.jsonl`), ...env },
+    cwd: h.tmp,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
   child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
@@ -76,8 +87,42 @@ async function main(): Promise<void> {
   // The harness's own process is only the database and fake GitHub's host: no web, no worker in it.
   const h = await startHarness({ operatorYaml, web: false, worker: false });
   h.fake.setFile(OWNER, REPO, ".github/moderator.yml", "decision:\n  maxRetries: 0\n  ask: { enabled: false }\nimprovements: { enabled: false }\n");
-  const web = spawnCli(CLI, h, "web", { LOG_LEVEL: "info" });
-  const worker = spawnCli(CLI, h, "worker", { LOG_LEVEL: process.env["SOAK_WORKER_LOG"] ?? "warn" });
+  const extraEnv: Record<string, string> = {};
+  argv.forEach((a, i) => {
+    const m = a === "--env" ? /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(argv[i + 1] ?? "") : null;
+    if (a === "--env" && !m) {
+      console.error(`run-footprint-soak: --env wants NAME=VALUE, got ${String(argv[i + 1])}`);
+      process.exit(2);
+    }
+    if (m) extraEnv[m[1]!] = m[2]!;
+  });
+  const snapshotDir = argv.includes("--heap-snapshots") ? path.resolve(argv[argv.indexOf("--heap-snapshots") + 1] ?? "") : undefined;
+  if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
+  const web = spawnCli(CLI, h, "web", { ...extraEnv, LOG_LEVEL: "info" });
+  const worker = spawnCli(CLI, h, "worker", {
+    ...extraEnv,
+    LOG_LEVEL: process.env["SOAK_WORKER_LOG"] ?? "warn",
+    ...(snapshotDir ? { MEMORY_PROBE_SNAPSHOTS: snapshotDir } : {}),
+  });
+  /** Ask a process for a reading after a full GC (memory-probe.ts) and wait for its line. */
+  const probe = async (child: ChildProcess, command: "web" | "worker"): Promise<Probe> => {
+    const file = path.join(h.tmp, `memory-${command}.jsonl`);
+    const lines = () => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean).length : 0);
+    const before = lines();
+    child.kill("SIGUSR2");
+    for (let i = 0; i < 1200 && lines() === before; i++) await sleep(100);
+    const last = readFileSync(file, "utf8").trim().split("\n").at(-1) ?? "{}";
+    return JSON.parse(last) as Probe;
+  };
+  const report = async (label: string) => {
+    for (const [name, child] of [["web", web], ["worker", worker]] as const) {
+      const p = await probe(child, name);
+      const outside = p.rss - p.heapTotal - p.external;
+      console.log(
+        `    ${label.padEnd(22)} ${name.padEnd(6)} after gc: rss ${p.rss.toFixed(0)} MB = heap ${p.heapTotal.toFixed(0)} (used ${p.heapUsed.toFixed(0)}) + external ${p.external.toFixed(0)} (buffers ${p.arrayBuffers.toFixed(0)}) + other ${outside.toFixed(0)}; anonymous ${p.smaps_anonymous?.toFixed(0)}, file-backed ${p.smaps_file?.toFixed(0)}; handles ${Object.entries(p.handles).map(([k, v]) => `${k} ${v}`).join(", ")}${p.snapshot ? `; snapshot ${path.basename(p.snapshot)}` : ""}`,
+      );
+    }
+  };
   const prisma = h.moderator.db.prisma;
   try {
     let url: string | undefined;
@@ -90,6 +135,7 @@ async function main(): Promise<void> {
     const idle = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
     console.log(`Footprint soak: ${runs} runs (command backend adding NOTES.md), worker concurrency ${concurrency}, batches of ${batch}, warm-up ${warmup}`);
     console.log(`  idle after start (${idleSeconds} s)       web ${idle.web.toFixed(0)} MB   worker ${idle.worker.toFixed(0)} MB`);
+    await report("idle");
 
     let sent = 0;
     const runBatch = async (count: number) => {
@@ -119,6 +165,7 @@ async function main(): Promise<void> {
     if (warmup > 0) {
       await runBatch(warmup);
       console.log(`  after ${String(warmup).padStart(4)} runs (warm-up)    web ${rssMb(web.pid).toFixed(0)} MB   worker ${rssMb(worker.pid).toFixed(0)} MB`);
+      await report(`after ${warmup} runs`);
     }
     let last = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
     while (sent < warmup + runs) {
@@ -128,6 +175,7 @@ async function main(): Promise<void> {
         `  after ${String(sent).padStart(4)} runs               web ${now.web.toFixed(0)} MB (${fmt(now.web - last.web)})   worker ${now.worker.toFixed(0)} MB (${fmt(now.worker - last.worker)})`,
       );
       last = now;
+      await report(`after ${sent} runs`);
     }
     const byStatus = await prisma.execution.groupBy({ by: ["status"], _count: true });
     const errors = await prisma.execution.groupBy({ by: ["errorPhase", "error"], where: { status: "failed" }, _count: true });
@@ -139,6 +187,18 @@ async function main(): Promise<void> {
     await sleep(300);
     await h.close();
   }
+}
+
+interface Probe {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  smaps_anonymous?: number;
+  smaps_file?: number;
+  handles: Record<string, number>;
+  snapshot?: string;
 }
 
 const fmt = (mb: number) => `${mb >= 0 ? "+" : ""}${mb.toFixed(0)} MB`;

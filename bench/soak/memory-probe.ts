@@ -1,0 +1,61 @@
+/**
+ * Preloaded into the soak's `web` and `worker` processes (`node --expose-gc --import <this file>`): on SIGUSR2 it
+ * collects garbage (when --expose-gc), then writes one JSON line to MEMORY_PROBE_OUT: RSS and its parts
+ * (/proc/self/smaps_rollup: anonymous vs file-backed), the V8 heap (used, total, per space), external memory and
+ * array buffers, the count of active handles by kind; and, when MEMORY_PROBE_SNAPSHOTS names a directory, a heap
+ * snapshot (after the reading, so the snapshot's own memory is not in it). A bench tool: nothing of it ships.
+ */
+import { appendFileSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from "node:v8";
+
+const out = process.env["MEMORY_PROBE_OUT"];
+const snapshots = process.env["MEMORY_PROBE_SNAPSHOTS"];
+const MB = 1024 * 1024;
+
+function smaps(): Record<string, number> {
+  try {
+    const text = readFileSync("/proc/self/smaps_rollup", "utf8");
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN) / 1024;
+    return { rss: kb("Rss"), anonymous: kb("Anonymous"), file: kb("Rss") - kb("Anonymous") };
+  } catch {
+    return {};
+  }
+}
+
+function activeHandles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  // getActiveResourcesInfo: one string per libuv handle or request (Timeout, TCPSocketWrap, FSReqCallback...).
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+if (out) {
+  let n = 0;
+  process.on("SIGUSR2", () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    gc?.();
+    const usage = process.memoryUsage();
+    const heap = getHeapStatistics();
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, +(s.space_used_size / MB).toFixed(1)]));
+    const label = `${path.basename(process.argv[2] ?? "node")}-${process.argv[3] ?? ""}-${process.pid}-${String(++n).padStart(2, "0")}`;
+    const line = {
+      pid: process.pid,
+      n,
+      gc: gc !== undefined,
+      rss: +(usage.rss / MB).toFixed(1),
+      ...Object.fromEntries(Object.entries(smaps()).map(([k, v]) => [`smaps_${k}`, +v.toFixed(1)])),
+      heapUsed: +(usage.heapUsed / MB).toFixed(1),
+      heapTotal: +(usage.heapTotal / MB).toFixed(1),
+      external: +(usage.external / MB).toFixed(1),
+      arrayBuffers: +(usage.arrayBuffers / MB).toFixed(1),
+      mallocedMemory: +(heap.malloced_memory / MB).toFixed(1),
+      peakMallocedMemory: +(heap.peak_malloced_memory / MB).toFixed(1),
+      spaces,
+      handles: activeHandles(),
+      snapshot: snapshots ? writeHeapSnapshot(path.join(snapshots, `${label}.heapsnapshot`)) : undefined,
+    };
+    appendFileSync(out, `${JSON.stringify(line)}\n`);
+  });
+}
