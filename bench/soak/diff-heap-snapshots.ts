@@ -5,6 +5,7 @@
  * of a sample object. It prints, it never asserts.
  *
  *   node dist/bench/soak/diff-heap-snapshots.js <before.heapsnapshot> <after.heapsnapshot> [--top 25] [--path-depth 8]
+ *   node dist/bench/soak/diff-heap-snapshots.js <one.heapsnapshot>      (what the heap holds, by constructor)
  */
 import { readFileSync } from "node:fs";
 
@@ -66,8 +67,25 @@ function main(): void {
   const num = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
   const top = num("--top", 25);
   const depth = num("--path-depth", 8);
+  if (files.length === 1) {
+    const one = parse(files[0]!);
+    const groups = new Map<string, { count: number; size: number }>();
+    for (let i = 0; i < one.count; i++) {
+      const key = groupOf(one, i);
+      const g = groups.get(key) ?? { count: 0, size: 0 };
+      g.count++;
+      g.size += at(one, i, "self_size");
+      groups.set(key, g);
+    }
+    const all = [...groups.values()].reduce((s, g) => s + g.size, 0);
+    console.log(`heap (self sizes): ${(all / 1024 / 1024).toFixed(1)} MB`);
+    for (const [key, g] of [...groups.entries()].sort((a, b) => b[1].size - a[1].size).slice(0, top)) {
+      console.log(`${key.slice(0, 60).padEnd(60)} ${String(g.count).padStart(8)} ${(g.size / 1024).toFixed(0).padStart(9)} KB`);
+    }
+    return;
+  }
   if (files.length !== 2) {
-    console.error("usage: diff-heap-snapshots <before.heapsnapshot> <after.heapsnapshot> [--top 25] [--path-depth 8]");
+    console.error("usage: diff-heap-snapshots <before.heapsnapshot> [<after.heapsnapshot>] [--top 25] [--path-depth 8]");
     process.exit(2);
   }
   const before = parse(files[0]!);

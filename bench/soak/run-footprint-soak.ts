@@ -4,12 +4,14 @@
  * command backend adds one small file; a fake GitHub; real Redis, PostgreSQL, git and sandbox). It prints, it never asserts.
  *
  *   npm run build && node dist/bench/soak/run-footprint-soak.js [--runs 200] [--batch 100] [--warmup 20] [--concurrency 2]
- *     [--idle-seconds 20] [--cli <another build's dist/src/cli/main.js>] [--env NAME=VALUE]... [--heap-snapshots <dir>]
+ *     [--idle-seconds 20] [--cli <another build's dist/src/cli/main.js>] [--env NAME=VALUE]... [--node-flag <flag>]...
+ *     [--heap-snapshots <dir>]
  *
  * Both processes get memory-probe.ts preloaded and --expose-gc: after each raw RSS reading the soak asks them (SIGUSR2)
  * for a reading after a full garbage collection, split into V8 heap, external memory and RSS outside both, and with
  * --heap-snapshots, for a heap snapshot of the worker (compare two with diff-heap-snapshots.js).
- * --env sets a variable in both processes (e.g. --env MALLOC_ARENA_MAX=2).
+ * --env sets a variable in both processes (e.g. --env MALLOC_ARENA_MAX=2); --node-flag passes a flag to node for both
+ * (e.g. --node-flag --max-semi-space-size=16).
  *
  * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and Redis (TEST_REDIS_URL).
  */
@@ -48,8 +50,8 @@ function rssMb(pid: number | undefined): number {
 
 const PROBE = path.join(import.meta.dirname, "memory-probe.js");
 
-function spawnCli(cli: string, h: Harness, command: "web" | "worker", env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ["--expose-gc", "--import", PROBE, cli, command], {
+function spawnCli(cli: string, h: Harness, command: "web" | "worker", env: Record<string, string>, nodeFlags: string[]): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [...nodeFlags, "--expose-gc", "--import", PROBE, cli, command], {
     env: { ...h.envVars, LOG_LEVEL: "info", MEMORY_PROBE_OUT: path.join(h.tmp, `memory-${command}.jsonl`), ...env },
     cwd: h.tmp,
     stdio: ["ignore", "pipe", "pipe"],
@@ -98,12 +100,13 @@ async function main(): Promise<void> {
   });
   const snapshotDir = argv.includes("--heap-snapshots") ? path.resolve(argv[argv.indexOf("--heap-snapshots") + 1] ?? "") : undefined;
   if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
-  const web = spawnCli(CLI, h, "web", { ...extraEnv, LOG_LEVEL: "info" });
+  const nodeFlags = argv.flatMap((a, i) => (a === "--node-flag" && argv[i + 1] ? [argv[i + 1]!] : []));
+  const web = spawnCli(CLI, h, "web", { ...extraEnv, LOG_LEVEL: "info" }, nodeFlags);
   const worker = spawnCli(CLI, h, "worker", {
     ...extraEnv,
     LOG_LEVEL: process.env["SOAK_WORKER_LOG"] ?? "warn",
     ...(snapshotDir ? { MEMORY_PROBE_SNAPSHOTS: snapshotDir } : {}),
-  });
+  }, nodeFlags);
   /** Ask a process for a reading after a full GC (memory-probe.ts) and wait for its line. */
   const probe = async (child: ChildProcess, command: "web" | "worker"): Promise<Probe> => {
     const file = path.join(h.tmp, `memory-${command}.jsonl`);
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
     await sleep(idleSeconds * 1000);
     const idle = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
     console.log(`Footprint soak: ${runs} runs (command backend adding NOTES.md), worker concurrency ${concurrency}, batches of ${batch}, warm-up ${warmup}`);
+    const settings = [...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`), ...nodeFlags, ...(argv.includes("--cli") ? [`cli ${path.relative(process.cwd(), CLI)}`] : [])];
+    if (settings.length > 0) console.log(`  with ${settings.join(" ")}`);
     console.log(`  idle after start (${idleSeconds} s)       web ${idle.web.toFixed(0)} MB   worker ${idle.worker.toFixed(0)} MB`);
     await report("idle");
 
