@@ -1,7 +1,7 @@
 /**
  * Preloaded into the soak's `web` and `worker` processes (`node --expose-gc --import <this file>`): on SIGUSR2 it
  * collects garbage (when --expose-gc), then writes one JSON line to MEMORY_PROBE_OUT: RSS and its parts
- * (/proc/self/smaps_rollup: anonymous vs file-backed), the V8 heap (used, total, per space), external memory and
+ * (/proc/self/smaps_rollup: anonymous vs file-backed), the V8 heap (used, total, per space: used and committed), external memory and
  * array buffers, the count of active handles by kind; and, when MEMORY_PROBE_SNAPSHOTS names a directory, a heap
  * snapshot (after the reading, so the snapshot's own memory is not in it). A bench tool: nothing of it ships.
  */
@@ -38,7 +38,12 @@ if (out) {
     gc?.();
     const usage = process.memoryUsage();
     const heap = getHeapStatistics();
-    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, +(s.space_used_size / MB).toFixed(1)]));
+    // Per space: [used, committed] MB.
+    const spaces = Object.fromEntries(
+      getHeapSpaceStatistics()
+        .filter((s) => s.space_size > 0)
+        .map((s) => [s.space_name.replace(/_space$/, ""), [+(s.space_used_size / MB).toFixed(1), +(s.space_size / MB).toFixed(1)]]),
+    );
     const label = `${path.basename(process.argv[2] ?? "node")}-${process.argv[3] ?? ""}-${process.pid}-${String(++n).padStart(2, "0")}`;
     const line = {
       pid: process.pid,

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // First: V8's flags, before the other modules load (see v8-flags.ts).
 import "./v8-flags.ts";
 import { existsSync } from "node:fs";

@@ -2,13 +2,15 @@ import { setFlagsFromString } from "node:v8";
 
 /**
  * V8 flags for a smaller resident footprint, set before any other module of the CLI is evaluated (main.ts imports
- * this module first; V8 reads these flags when it compiles or sizes a space, so they apply from then on).
- * Measured with bench/soak (memory) and bench/soak/run-flags-bench.ts (speed); see bench/soak/README.md.
+ * this module first). Measured with bench/soak (memory) and bench/soak/run-flags-bench.ts (speed); see
+ * bench/soak/README.md.
  *
  * - `--liftoff-only`: Prisma's query compiler is a WebAssembly module, compiled at the first query. Compiled by
  *   Liftoff only (no TurboFan tier-up) it costs each process about 35 MB less resident memory.
- * - `--max-semi-space-size`: V8's young generation grows to two 16 MB semi-spaces while the modules load and
- *   stays that size; 2 MB semi-spaces cost each process about 25 MB less, for more frequent (cheap) scavenges.
+ * - `--max-semi-space-size`: V8's young generation grows to two 16 MB semi-spaces. Set here, at run time, it keeps
+ *   the young generation small while the modules load (an idle worker holds about 35 MB less), but not once runs
+ *   allocate: V8 sized its heap when the process started. So the ways Moderator is started pass it to node too
+ *   (Dockerfile ENTRYPOINT, `npm start`, the bin's `env -S` line); with it a worker holds about 30 MB less after runs.
  *   An operator's own value (NODE_OPTIONS or a node flag) wins.
  */
 export const SEMI_SPACE_MB = 2;
