@@ -117,9 +117,12 @@ async function main(): Promise<void> {
     const last = readFileSync(file, "utf8").trim().split("\n").at(-1) ?? "{}";
     return JSON.parse(last) as Probe;
   };
-  const report = async (label: string) => {
+  /** Prints the readings after a full GC; returns their RSS. */
+  const report = async (label: string): Promise<{ web: number; worker: number }> => {
+    const rss = { web: Number.NaN, worker: Number.NaN };
     for (const [name, child] of [["web", web], ["worker", worker]] as const) {
       const p = await probe(child, name);
+      rss[name] = p.rss;
       const outside = p.rss - p.heapTotal - p.external;
       const spaces = Object.entries(p.spaces ?? {})
         .filter(([, [, size]]) => size >= 1)
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
         `    ${label.padEnd(22)} ${name.padEnd(6)} after gc: rss ${p.rss.toFixed(0)} MB = heap ${p.heapTotal.toFixed(0)} (used ${p.heapUsed.toFixed(0)}) + external ${p.external.toFixed(0)} (buffers ${p.arrayBuffers.toFixed(0)}) + other ${outside.toFixed(0)} [heap spaces used/committed: ${spaces}]; anonymous ${p.smaps_anonymous?.toFixed(0)}, file-backed ${p.smaps_file?.toFixed(0)}; handles ${Object.entries(p.handles).map(([k, v]) => `${k} ${v}`).join(", ")}${p.snapshot ? `; snapshot ${path.basename(p.snapshot)}` : ""}`,
       );
     }
+    return rss;
   };
   const prisma = h.moderator.db.prisma;
   try {
@@ -171,12 +175,13 @@ async function main(): Promise<void> {
       await sleep(3000);
     };
     const t0 = Date.now();
-    if (warmup > 0) {
-      await runBatch(warmup);
-      console.log(`  after ${String(warmup).padStart(4)} runs (warm-up)    web ${rssMb(web.pid).toFixed(0)} MB   worker ${rssMb(worker.pid).toFixed(0)} MB`);
-      await report(`after ${warmup} runs`);
-    }
-    let last = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
+    if (warmup > 0) await runBatch(warmup);
+    // Raw readings (RSS as the process has it, garbage included), then after a full GC (what it holds).
+    const warm = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
+    console.log(`  after ${String(warmup).padStart(4)} runs (warm-up)    web ${warm.web.toFixed(0)} MB   worker ${warm.worker.toFixed(0)} MB`);
+    const warmGc = await report(`after ${warmup} runs`);
+    let last = warm;
+    let lastGc = warmGc;
     while (sent < warmup + runs) {
       await runBatch(Math.min(batch, warmup + runs - sent));
       const now = { web: rssMb(web.pid), worker: rssMb(worker.pid) };
@@ -184,7 +189,13 @@ async function main(): Promise<void> {
         `  after ${String(sent).padStart(4)} runs               web ${now.web.toFixed(0)} MB (${fmt(now.web - last.web)})   worker ${now.worker.toFixed(0)} MB (${fmt(now.worker - last.worker)})`,
       );
       last = now;
-      await report(`after ${sent} runs`);
+      lastGc = await report(`after ${sent} runs`);
+    }
+    if (runs > 0) {
+      const per100 = (a: number, b: number) => fmt(((b - a) * 100) / runs);
+      console.log(
+        `  growth per 100 runs after warm-up: raw web ${per100(warm.web, last.web)}, worker ${per100(warm.worker, last.worker)}; after gc web ${per100(warmGc.web, lastGc.web)}, worker ${per100(warmGc.worker, lastGc.worker)}`,
+      );
     }
     const byStatus = await prisma.execution.groupBy({ by: ["status"], _count: true });
     const errors = await prisma.execution.groupBy({ by: ["errorPhase", "error"], where: { status: "failed" }, _count: true });
