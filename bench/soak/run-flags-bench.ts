@@ -19,7 +19,6 @@ import { createTestDatabase } from "../../test/support/db.ts";
 const CONFIGS: Array<{ name: string; flags: string[] }> = [
   { name: "no flags", flags: [] },
   { name: "--liftoff-only", flags: ["--liftoff-only"] },
-  { name: "--max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
   { name: "--max-semi-space-size=2", flags: ["--max-semi-space-size=2"] },
   { name: "both (liftoff, semi-space 2)", flags: ["--liftoff-only", "--max-semi-space-size=2"] },
 ];
