@@ -23,6 +23,27 @@ function smaps(): Record<string, number> {
   }
 }
 
+/** The largest mappings by resident size (/proc/self/smaps): a WebAssembly memory, malloc's heap and arenas, V8's pages. */
+function largestMappings(count: number): string[] {
+  try {
+    const maps: Array<{ name: string; kb: number; sizeKb: number }> = [];
+    let current: { name: string; kb: number; sizeKb: number } | undefined;
+    for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        current = { name: head[3] || "[anon]", kb: 0, sizeKb: (parseInt(head[2]!, 16) - parseInt(head[1]!, 16)) / 1024 };
+        maps.push(current);
+      } else if (current && line.startsWith("Rss:")) current.kb = Number(/(\d+)/.exec(line)?.[1] ?? 0);
+    }
+    return maps
+      .sort((a, b) => b.kb - a.kb)
+      .slice(0, count)
+      .map((m) => `${path.basename(m.name)} ${(m.kb / 1024).toFixed(0)}/${(m.sizeKb / 1024).toFixed(0)}`);
+  } catch {
+    return [];
+  }
+}
+
 function activeHandles(): Record<string, number> {
   const counts: Record<string, number> = {};
   // getActiveResourcesInfo: one string per libuv handle or request (Timeout, TCPSocketWrap, FSReqCallback...).
@@ -59,6 +80,7 @@ if (out) {
       peakMallocedMemory: +(heap.peak_malloced_memory / MB).toFixed(1),
       spaces,
       handles: activeHandles(),
+      mappings: largestMappings(4),
       snapshot: snapshots ? writeHeapSnapshot(path.join(snapshots, `${label}.heapsnapshot`)) : undefined,
     };
     appendFileSync(out, `${JSON.stringify(line)}\n`);

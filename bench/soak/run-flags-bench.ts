@@ -107,7 +107,9 @@ function main(): void {
     return r.stdout;
   };
   for (let round = 1; round <= rounds; round++) {
-    for (const c of CONFIGS) {
+    // A new order each round, so a change of the machine's load does not always fall on the same flag.
+    const order = CONFIGS.map((c, i) => ({ c, key: (i * 7919 + round * 104729) % 65537 })).sort((a, b) => a.key - b.key).map((x) => x.c);
+    for (const c of order) {
       const prisma = JSON.parse(run([...c.flags, import.meta.filename, "--child-prisma", String(queries)]).trim().split("\n").at(-1) ?? "{}") as PrismaResult;
       const qa = JSON.parse(run([...c.flags, qaBench, "--json", "--large-mb", String(largeMb), "--min-seconds", "2"])) as {
         throughput: Array<{ label: string; medianMbPerSecond: number }>;
@@ -119,14 +121,15 @@ function main(): void {
     }
     process.stderr.write(`round ${round}/${rounds} done\n`);
   }
+  // Each figure against the run without flags of the same round, then the median of those ratios.
   const base = results.get(CONFIGS[0]!.name)!;
-  const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
-  console.log(`V8 flags, ${rounds} rounds taking turns (medians; ratios against no flags; timings move with the machine's load)`);
+  const ratios = (xs: number[], ys: number[]) => median(xs.map((x, i) => x / ys[i]!));
+  console.log(`V8 flags, ${rounds} rounds taking turns; medians, and the median of each round's ratio to no flags (timings move with the machine's load)`);
   console.log(`${"".padEnd(30)} ${"first 100 queries".padStart(22)} ${"queries/s after".padStart(22)} ${"QA MB/s (large diff)".padStart(24)}`);
   for (const c of CONFIGS) {
     const r = results.get(c.name)!;
     console.log(
-      `${c.name.padEnd(30)} ${`${median(r.cold).toFixed(0)} ms (${ratio(median(r.cold), median(base.cold))})`.padStart(22)} ${`${median(r.qps).toFixed(0)} (${ratio(median(r.qps), median(base.qps))})`.padStart(22)} ${`${median(r.qa).toFixed(2)} (${ratio(median(r.qa), median(base.qa))})`.padStart(24)}`,
+      `${c.name.padEnd(30)} ${`${median(r.cold).toFixed(0)} ms (${ratios(r.cold, base.cold).toFixed(2)}×)`.padStart(22)} ${`${median(r.qps).toFixed(0)} (${ratios(r.qps, base.qps).toFixed(2)}×)`.padStart(22)} ${`${median(r.qa).toFixed(2)} (${ratios(r.qa, base.qa).toFixed(2)}×)`.padStart(24)}`,
     );
   }
 }

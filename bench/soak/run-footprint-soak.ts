@@ -129,7 +129,7 @@ async function main(): Promise<void> {
         .map(([name, [used, size]]) => `${name} ${used.toFixed(0)}/${size.toFixed(0)}`)
         .join(", ");
       console.log(
-        `    ${label.padEnd(22)} ${name.padEnd(6)} after gc: rss ${p.rss.toFixed(0)} MB = heap ${p.heapTotal.toFixed(0)} (used ${p.heapUsed.toFixed(0)}) + external ${p.external.toFixed(0)} (buffers ${p.arrayBuffers.toFixed(0)}) + other ${outside.toFixed(0)} [heap spaces used/committed: ${spaces}]; anonymous ${p.smaps_anonymous?.toFixed(0)}, file-backed ${p.smaps_file?.toFixed(0)}; handles ${Object.entries(p.handles).map(([k, v]) => `${k} ${v}`).join(", ")}${p.snapshot ? `; snapshot ${path.basename(p.snapshot)}` : ""}`,
+        `    ${label.padEnd(22)} ${name.padEnd(6)} after gc: rss ${p.rss.toFixed(0)} MB = heap ${p.heapTotal.toFixed(0)} (used ${p.heapUsed.toFixed(0)}) + external ${p.external.toFixed(0)} (buffers ${p.arrayBuffers.toFixed(0)}) + other ${outside.toFixed(0)} [heap spaces used/committed: ${spaces}]; anonymous ${p.smaps_anonymous?.toFixed(0)}, file-backed ${p.smaps_file?.toFixed(0)}; largest mappings (resident/size MB) ${(p.mappings ?? []).join(", ")}; handles ${Object.entries(p.handles).map(([k, v]) => `${k} ${v}`).join(", ")}${p.snapshot ? `; snapshot ${path.basename(p.snapshot)}` : ""}`,
       );
     }
     return rss;
@@ -219,6 +219,7 @@ interface Probe {
   smaps_file?: number;
   handles: Record<string, number>;
   spaces?: Record<string, [number, number]>;
+  mappings?: string[];
   snapshot?: string;
 }
 
