@@ -9,4 +9,5 @@ if [ -z "$stub" ] || [ ! -e "$stub" ]; then
   stub="$(pwd)/node_modules/.bin/prisma"
 fi
 PRISMA_SCHEMA_ENGINE_BINARY="$stub" PRISMA_HIDE_UPDATE_MESSAGE=1 npx --no-install prisma generate >/dev/null
+node scripts/patch-prisma-client.mjs
 echo "prisma client generated in src/generated/prisma"

@@ -1,7 +1,7 @@
 import type { CodeHost } from "../codehost/code-host.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { FollowUp } from "../pipeline/follow-up.ts";
-import { NEEDS_HUMAN_LABEL } from "../pipeline/run-execution.ts";
+import { NEEDS_HUMAN_LABEL } from "../pipeline/needs-human-label.ts";
 import { formatCancelReason } from "../queue/cancel-run.ts";
 import { runJobId, type RunQueue } from "../queue/run-queue.ts";
 import type { Store } from "../store/store.ts";

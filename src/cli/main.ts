@@ -1,16 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// First: V8's flags, before the other modules load (see v8-flags.ts).
+import "./v8-flags.ts";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { setFlagsFromString } from "node:v8";
 import { loadEnv, type Env } from "../config/env.ts";
 import { ConfigError, ModeratorError } from "../util/errors.ts";
 import { COMMANDS } from "./commands.ts";
 import { parseCommandLine } from "./parse-command-line.ts";
 import { readPackageVersion } from "./read-package-version.ts";
-
-// Prisma's query compiler is a WebAssembly module, compiled at the first query. Compiled by Liftoff only (no TurboFan
-// tier-up) it costs each process about 35 MB less resident memory (bench/soak); its queries are a small part of a run.
-setFlagsFromString("--liftoff-only");
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, COMMANDS, readPackageVersion());

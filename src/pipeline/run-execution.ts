@@ -57,8 +57,8 @@ import { agentRepository, type RunConnection } from "./run-connection.ts";
 
 /** Name of the check run Moderator keeps on its PR's head commit. */
 export const CHECK_RUN_NAME = "Moderator";
-/** The label on an issue whose run waits for a maintainer's answer. */
-export const NEEDS_HUMAN_LABEL = "moderator:needs-human";
+import { NEEDS_HUMAN_LABEL } from "./needs-human-label.ts";
+export { NEEDS_HUMAN_LABEL };
 /** Topic of the comment that asks the maintainer a question. */
 export const QUESTION_TOPIC = "question";
 

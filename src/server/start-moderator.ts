@@ -1,50 +1,26 @@
 import { mkdir } from "node:fs/promises";
 import { Redis } from "ioredis";
 import { Probot, ProbotOctokit } from "probot";
-import { createWebhookHandlers } from "../app/create-webhook-handlers.ts";
 import type { GitHubClient } from "../app/github-client.ts";
-import { createGitHubCodeHost } from "../codehost/github-code-host.ts";
 import type { Env } from "../config/env.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
-import { connectGitHub } from "../pipeline/connect-github.ts";
 import { createWriteLimits } from "../github/create-write-limits.ts";
-import { createAwaitingAnswerCheck } from "../intake/create-awaiting-answer-check.ts";
-import { handleDeliveryJob } from "../intake/handle-delivery-job.ts";
-import { createWebhookReceiver, type WebhookReceiverDeps } from "../intake/receive-webhook.ts";
-import { scheduleDeliverySweep, SWEEP_DELIVERIES_JOB, sweepDeliveries } from "../intake/sweep-deliveries.ts";
-import { expireBreakpoint } from "../pipeline/expire-breakpoint.ts";
+import type { WebhookReceiverDeps } from "../intake/receive-webhook.ts";
 import { BREAKPOINT_TIMEOUT_JOB, BreakpointTimeoutData, createQueues, deriveQueueNames } from "../queue/run-queue.ts";
-import { startQueueWorker } from "../queue/start-queue-worker.ts";
 import { startWebServer } from "../web/start-web-server.ts";
-import { startWebhookProxy } from "../web/start-webhook-proxy.ts";
 import { UnrecoverableError } from "bullmq";
-import { getSenderPermission } from "../app/get-sender-permission.ts";
-import { EXPORT_LEARNINGS_JOB, ExportLearningsData, exportLearningsPr } from "../learner/export-learnings-pr.ts";
-import { COLLECT_OUTCOMES_JOB, processCollectOutcomesJob, scheduleOutcomeCollection } from "../outcomes/collect-outcomes-job.ts";
 import type { OutcomeCollectorDeps } from "../outcomes/collect-outcomes-for-open-prs.ts";
 import { cancelChannel, requestCancel } from "../queue/cancel-run.ts";
-import { listenForCancellations } from "../queue/listen-for-cancellations.ts";
-import { startRunWorker } from "../queue/start-run-worker.ts";
-import { describeDefaultNetworks } from "../backends/resolve-backend-network.ts";
-import { buildEgressDenyList } from "../sandbox/build-egress-deny-list.ts";
-import { createProcessRunner } from "../sandbox/create-process-runner.ts";
 import { openDatabase, type Database } from "../store/open-database.ts";
 import { Store } from "../store/store.ts";
 import { ModeratorError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
-import { buildPipelineDeps } from "./build-pipeline-deps.ts";
-import { REAP_STUCK_JOB, reapStuckExecutions } from "../pipeline/reap-stuck-executions.ts";
-import { inspectRunJobs } from "../queue/inspect-run-jobs.ts";
-import { scheduleReaper } from "../queue/schedule-reaper.ts";
 import { resolveRedis } from "./resolve-redis.ts";
 import { createOpsHandlers } from "../console/create-ops-handlers.ts";
 import { createMetrics } from "../console/metrics/create-metrics.ts";
 import { observeGitHubCalls } from "../console/metrics/observe-github-calls.ts";
-import { observeJobWaits } from "../console/observe-job-waits.ts";
-import { readMetricTotals } from "../console/read-models/read-metric-totals.ts";
 import { resolveMigrationsDir } from "../store/resolve-migrations-dir.ts";
 import { eventChannel } from "../console/live/event-channel.ts";
-import { startConsole } from "../console/start-console.ts";
 
 export const WORKER_QUEUES = ["intake", "runs", "timers", "outcomes"] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
@@ -99,6 +75,10 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     }
   };
   try {
+    // Each role's code is loaded only by a process that has the role: a worker never holds the console's (Express,
+    // the queue board) in memory, a web process never the pipeline's (bench/soak).
+    const webParts = opts.web ? await import("./web-parts.ts") : undefined;
+    const workerParts = opts.worker ? await import("./worker-parts.ts") : undefined;
     const redis = await resolveRedis({ redisUrl: env.redisUrl, dataDir: env.dataDir, log: (l) => log.info(l) });
     closers.push(redis.stop);
     const db = await openDatabase({
@@ -118,7 +98,7 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     const metrics = createMetrics({
       role: opts.web && opts.worker ? "web+worker" : opts.web ? "web" : "worker",
       queues: WORKER_QUEUES.map((kind) => ({ kind, counts: () => probeQueues.queues[kind].getJobCounts() })),
-      ...(opts.web ? { totals: () => readMetricTotals(db.prisma) } : {}),
+      ...(webParts ? { totals: () => webParts.readMetricTotals(db.prisma) } : {}),
       onCollectError: (what, err) => log.warn({ err: (err as Error).message }, `metrics: cannot read ${what}`),
     });
     const readiness = { redis: probeConnection, prisma: db.prisma, migrationsDir: resolveMigrationsDir() };
@@ -160,7 +140,36 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     const queue = openQueues(queueConnection, "queue");
     closers.push(() => queue.close());
 
-    if (opts.worker) {
+    if (workerParts) {
+      const {
+        buildEgressDenyList,
+        buildPipelineDeps,
+        COLLECT_OUTCOMES_JOB,
+        connectGitHub,
+        createGitHubCodeHost,
+        createProcessRunner,
+        createWebhookHandlers,
+        describeDefaultNetworks,
+        expireBreakpoint,
+        EXPORT_LEARNINGS_JOB,
+        ExportLearningsData,
+        exportLearningsPr,
+        getSenderPermission,
+        handleDeliveryJob,
+        inspectRunJobs,
+        listenForCancellations,
+        observeJobWaits,
+        processCollectOutcomesJob,
+        REAP_STUCK_JOB,
+        reapStuckExecutions,
+        scheduleDeliverySweep,
+        scheduleOutcomeCollection,
+        scheduleReaper,
+        startQueueWorker,
+        startRunWorker,
+        SWEEP_DELIVERIES_JOB,
+        sweepDeliveries,
+      } = workerParts;
       await mkdir(env.workspaceDir, { recursive: true });
       const runner = await createProcessRunner({ mode: operator.sandbox, log: (l) => log.warn(l), egressDeny: buildEgressDenyList(env) });
       for (const line of describeDefaultNetworks(operator.backends, env.raw)) log.warn(line);
@@ -332,7 +341,8 @@ export async function startModerator(opts: StartOptions): Promise<RunningModerat
     }
 
     let url: string | undefined;
-    if (opts.web) {
+    if (webParts) {
+      const { createAwaitingAnswerCheck, createWebhookReceiver, startConsole, startWebhookProxy } = webParts;
       // Intake answers from Redis and the database alone; a producer connection that fails fast when Redis is down.
       const intakeConnection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
       intakeConnection.on("error", (err) => log.warn({ err: err.message }, "redis (intake) error"));

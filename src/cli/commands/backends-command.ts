@@ -1,7 +1,3 @@
-import { createBackendFactory } from "../../backends/create-backend-factory.ts";
-import { describeDefaultNetworks } from "../../backends/resolve-backend-network.ts";
-import { buildEgressDenyList } from "../../sandbox/build-egress-deny-list.ts";
-import { createProcessRunner } from "../../sandbox/create-process-runner.ts";
 import { loadOperatorConfig } from "../../config/operator-config.ts";
 import type { CliCommand } from "../cli-command.ts";
 
@@ -17,6 +13,13 @@ export const backendsCommand: CliCommand = {
       console.log(`no backends are configured${configPath ? ` in ${configPath}` : " (no moderator.config.yml)"}; see README: Configuration`);
       return 1;
     }
+    // Loaded by this command only, not by every command of the CLI (bench/soak).
+    const [{ createBackendFactory }, { describeDefaultNetworks }, { buildEgressDenyList }, { createProcessRunner }] = await Promise.all([
+      import("../../backends/create-backend-factory.ts"),
+      import("../../backends/resolve-backend-network.ts"),
+      import("../../sandbox/build-egress-deny-list.ts"),
+      import("../../sandbox/create-process-runner.ts"),
+    ]);
     const create = createBackendFactory(operator, env.raw);
     let healthy = 0;
     for (const name of names) {

@@ -1,9 +1,4 @@
-import { describeDefaultNetworks } from "../../backends/resolve-backend-network.ts";
-import { buildEgressDenyList } from "../../sandbox/build-egress-deny-list.ts";
-import { createProcessRunner } from "../../sandbox/create-process-runner.ts";
 import { loadOperatorConfig } from "../../config/operator-config.ts";
-import { runGitHub } from "../../local/run-github.ts";
-import { runLocal } from "../../local/run-local.ts";
 import { openDatabase } from "../../store/open-database.ts";
 import { Store } from "../../store/store.ts";
 import { ConfigError } from "../../util/errors.ts";
@@ -41,6 +36,14 @@ export const runCommand: CliCommand = {
     } else if (dryRun) problems.push("--dry-run: only with --github (--repo never writes to GitHub)");
     if (problems.length > 0) throw new ConfigError("moderator run", problems);
     const env = loadEnv();
+    // The pipeline's code is loaded by the command that runs it, not by every command of the CLI (bench/soak).
+    const [{ describeDefaultNetworks }, { buildEgressDenyList }, { createProcessRunner }, { runGitHub }, { runLocal }] = await Promise.all([
+      import("../../backends/resolve-backend-network.ts"),
+      import("../../sandbox/build-egress-deny-list.ts"),
+      import("../../sandbox/create-process-runner.ts"),
+      import("../../local/run-github.ts"),
+      import("../../local/run-local.ts"),
+    ]);
     const log = createLogger(env.logLevel === "info" ? "warn" : env.logLevel, {
       destination: 2,
       format: chooseLogFormat({ configured: env.logFormat, production: env.production, isTTY: process.stderr.isTTY }),
