@@ -551,29 +551,48 @@ export function secretCandidates(text: string): readonly number[] {
  * line: one pass over one flat string.
  */
 export function secretCandidatesByLine(text: string, starts: readonly number[]): Array<readonly number[]> {
-  const hits: Array<Set<number> | undefined> = new Array<Set<number> | undefined>(starts.length);
-  let line = 0;
-  KEYWORD_MATCHER.forEach(text, (k, end) => {
-    while (line + 1 < starts.length && starts[line + 1]! < end) line++;
-    let set = hits[line];
-    if (set === undefined) {
-      set = new Set();
-      hits[line] = set;
-    }
-    for (const i of PATTERNS_OF_KEYWORD[k]!) set.add(i);
-  });
   const out: Array<readonly number[]> = [];
-  for (let l = 0; l < starts.length; l++) {
-    const length = (l + 1 < starts.length ? starts[l + 1]! - 1 : text.length) - starts[l]!;
-    const always = alwaysFor(length);
-    const set = hits[l];
-    if (set === undefined) out.push(always);
-    else {
-      for (const i of always) set.add(i);
-      out.push([...set].sort((a, b) => a - b));
+  const lengthOf = (l: number): number => (l + 1 < starts.length ? starts[l + 1]! - 1 : text.length) - starts[l]!;
+  /** The line the keywords are being collected for, and its patterns so far (deduplicated by SEEN). */
+  let line = 0;
+  let list: number[] | undefined;
+  const finish = (): void => {
+    // Lines before `line` without keywords get their shared ALWAYS array; `line` gets its own, sorted.
+    for (let l = out.length; l < line; l++) out.push(alwaysFor(lengthOf(l)));
+    if (list === undefined) return;
+    for (const i of alwaysFor(lengthOf(line))) if (SEEN[i] !== seenStamp) list.push(i);
+    out.push(list.sort((x, y) => x - y));
+    list = undefined;
+  };
+  KEYWORD_MATCHER.forEach(text, (k, end) => {
+    if (line + 1 < starts.length && starts[line + 1]! < end) {
+      finish();
+      while (line + 1 < starts.length && starts[line + 1]! < end) line++;
     }
-  }
+    if (list === undefined) {
+      list = [];
+      nextSeenStamp();
+    }
+    for (const i of PATTERNS_OF_KEYWORD[k]!) {
+      if (SEEN[i] === seenStamp) continue;
+      SEEN[i] = seenStamp;
+      list.push(i);
+    }
+  });
+  finish();
+  for (let l = out.length; l < starts.length; l++) out.push(alwaysFor(lengthOf(l)));
   return out;
+}
+
+/** Which patterns a line's list already holds: SEEN[i] === seenStamp (a new stamp per line, no set to allocate). */
+const SEEN = new Int32Array(SECRET_PATTERNS.length);
+let seenStamp = 0;
+function nextSeenStamp(): void {
+  if (seenStamp === 0x7fffffff) {
+    SEEN.fill(0);
+    seenStamp = 0;
+  }
+  seenStamp++;
 }
 
 /**

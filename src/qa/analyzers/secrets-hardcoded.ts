@@ -3,6 +3,7 @@ import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
+import { buildKeywordMatcher } from "../../util/build-keyword-matcher.ts";
 import { addedText, lineFlags, lineIndexAt } from "../file-text.ts";
 import type { Finding, Severity } from "../finding.ts";
 import type { DiffFile, DiffLine } from "../parse-diff.ts";
@@ -94,9 +95,24 @@ const CALL_ARGUMENT =
 /** A secret-like name passed next to its value: `config.set("api_key", "…")`, `setdefault("TOKEN", "…")`. */
 const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?:[rbuRB]{1,2})?(?<q>["'`])(?<value>[^"'`\s\\]{16,})\k<q>/g;
 /** Every secret-like name (SECRET_LAST_WORDS, STRONG_WORDS) holds one of these: lines without one skip the assignment checks. */
-const SECRET_NAME_WORD_LINES = /key|secret|token|pass|pwd|credential|auth/gim;
+const SECRET_NAME_WORDS = ["key", "secret", "token", "pass", "pwd", "credential", "auth"];
 /** Function names of CALL_WORDS beyond the secret words. */
-const CALL_NAME_WORD_LINES = /login|sign|hmac|bearer|crypt/gim;
+const CALL_NAME_WORDS = ["login", "sign", "hmac", "bearer", "crypt"];
+/** Both lists in one automaton (case-insensitive for A-Z): one pass flags the lines holding either kind. */
+const NAME_WORD_MATCHER = buildKeywordMatcher([...SECRET_NAME_WORDS, ...CALL_NAME_WORDS]);
+
+/** Per line of `view` (1: holds the word), whether it holds a SECRET_NAME_WORDS word and a CALL_NAME_WORDS one. */
+function nameWordFlags(view: { text: string; starts: readonly number[] }): { names: Uint8Array; calls: Uint8Array } {
+  const names = new Uint8Array(view.starts.length);
+  const calls = new Uint8Array(view.starts.length);
+  let line = 0;
+  NAME_WORD_MATCHER.forEach(view.text, (k, end) => {
+    // Words hold no line break: the line where one ends is the line where it starts.
+    while (line + 1 < view.starts.length && view.starts[line + 1]! < end) line++;
+    (k < SECRET_NAME_WORDS.length ? names : calls)[line] = 1;
+  });
+  return { names, calls };
+}
 /** What QUOTED_ASSIGNMENT, SUBSCRIPT_ASSIGNMENT and NAMED_ARGUMENT all need: a quoted value of 8+ characters. */
 const QUOTED_VALUE_LINES = /(["'`])[^"'`\s\\]{8,}\1/gm;
 /** What CALL_ARGUMENT needs: a quoted value of 20+ characters of its alphabet. */
@@ -157,8 +173,7 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // may match), the credential words of names and functions, and the quoted values the contextual checks need.
   const view = addedText(file);
   const candidates = secretCandidatesByLine(view.text, view.starts);
-  const nameWords = contextual ? lineFlags(view, SECRET_NAME_WORD_LINES) : undefined;
-  const callWords = contextual ? lineFlags(view, CALL_NAME_WORD_LINES) : undefined;
+  const words = contextual ? nameWordFlags(view) : undefined;
   const quoted = contextual ? lineFlags(view, QUOTED_VALUE_LINES) : undefined;
   const longQuoted = contextual ? lineFlags(view, LONG_QUOTED_VALUE_LINES) : undefined;
   // Multi-line secrets start at a `-----BEGIN` line: files without one skip that search.
@@ -219,12 +234,12 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       // Prefilters: a name must hold a credential word for an assignment, a function name one for an argument.
       // Assignments and named arguments hold a quoted value of 8+ characters (except bare ones in config files),
       // arguments one of 20+.
-      const nameWord = nameWords![addIndex] === 1;
+      const nameWord = words!.names[addIndex] === 1;
       const hit =
         (nameWord && (configLike || quoted![addIndex] === 1)
           ? findSecretAssignment(line.text, configLike, file.path, previousLine, config)
           : undefined) ??
-        ((nameWord || callWords![addIndex] === 1) && longQuoted![addIndex] === 1
+        ((nameWord || words!.calls[addIndex] === 1) && longQuoted![addIndex] === 1
           ? findSecretArgument(line.text, file.path, previousLine, config)
           : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
