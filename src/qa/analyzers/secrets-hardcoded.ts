@@ -4,7 +4,7 @@ import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
 import { buildKeywordMatcher } from "../../util/build-keyword-matcher.ts";
-import { addedText, lineFlags, lineIndexAt } from "../file-text.ts";
+import { addedText, lineIndexAt } from "../file-text.ts";
 import type { Finding, Severity } from "../finding.ts";
 import type { DiffFile, DiffLine } from "../parse-diff.ts";
 import {
@@ -113,10 +113,10 @@ function nameWordFlags(view: { text: string; starts: readonly number[] }): { nam
   });
   return { names, calls };
 }
-/** What QUOTED_ASSIGNMENT, SUBSCRIPT_ASSIGNMENT and NAMED_ARGUMENT all need: a quoted value of 8+ characters. */
-const QUOTED_VALUE_LINES = /(["'`])[^"'`\s\\]{8,}\1/gm;
+/** What QUOTED_ASSIGNMENT, SUBSCRIPT_ASSIGNMENT and NAMED_ARGUMENT all need: a quoted value of 8+ characters (tested on lines holding a credential word only). */
+const QUOTED_VALUE = /(["'`])[^"'`\s\\]{8,}\1/;
 /** What CALL_ARGUMENT needs: a quoted value of 20+ characters of its alphabet. */
-const LONG_QUOTED_VALUE_LINES = /(["'`])[A-Za-z0-9+/=_.-]{20,}\1/gm;
+const LONG_QUOTED_VALUE = /(["'`])[A-Za-z0-9+/=_.-]{20,}\1/;
 const CONFIG_EXTENSIONS = new Set(["env", "yml", "yaml", "ini", "properties", "cfg", "conf", "toml"]);
 
 /** Values that are obviously not real secrets. */
@@ -169,13 +169,12 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // Lockfiles and checksum lists hold hashes: only provider formats and URL passwords are looked for there.
   const contextual = !isLockfilePath(file.path) && !isAllowedPath(file.path, config);
   const hcl = info.ext === "tf" || info.ext === "hcl" || info.ext === "tfvars";
-  // Prefilters, one scan each over the file's added text: the secret patterns' keywords (which patterns each line
-  // may match), the credential words of names and functions, and the quoted values the contextual checks need.
+  // Prefilters, one automaton scan each over the file's added text: the secret patterns' keywords (which patterns
+  // each line may match), and the credential words of names and functions (only lines holding one are tested for
+  // the quoted values the contextual checks need).
   const view = addedText(file);
   const candidates = secretCandidatesByLine(view.text, view.starts);
   const words = contextual ? nameWordFlags(view) : undefined;
-  const quoted = contextual ? lineFlags(view, QUOTED_VALUE_LINES) : undefined;
-  const longQuoted = contextual ? lineFlags(view, LONG_QUOTED_VALUE_LINES) : undefined;
   // Multi-line secrets start at a `-----BEGIN` line: files without one skip that search.
   const pem = view.text.includes("-----BEGIN");
   // Inline allow markers, on an added line or on the (added or context) line above one: most files have none.
@@ -236,10 +235,10 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       // arguments one of 20+.
       const nameWord = words!.names[addIndex] === 1;
       const hit =
-        (nameWord && (configLike || quoted![addIndex] === 1)
+        (nameWord && (configLike || QUOTED_VALUE.test(line.text))
           ? findSecretAssignment(line.text, configLike, file.path, previousLine, config)
           : undefined) ??
-        ((nameWord || words!.calls[addIndex] === 1) && longQuoted![addIndex] === 1
+        ((nameWord || words!.calls[addIndex] === 1) && LONG_QUOTED_VALUE.test(line.text)
           ? findSecretArgument(line.text, file.path, previousLine, config)
           : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);
