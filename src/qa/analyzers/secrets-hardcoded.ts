@@ -1,9 +1,8 @@
-import { MASK, findSecrets, multilineCandidates, redactSecrets, secretCandidatesByLine, type SecretMatch } from "../../util/redact.ts";
+import { MASK, findSecrets, multilineCandidates, redactSecrets, secretLineScanner, type SecretMatch } from "../../util/redact.ts";
 import type { Analyzer, AnalyzerInput } from "../analyzer.ts";
 import { classifyPath, type Language } from "../classify-path.ts";
 import { createFinding } from "../create-finding.ts";
 import { detectCharset, isHighEntropyString, shannonEntropy } from "../entropy.ts";
-import { buildKeywordMatcher } from "../../util/build-keyword-matcher.ts";
 import { addedText, lineIndexAt } from "../file-text.ts";
 import type { Finding, Severity } from "../finding.ts";
 import type { DiffFile, DiffLine } from "../parse-diff.ts";
@@ -98,21 +97,11 @@ const NAMED_ARGUMENT = /(?<q1>["'])(?<name>[A-Za-z_][\w.-]{1,60})\k<q1>\s*,\s*(?
 const SECRET_NAME_WORDS = ["key", "secret", "token", "pass", "pwd", "credential", "auth"];
 /** Function names of CALL_WORDS beyond the secret words. */
 const CALL_NAME_WORDS = ["login", "sign", "hmac", "bearer", "crypt"];
-/** Both lists in one automaton (case-insensitive for A-Z): one pass flags the lines holding either kind. */
-const NAME_WORD_MATCHER = buildKeywordMatcher([...SECRET_NAME_WORDS, ...CALL_NAME_WORDS]);
-
-/** Per line of `view` (1: holds the word), whether it holds a SECRET_NAME_WORDS word and a CALL_NAME_WORDS one. */
-function nameWordFlags(view: { text: string; starts: readonly number[] }): { names: Uint8Array; calls: Uint8Array } {
-  const names = new Uint8Array(view.starts.length);
-  const calls = new Uint8Array(view.starts.length);
-  let line = 0;
-  NAME_WORD_MATCHER.forEach(view.text, (k, end) => {
-    // Words hold no line break: the line where one ends is the line where it starts.
-    while (line + 1 < view.starts.length && view.starts[line + 1]! < end) line++;
-    (k < SECRET_NAME_WORDS.length ? names : calls)[line] = 1;
-  });
-  return { names, calls };
-}
+/**
+ * The secret patterns' keywords and both lists of words, in one automaton: one pass over a file's added text gives
+ * each line's candidate patterns and whether it holds a word of each list.
+ */
+const scanLines = secretLineScanner([SECRET_NAME_WORDS, CALL_NAME_WORDS]);
 /** What QUOTED_ASSIGNMENT, SUBSCRIPT_ASSIGNMENT and NAMED_ARGUMENT all need: a quoted value of 8+ characters (tested on lines holding a credential word only). */
 const QUOTED_VALUE = /(["'`])[^"'`\s\\]{8,}\1/;
 /** What CALL_ARGUMENT needs: a quoted value of 20+ characters of its alphabet. */
@@ -173,8 +162,10 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
   // each line may match), and the credential words of names and functions (only lines holding one are tested for
   // the quoted values the contextual checks need).
   const view = addedText(file);
-  const candidates = secretCandidatesByLine(view.text, view.starts);
-  const words = contextual ? nameWordFlags(view) : undefined;
+  const {
+    candidates,
+    flags: [names, calls],
+  } = scanLines(view.text, view.starts);
   // Multi-line secrets start at a `-----BEGIN` line: files without one skip that search.
   const pem = view.text.includes("-----BEGIN");
   // Inline allow markers, on an added line or on the (added or context) line above one: most files have none.
@@ -233,12 +224,12 @@ function analyzeFile(file: DiffFile, config: SecretAllowlistConfig | undefined):
       // Prefilters: a name must hold a credential word for an assignment, a function name one for an argument.
       // Assignments and named arguments hold a quoted value of 8+ characters (except bare ones in config files),
       // arguments one of 20+.
-      const nameWord = words!.names[addIndex] === 1;
+      const nameWord = names![addIndex] === 1;
       const hit =
         (nameWord && (configLike || QUOTED_VALUE.test(line.text))
           ? findSecretAssignment(line.text, configLike, file.path, previousLine, config)
           : undefined) ??
-        ((nameWord || words!.calls[addIndex] === 1) && LONG_QUOTED_VALUE.test(line.text)
+        ((nameWord || calls![addIndex] === 1) && LONG_QUOTED_VALUE.test(line.text)
           ? findSecretArgument(line.text, file.path, previousLine, config)
           : undefined) ??
         (hclVariable !== undefined ? findVariableDefault(line.text, hclVariable, file.path, previousLine, config) : undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SECRET_PATTERNS, findSecrets, redactSecrets, secretCandidates, secretCandidatesByLine } from "../../../src/util/redact.ts";
+import { SECRET_PATTERNS, findSecrets, redactSecrets, secretCandidates, secretCandidatesByLine, secretLineScanner } from "../../../src/util/redact.ts";
 
 /**
  * Secret-shaped values are assembled at runtime so this file never contains a literal that looks
@@ -293,5 +293,19 @@ describe("secret candidates: the keyword prefilter", () => {
       offset += l.length + 1;
     }
     expect(secretCandidatesByLine(lines.join("\n"), starts)).toEqual(lines.map((l) => secretCandidates(l)));
+  });
+  it("flags, in the same pass, the lines holding a word of each group (any case), next to the same candidates", () => {
+    const lines = ["const a = 1;", `gh = "${github}"`, "DB_PASSWORD = x", "", "doLogin(pass)", "KEY= AKIA", "signature"];
+    const starts: number[] = [];
+    let offset = 0;
+    for (const l of lines) {
+      starts.push(offset);
+      offset += l.length + 1;
+    }
+    const scan = secretLineScanner([["key", "pass"], ["login", "sign"]]);
+    const { candidates, flags } = scan(lines.join("\n"), starts);
+    expect(candidates).toEqual(lines.map((l) => secretCandidates(l)));
+    expect([...flags[0]!]).toEqual([0, 0, 1, 0, 1, 1, 0]);
+    expect([...flags[1]!]).toEqual([0, 0, 0, 0, 1, 0, 1]);
   });
 });
