@@ -1,6 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import type { AgentEvent, AgentTask, Backend } from "../backends/backend.ts";
-import type { ProcessRunner } from "../sandbox/process-runner.ts";
+import type { AgentTask, Backend } from "../backends/backend.ts";
 import { CancelledError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
 import { createFinding } from "./create-finding.ts";
@@ -10,30 +9,18 @@ import { placeInDiff } from "./llm-review-placement.ts";
 import type { DiffFile } from "./parse-diff.ts";
 import { buildPeerReviewPrompt } from "./peer-prompt.ts";
 import type { PeerOpinion, PeerReview } from "./peer-review.ts";
-import { describePeerFailure, peerSlug, runPeerInCopy } from "./run-peer-in-copy.ts";
+import { describePeerFailure, peerSlug, runPeerInCopy, type PeerTaskContext } from "./run-peer-in-copy.ts";
 import { extractPeerVerdict, type PeerFinding } from "./peer-verdict.ts";
 
 export type { PeerReview } from "./peer-review.ts";
 
-export interface ReviewWithPeersContext {
+export interface ReviewWithPeersContext extends PeerTaskContext {
   /** The clone with the change applied. Peers never run in it: each gets its own copy. */
   workdir: string;
-  /** A private folder outside the clone; each peer's copy and scratch folder are made in it and deleted after. */
-  scratchDir: string;
-  runner: ProcessRunner;
-  repository: AgentTask["repository"];
-  issue: AgentTask["issue"];
-  branch: string;
-  baseBranch: string;
-  /** The unified diff of the change, and its parsed form (to place the peers' findings). */
+  /** The unified diff of the change, and its parsed form (to place the peers' findings). The peer can read what the
+   * prompt leaves out in its copy. */
   diff: string;
   files: DiffFile[];
-  signal?: AbortSignal;
-  knownSecrets?: readonly string[];
-  /** Characters of diff in the prompt at most (the peer can read the rest in its copy). Default 60,000. */
-  maxDiffChars?: number;
-  /** Every event of every peer, e.g. to store them as ExecutionEvents. */
-  onEvent?: (peer: string, event: AgentEvent) => void;
 }
 
 const DEFAULT_MAX_DIFF_CHARS = 60_000;

@@ -15,6 +15,18 @@ export interface PeerCopyContext {
   onEvent?: (peer: string, event: AgentEvent) => void;
 }
 
+/** What every peer run (a review of one change, a ranking of a race's candidates) is told about the work. */
+export interface PeerTaskContext extends PeerCopyContext {
+  repository: AgentTask["repository"];
+  issue: AgentTask["issue"];
+  branch: string;
+  baseBranch: string;
+  /** Values to mask in what the peers say. */
+  knownSecrets?: readonly string[];
+  /** Characters of diff in the prompt at most. Default 60,000. */
+  maxDiffChars?: number;
+}
+
 export type PeerRunOutcome =
   /** The agent ran (in any status); `texts` are where its answer may be: its result text, its messages (last first), its output tail. */
   | { ok: true; result: AgentResult; texts: string[] }

@@ -1,7 +1,6 @@
 import { mkdir } from "node:fs/promises";
-import type { AgentEvent, AgentTask, Backend } from "../backends/backend.ts";
-import { describePeerFailure, runPeerInCopy } from "../qa/run-peer-in-copy.ts";
-import type { ProcessRunner } from "../sandbox/process-runner.ts";
+import type { AgentTask, Backend } from "../backends/backend.ts";
+import { describePeerFailure, runPeerInCopy, type PeerTaskContext } from "../qa/run-peer-in-copy.ts";
 import { CancelledError } from "../util/errors.ts";
 import { redactSecrets } from "../util/redact.ts";
 import { buildRankingPrompt } from "./build-ranking-prompt.ts";
@@ -21,21 +20,11 @@ export interface PeerRankingResult {
   costUsd?: number;
 }
 
-export interface RankWithPeersContext {
+export interface RankWithPeersContext extends PeerTaskContext {
   /** A checkout of the base: each peer gets its own copy. */
   workdir: string;
-  scratchDir: string;
-  runner: ProcessRunner;
-  repository: AgentTask["repository"];
-  issue: AgentTask["issue"];
-  branch: string;
-  baseBranch: string;
+  /** Each finished candidate's name and its diff against the base; `maxDiffChars` is shared by them. */
   candidates: ReadonlyArray<{ name: string; diff: string }>;
-  signal?: AbortSignal;
-  knownSecrets?: readonly string[];
-  /** Characters of diff in the prompt at most, shared by the candidates. Default 60,000. */
-  maxDiffChars?: number;
-  onEvent?: (peer: string, event: AgentEvent) => void;
 }
 
 const DEFAULT_MAX_DIFF_CHARS = 60_000;
